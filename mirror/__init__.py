@@ -1,0 +1,18 @@
+"""trade-mirror: compare the two reports of every trade flow, and rebuild the trade of countries
+that publish none (North Korea) from their partners' reports.
+
+    >>> import mirror
+    >>> db = mirror.open()          # the default store, with the bundled DPRK public record
+    >>> db.status()                 # a DataFrame: sources, releases, rows, years ...
+
+Importing this package changes no global state (no Altair theme, no pandas options).
+"""
+
+from ._version import __version__
+from .errors import LoadError, MirrorError, OptionError, StoreBusyError, StoreError
+from .ingest import FORMATS
+from .store import Store
+from .store import open_store as open  # noqa: A004 - mirror.open() is the notebook API
+
+__all__ = ["__version__", "open", "Store", "FORMATS", "MirrorError", "LoadError", "OptionError", "StoreError",
+           "StoreBusyError"]

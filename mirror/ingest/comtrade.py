@@ -1,0 +1,155 @@
+"""Every Comtrade layout users download, read into one set of field names.
+
+- API final data, JSON envelope ``{"elapsedTime","count","data":[...],"error"}`` or CSV, camelCase.
+- The same 47 fields in R users' snake_case (comtradr), including short user extracts.
+- Bulk final files: gzip, tab-separated, no ISO or description columns; the CIF/FOB columns are
+  spelled cifvalue, cifValue or CIFValue depending on the channel.
+- Legacy Comtrade CSV: the long layout ("Trade Flow Code", "Trade Value (US$)") and the short bulk
+  layout ("Value", numeric flow codes 1 import, 2 export, 3 re-export, 4 re-import).
+
+All of them stage through queries/ingest/comtrade.sql.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from duckdb import ColumnExpression, ConstantExpression, FunctionExpression
+
+from ..errors import FormatError, LoadError, Problem
+from ..sql import get as get_query
+from .base import Header, RawInfo, complete_raw, is_gzip, match_header, read_delimited, read_header, replace_temp_table, squash
+
+# trade-mirror's names for the Comtrade fields that staging uses (snake_case of the API's names).
+FIELDS = [
+    "freq_code", "ref_year", "ref_month", "period", "reporter_code", "reporter_iso", "flow_code", "flow_desc",
+    "partner_code", "partner_iso", "partner2_code", "classification_code", "cmd_code", "customs_code",
+    "mos_code", "mot_code", "qty_unit_code", "qty_unit_abbr", "qty", "net_wgt", "cif_value", "fob_value",
+    "primary_value",
+]
+
+# Every spelling we accept, squashed (lower case, no separators), mapped to the field.
+# camelCase, snake_case and the bulk files' CIFValue all squash to the same key.
+ALIASES: dict[str, str] = {squash(f): f for f in FIELDS}
+ALIASES.update({
+    "reporteriso3": "reporter_iso", "partneriso3": "partner_iso",
+    "cmd": "cmd_code", "commoditycode": "cmd_code", "hscode": "cmd_code",
+    "netweight": "net_wgt", "netwgtkg": "net_wgt",
+    "tradevalue": "primary_value",
+    # Legacy long layout
+    "year": "ref_year", "tradeflowcode": "flow_code", "tradeflow": "flow_desc",
+    "reportercode": "reporter_code", "reporteriso": "reporter_iso",
+    "partnercode": "partner_code", "partneriso": "partner_iso", "2ndpartnercode": "partner2_code",
+    "customsproccode": "customs_code", "modeoftransportcode": "mot_code",
+    "classification": "classification_code", "qtyunitcode": "qty_unit_code", "qtyunit": "qty_unit_abbr",
+    "netweightkg": "net_wgt", "tradevalueus": "primary_value", "ciftradevalueus": "cif_value",
+    "fobtradevalueus": "fob_value",
+    # Legacy short (bulk) layout
+    "quantityunitcode": "qty_unit_code", "supplementaryquantity": "qty", "value": "primary_value",
+})
+
+REQUIRED = [
+    ("ref_year", "period"),
+    ("reporter_code", "reporter_iso"),
+    ("partner_code", "partner_iso"),
+    ("flow_code", "flow_desc"),
+    ("cmd_code",),
+    ("primary_value", "cif_value", "fob_value"),
+]
+
+# Which file column feeds each canonical field, for error messages.
+CANONICAL_SOURCES = {
+    "period": ("ref_year", "period", "ref_month"),
+    "reporter": ("reporter_code", "reporter_iso"),
+    "partner": ("partner_code", "partner_iso"),
+    "flow": ("flow_code", "flow_desc"),
+    "hs": ("cmd_code",),
+    "value": ("primary_value", "cif_value", "fob_value"),
+    "net_weight_kg": ("net_wgt",),
+    "quantity": ("qty",),
+}
+
+FORMATS = {
+    "comtrade-api-json": "UN Comtrade API final data, JSON reply",
+    "comtrade-api-csv": "UN Comtrade API final data, CSV (camelCase)",
+    "comtrade-r-csv": "UN Comtrade data in R users' snake_case (comtradr)",
+    "comtrade-bulk": "UN Comtrade bulk final file (gzip, tab-separated)",
+    "comtrade-legacy": "legacy Comtrade CSV, long layout",
+    "comtrade-legacy-short": "legacy Comtrade CSV, short bulk layout",
+}
+
+FIX = "download the file again from UN Comtrade, or name the right format with --format"
+
+
+def sniff(path: Path, first: str) -> str | None:
+    """Which Comtrade layout a header line is, or None."""
+    delimiter = "\t" if "\t" in first else ","
+    cols = {squash(c.strip().strip('"')) for c in first.split(delimiter)}
+    if "tradeflowcode" in cols:
+        return "comtrade-legacy" if "tradevalueus" in cols else "comtrade-legacy-short"
+    if {"primaryvalue", "cmdcode"} <= cols:
+        if delimiter == "\t" or is_gzip(path):
+            return "comtrade-bulk"
+        return "comtrade-r-csv" if "_" in first else "comtrade-api-csv"
+    return None
+
+
+def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) -> RawInfo:
+    if fmt == "comtrade-api-json":
+        return _read_json(con, path)
+    delimiter = "\t" if fmt == "comtrade-bulk" else ","
+    columns = read_header(path, delimiter, encoding)
+    header = match_header(path, columns, ALIASES, format_name=fmt, required=REQUIRED, fix=FIX)
+    rows = read_delimited(con, path, header, delimiter=delimiter, encoding=encoding)
+    complete_raw(con, FIELDS, header.fields)
+    return RawInfo(fmt, header, rows, _column_names(header))
+
+
+def _read_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawInfo:
+    try:
+        stated, error, records, keys = con.execute(get_query("comtrade_json_envelope").sql,
+                                                   {"path": str(path)}).fetchall()[0]
+    except duckdb.Error as err:
+        raise FormatError([Problem(str(path), None, None, None,
+                                   f"not a Comtrade API reply ({str(err).splitlines()[0]})",
+                                   "a Comtrade API reply is a JSON object with elapsedTime, count, data and error; "
+                                   "check the file, or name its real format with --format")]) from None
+    if error:
+        raise LoadError([Problem(str(path), None, "error", str(error), "the Comtrade API answered with an error",
+                                 "fix the request it names (reporter, period, commodity codes, subscription key) and download again")])
+    if not records:
+        raise LoadError([Problem(str(path), None, "count", str(stated),
+                                 "the reply holds no data (count 0): nothing to load",
+                                 "check the request's reporter, partner, period and commodity codes; "
+                                 "Comtrade answers an empty result for periods it has not published")])
+    if keys and "fileUrl" in keys:
+        raise FormatError([Problem(str(path), None, "fileUrl", None,
+                                   "this is a bulk-availability listing, not trade data",
+                                   "download the files it lists (trade-mirror refresh --comtrade does this) and load those")])
+    header = match_header(path, list(keys or []), ALIASES, format_name="comtrade-api-json", required=REQUIRED, fix=FIX)
+    if stated is not None and stated != records:
+        raise LoadError([Problem(str(path), None, "count", str(stated),
+                                 f"the reply says it holds {stated} records but has {records}",
+                                 "the download was cut short: fetch it again")])
+    rel = con.sql(get_query("read_comtrade_json").sql, params={"path": str(path)})
+    exprs = [ColumnExpression("source_row")]
+    for key, field in zip(header.columns, header.fields):
+        if not field.startswith("_ignored_"):
+            exprs.append(FunctionExpression("json_extract_string", ColumnExpression("rec"), ConstantExpression("$." + key)).alias(field))
+    replace_temp_table(con, "raw", rel.select(*exprs))
+    complete_raw(con, FIELDS, header.fields)
+    return RawInfo("comtrade-api-json", header, records, _column_names(header))
+
+
+def _column_names(header: Header) -> dict[str, str]:
+    out = {}
+    for canonical, fields in CANONICAL_SOURCES.items():
+        cols = [header.column_for(f) for f in fields if header.column_for(f)]
+        if cols:
+            out[canonical] = "/".join(cols)
+    return out
+
+
+def stage(con: duckdb.DuckDBPyConnection, source: str, release: str, info: RawInfo) -> None:
+    con.execute(get_query("stage_comtrade").sql, {"source": source, "release": release})

@@ -1,0 +1,317 @@
+"""The store: one DuckDB file holding every figure loaded, every release, and the load manifest.
+
+Only loads (and refreshes) write; notebooks and reports may open it read-only. A load is one
+transaction: all files of a call go in, or none does. DuckDB 2.0 silently rolls back a
+transaction in which a statement failed, even when COMMIT then "succeeds", so every write path
+catches the error, rolls back explicitly, re-raises, and checks after COMMIT that the manifest
+really holds the new loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import sql
+from ._version import __version__
+from .errors import LoadError, MirrorError, Problem, StoreBusyError, StoreError
+from .ingest import LoadOptions, StagedFile, options_json, problem_list, stage_file
+from .paths import data_dir, default_db_path, is_default_store
+
+SCHEMA_VERSION = "1"
+BUNDLED_FILE = Path("public_record") / "dprk_public_record.csv"
+BUNDLED_RELEASE = "2026-11-22"  # when the public record in data/ was compiled
+REFERENCE_FILES = {"countries": "countries.csv", "hs_codes": "hs_codes.csv", "hs_sections": "hs_sections.csv",
+                   "qty_units": "qty_units.csv"}
+
+ProgressCallback = Callable[[str, str], None]  # (file name, step)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as err:
+        text = str(err)
+        if "lock" in text.lower():
+            holder = re.search(r"PID (\d+)", text)
+            who = f" (process {holder.group(1)})" if holder else ""
+            raise StoreBusyError(
+                f"The store {path} is being written by another process{who}, probably a load or refresh. "
+                "Fix: wait for it to finish and run this again; a scheduled refresh can simply retry later "
+                "(exit code 75)."
+            ) from None
+        raise StoreError(f"Cannot open the store {path}: {text.splitlines()[0]}. "
+                         "Fix: check the path and its permissions.") from None
+    except duckdb.Error as err:
+        raise StoreError(f"Cannot open the store {path}: {str(err).splitlines()[0]}. "
+                         "Fix: if the file is not a trade-mirror store, choose another path with --db.") from None
+
+
+class Store:
+    """An open store. Use ``mirror.open()`` to get one; close it (or use ``with``) when done."""
+
+    def __init__(self, path: str | Path | None = None, read_only: bool = False):
+        self.path = Path(path).expanduser() if path else default_db_path()
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            if is_default_store(self.path):
+                Store(self.path).close()  # build the default store (with the bundled data) first
+            else:
+                raise StoreError(f"No store at {self.path}. Fix: create it with `trade-mirror load PATH --db {self.path}` "
+                                 "(or `trade-mirror load --bundled --db ...` for the bundled DPRK record).")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = _connect(self.path, read_only)
+        if read_only:
+            self._check_schema()
+        else:
+            self._prepare()
+            if is_default_store(self.path) and self.meta("bundled_load") is None:
+                self.load_bundled()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<trade-mirror store {self.path}{' (read-only)' if self.read_only else ''}>"
+
+    def meta(self, key: str) -> str | None:
+        rows = self.con.execute("SELECT value FROM meta WHERE key = $key", {"key": key}).fetchall()
+        return rows[0][0] if rows else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ($key, $value)", {"key": key, "value": value})
+
+    def _check_schema(self) -> None:
+        try:
+            version = self.meta("schema_version")
+        except duckdb.CatalogException:
+            version = None
+        if version is None:
+            raise StoreError(f"{self.path} is not a trade-mirror store (no schema). "
+                             "Fix: open it read-write once, or choose another path with --db.")
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path} has schema version {version}; this trade-mirror ({__version__}) "
+                             f"uses {SCHEMA_VERSION}. Fix: open it read-write once to upgrade it.")
+
+    def _prepare(self) -> None:
+        """Create the schema and (re)fill the reference tables when data/ changed. Atomic."""
+        with self.transaction():
+            sql.script(self.con, "create_store")
+            sql.script(self.con, "create_views")
+            self._set_meta("schema_version", SCHEMA_VERSION)
+            self._set_meta("mirror_version", __version__)
+            digest = self._reference_digest()
+            if self.meta("reference_sha") != digest:
+                sql.script(self.con, "clear_reference")
+                for table, file in REFERENCE_FILES.items():
+                    sql.run(self.con, f"fill_{table}", path=str(data_dir() / file)).fetchall()
+                self._set_meta("reference_sha", digest)
+
+    @staticmethod
+    def _reference_digest() -> str:
+        h = hashlib.sha256()
+        for file in REFERENCE_FILES.values():
+            h.update((data_dir() / file).read_bytes())
+        return h.hexdigest()
+
+    # -- transactions ------------------------------------------------------------------------
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.con)
+
+    # -- loading -----------------------------------------------------------------------------
+    def load(self, paths: str | Path | Iterable[str | Path], *, format: str | None = None,  # noqa: A002 - the user's word
+             release: str | None = None, source: str | None = None, encoding: str = "utf-8",
+             mapping: str | Path | None = None, allow_rejects: bool = False,
+             progress: ProgressCallback | None = None) -> pd.DataFrame:
+        """Load files into the store, all or nothing. Returns one row per file: the manifest row of
+        the load, or status 'skipped' for a file whose exact bytes were loaded before.
+
+        Bad rows fail the whole call (LoadError listing file, line, column, value and fix) unless
+        ``allow_rejects`` is set: then the good rows load and the bad ones are kept in ``rejects``."""
+        if self.read_only:
+            raise StoreError(f"The store {self.path} is open read-only. Fix: open it with read_only=False to load data.")
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        options = LoadOptions(format=format, release=release, source=source, encoding=encoding,
+                              mapping=Path(mapping) if mapping else None)
+        report = []
+        with self.transaction():
+            next_id = sql.run(self.con, "next_load_id").fetchall()[0][0]
+            seen: dict[str, int] = {}
+            for raw_path in paths:
+                path = Path(raw_path)
+                note = progress or (lambda _f, _s: None)
+                note(path.name, "checking")
+                digest = sha256_of(path) if path.is_file() else ""
+                earlier = sql.run(self.con, "load_by_sha", sha256=digest).fetchall() if digest else []
+                if earlier or digest in seen:
+                    first = earlier[0][0] if earlier else seen[digest]
+                    report.append({"file_name": path.name, "status": "skipped", "load_id": first,
+                                   "note": f"same bytes as load {first}: nothing to do"})
+                    note(path.name, "skipped")
+                    continue
+                started = datetime.now(timezone.utc).replace(tzinfo=None)
+                note(path.name, "reading")
+                staged = stage_file(self.con, path, options)
+                if staged.problems and not allow_rejects:
+                    problems, total = problem_list(self.con, staged)
+                    raise LoadError(problems, total=total, hint=(
+                        "Nothing was loaded. To load the valid rows and keep the refused ones in the table "
+                        "`rejects`, run again with --allow-rejects (Python: allow_rejects=True)."))
+                note(path.name, "merging")
+                self._merge(next_id, staged, digest, started, options_json(options, staged))
+                seen[digest] = next_id
+                report.append({"file_name": path.name, "status": "loaded", "load_id": next_id, "note": ""})
+                next_id += 1
+                note(path.name, "done")
+        self._verify_loads([r["load_id"] for r in report if r["status"] == "loaded"])
+        return self._load_report(report)
+
+    def _merge(self, load_id: int, staged: StagedFile, digest: str, started: datetime, options: str) -> None:
+        sql.run(self.con, "accept_rows").fetchall()
+        sql.run(self.con, "plan_merge").fetchall()
+        counts = dict(zip(("rows_new", "rows_revised", "rows_unchanged", "rows_breakdown", "rows_apart"),
+                          sql.run(self.con, "plan_counts").fetchall()[0]))
+        sql.run(self.con, "close_revised", load_id=load_id).fetchall()
+        sql.run(self.con, "close_revised_apart", load_id=load_id).fetchall()
+        sql.run(self.con, "insert_figures", load_id=load_id).fetchall()
+        sql.run(self.con, "insert_apart", load_id=load_id).fetchall()
+        if staged.problems:
+            sql.run(self.con, "insert_rejects", load_id=load_id, file_name=staged.path.name).fetchall()
+        sql.run(self.con, "insert_load", load_id=load_id, sha256=digest, file_name=staged.path.name,
+                path=str(staged.path.resolve()), format=staged.format, source=staged.source, release=staged.release,
+                rows_read=staged.rows_read, rows_rejected=staged.problems, started_at=started.isoformat(),
+                finished_at=datetime.now(timezone.utc).replace(tzinfo=None).isoformat(), options=options,
+                **counts).fetchall()
+
+    def _verify_loads(self, load_ids: list[int]) -> None:
+        if not load_ids:
+            return
+        found = self.con.execute("SELECT count(*) FROM loads WHERE list_contains($ids, load_id)",
+                                 {"ids": load_ids}).fetchall()[0][0]
+        if found != len(load_ids):
+            raise StoreError(f"The load did not commit (expected {len(load_ids)} manifest rows, found {found}); "
+                             "the store is as it was before. Fix: run the load again; if it repeats, report it.")
+
+    def _load_report(self, report: list[dict]) -> pd.DataFrame:
+        ids = [r["load_id"] for r in report if r["status"] == "loaded"]
+        manifest = sql.frame(self.con, "manifest").set_index("load_id")
+        rows = []
+        for r in report:
+            row = dict(r)
+            if r["status"] == "loaded":
+                row.update(manifest.loc[r["load_id"]].to_dict())
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        frame.attrs["loaded"] = ids
+        return frame
+
+    def load_bundled(self) -> pd.DataFrame:
+        """Load the bundled, cited DPRK public record (data/public_record/). Idempotent."""
+        result = self.load(data_dir() / BUNDLED_FILE, format="public-record", release=BUNDLED_RELEASE)
+        with self.transaction():
+            self._set_meta("bundled_load", str(int(result["load_id"].iloc[0])))
+        return result
+
+    # -- reading -----------------------------------------------------------------------------
+    def query(self, name: str, **params: object) -> pd.DataFrame:
+        """Run a named query from queries/ with bound parameters; returns a DataFrame."""
+        query = sql.get(name)
+        if not query.public:
+            raise MirrorError(f"{name} is an internal query of the loader and cannot be run on its own.")
+        return sql.frame(self.con, name, **params)
+
+    def status(self) -> pd.DataFrame:
+        """One row per source and release: loads, current figures, years, reporters, partners, rejects."""
+        return sql.frame(self.con, "status_by_release")
+
+    def status_dict(self) -> dict:
+        """Everything `trade-mirror status --json` prints: rows, loads, releases, rejects ..."""
+        totals = sql.frame(self.con, "status_totals").iloc[0].to_dict()
+        loads = sql.frame(self.con, "manifest")
+        return {
+            "path": str(self.path),
+            "mirror_version": __version__,
+            "schema_version": SCHEMA_VERSION,
+            **{k: _plain(v) for k, v in totals.items()},
+            "releases": _records(self.status()),
+            "loads": _records(loads),
+        }
+
+
+def _plain(value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+class _Transaction:
+    """BEGIN ... COMMIT with an explicit ROLLBACK on any error (see the module docstring)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        self.con.execute("BEGIN TRANSACTION")
+        return self.con
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            try:
+                self.con.execute("COMMIT")
+            except duckdb.Error as err:
+                self._rollback()
+                raise StoreError(f"The store could not commit ({str(err).splitlines()[0]}); nothing was changed. "
+                                 "Fix: check free disk space and that no other process writes the store.") from None
+            return False
+        self._rollback()
+        if isinstance(exc, duckdb.Error) and not isinstance(exc, MirrorError):
+            raise StoreError(f"The store rejected the change ({str(exc).splitlines()[0]}); nothing was changed. "
+                             "This is a bug in trade-mirror: please report it with the file that caused it.") from exc
+        return False
+
+    def _rollback(self) -> None:
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # no transaction open any more: DuckDB already rolled back
+
+
+def open_store(path: str | Path | None = None, read_only: bool = False) -> Store:
+    """Open (creating if needed) a store. ``path`` None = $MIRROR_DB or the default store, which
+    receives the bundled DPRK public record on first use."""
+    return Store(path, read_only=read_only)
+
+
+__all__ = ["Store", "open_store", "LoadError", "Problem"]

@@ -1,0 +1,157 @@
+-- name: stage_comtrade(source, release)
+-- One staged row per data row of any Comtrade layout (API JSON/CSV, comtradr snake_case, bulk
+-- TSV, legacy long and short CSV), read into `raw` with trade-mirror's field names. Values in
+-- USD as published; weights in kg. Rows that break a total down (customs procedure, mode of
+-- transport or supply, second partner, sub-flows such as DX or MIP) get `breakdown` set, so that
+-- they are kept but never summed into totals.
+CREATE OR REPLACE TEMP TABLE staged AS
+WITH r AS (
+    SELECT
+        source_row,
+        upper(nullif(trim(freq_code), ''))                    AS freq_code,
+        nullif(trim(ref_year), '')                            AS ref_year,
+        nullif(trim(ref_month), '')                           AS ref_month,
+        nullif(trim(period), '')                              AS period_raw,
+        nullif(trim(reporter_code), '')                       AS reporter_code,
+        -- ISO columns are used only when a file has no codes (user extracts); W00 is Comtrade's World.
+        replace(upper(nullif(trim(reporter_iso), '')), 'W00', 'WLD') AS reporter_iso,
+        nullif(trim(partner_code), '')                        AS partner_code,
+        replace(upper(nullif(trim(partner_iso), '')), 'W00', 'WLD') AS partner_iso,
+        nullif(trim(partner2_code), '')                       AS partner2_code,
+        upper(nullif(trim(flow_code), ''))                    AS flow_code,
+        lower(nullif(trim(flow_desc), ''))                    AS flow_desc,
+        upper(nullif(trim(classification_code), ''))          AS classification_code,
+        upper(nullif(trim(cmd_code), ''))                     AS cmd_code,
+        upper(nullif(trim(customs_code), ''))                 AS customs_code,
+        nullif(trim(mot_code), '')                            AS mot_code,
+        nullif(trim(mos_code), '')                            AS mos_code,
+        nullif(trim(qty_unit_code), '')                       AS qty_unit_code,
+        nullif(trim(qty_unit_abbr), '')                       AS qty_unit_abbr,
+        nullif(trim(qty), '')                                 AS qty,
+        nullif(trim(net_wgt), '')                             AS net_wgt,
+        nullif(trim(cif_value), '')                           AS cif_value,
+        nullif(trim(fob_value), '')                           AS fob_value,
+        nullif(trim(primary_value), '')                       AS primary_value
+    FROM raw
+),
+typed AS (
+    SELECT
+        r.*,
+        coalesce(TRY_CAST(ref_year AS INTEGER), TRY_CAST(left(period_raw, 4) AS INTEGER)) AS y,
+        CASE
+            WHEN freq_code IN ('A', 'M') THEN freq_code
+            WHEN length(period_raw) = 6 THEN 'M'
+            WHEN TRY_CAST(ref_month AS INTEGER) BETWEEN 1 AND 12 THEN 'M'
+            ELSE 'A'
+        END AS f,
+        TRY_CAST(coalesce(primary_value, cif_value, fob_value) AS DOUBLE) AS v,
+        TRY_CAST(cif_value AS DOUBLE) AS cif,
+        TRY_CAST(fob_value AS DOUBLE) AS fob,
+        TRY_CAST(net_wgt AS DOUBLE) AS kg,
+        TRY_CAST(qty AS DOUBLE) AS q,
+        -- Flow codes: API/bulk letters, legacy numbers (1 import, 2 export, 3 re-export, 4 re-import),
+        -- or only a description in user extracts.
+        CASE coalesce(flow_code, '')
+            WHEN 'X' THEN 'export' WHEN '2' THEN 'export' WHEN 'DX' THEN 'export'
+            WHEN 'XIP' THEN 'export' WHEN 'XOP' THEN 'export'
+            WHEN 'M' THEN 'import' WHEN '1' THEN 'import' WHEN 'FM' THEN 'import'
+            WHEN 'MIP' THEN 'import' WHEN 'MOP' THEN 'import'
+            WHEN 'RX' THEN 're-export' WHEN '3' THEN 're-export'
+            WHEN 'RM' THEN 're-import' WHEN '4' THEN 're-import'
+            WHEN '' THEN CASE flow_desc
+                WHEN 'export' THEN 'export' WHEN 'exports' THEN 'export'
+                WHEN 'import' THEN 'import' WHEN 'imports' THEN 'import'
+                WHEN 're-export' THEN 're-export' WHEN 're-exports' THEN 're-export'
+                WHEN 're-import' THEN 're-import' WHEN 're-imports' THEN 're-import'
+            END
+        END AS fl,
+        -- Codes that lost a leading zero (5-digit HS6 from spreadsheets) get it back.
+        CASE
+            WHEN cmd_code = 'TOTAL' THEN 'TOTAL'
+            WHEN regexp_full_match(cmd_code, '[0-9]+') AND length(cmd_code) % 2 = 1 THEN '0' || cmd_code
+            ELSE cmd_code
+        END AS code
+    FROM r
+),
+located AS (
+    SELECT
+        t.*,
+        CASE WHEN f = 'M' THEN coalesce(
+            CASE WHEN TRY_CAST(ref_month AS INTEGER) BETWEEN 1 AND 12 THEN TRY_CAST(ref_month AS INTEGER) END,
+            CASE WHEN length(period_raw) = 6 THEN TRY_CAST(right(period_raw, 2) AS INTEGER) END)
+        END AS m
+    FROM typed AS t
+)
+SELECT
+    l.source_row,
+    $source                                   AS source,
+    $release                                  AS release,
+    'reported'                                AS kind,
+    l.f                                       AS freq,
+    CASE WHEN l.f = 'M' THEN printf('%04d-%02d', l.y, l.m) ELSE CAST(l.y AS VARCHAR) END AS period,
+    l.y                                       AS year,
+    l.m                                       AS month,
+    CASE WHEN l.f = 'A' AND l.y BETWEEN 1900 AND 2100 THEN make_date(l.y, 1, 1)
+         WHEN l.f = 'M' AND l.y BETWEEN 1900 AND 2100 AND l.m BETWEEN 1 AND 12 THEN make_date(l.y, l.m, 1) END AS period_start,
+    CASE WHEN l.f = 'A' AND l.y BETWEEN 1900 AND 2100 THEN make_date(l.y, 12, 31)
+         WHEN l.f = 'M' AND l.y BETWEEN 1900 AND 2100 AND l.m BETWEEN 1 AND 12 THEN last_day(make_date(l.y, l.m, 1)) END AS period_end,
+    coalesce(rc.iso3, ri.iso3)                AS reporter_iso3,
+    l.reporter_code                           AS reporter_code,
+    coalesce(rc.is_country, ri.is_country)    AS reporter_is_country,
+    coalesce(pc.iso3, pi.iso3)                AS partner_iso3,
+    l.partner_code                            AS partner_code,
+    coalesce(pc.is_country, pi.is_country)    AS partner_is_country,
+    l.fl                                      AS flow,
+    CASE WHEN regexp_full_match(l.classification_code, 'H[0-6]') THEN l.classification_code END AS classification,
+    l.code                                    AS hs,
+    CASE WHEN l.code = 'TOTAL' THEN 'TOTAL'
+         WHEN regexp_full_match(l.code, '[0-9]{2}|[0-9]{4}|[0-9]{6}') THEN CAST(length(l.code) AS VARCHAR) END AS hs_level,
+    NULL::VARCHAR                             AS product,
+    l.v                                       AS value,
+    'USD'                                     AS currency,
+    -- Valuation as the reporter states it (cif/fob columns); otherwise the IMTS convention that
+    -- Comtrade follows: imports CIF, exports FOB.
+    CASE WHEN l.fl IN ('import', 're-import') AND l.cif > 0 THEN 'CIF'
+         WHEN l.fl IN ('export', 're-export') AND l.fob > 0 THEN 'FOB'
+         WHEN l.cif > 0 AND coalesce(l.fob, 0) = 0 THEN 'CIF'
+         WHEN l.fob > 0 AND coalesce(l.cif, 0) = 0 THEN 'FOB'
+         WHEN l.fl IN ('import', 're-import') THEN 'CIF'
+         WHEN l.fl IN ('export', 're-export') THEN 'FOB' END AS valuation,
+    -- Comtrade writes 0 for "not available" weight and quantity on rows that have a value.
+    CASE WHEN l.kg = 0 AND l.v > 0 THEN NULL ELSE l.kg END AS net_weight_kg,
+    CASE WHEN l.q = 0 AND l.v > 0 THEN NULL
+         WHEN coalesce(l.qty_unit_code, '-1') = '-1' AND l.qty_unit_abbr IS NULL THEN NULL
+         ELSE l.q END                         AS quantity,
+    CASE WHEN coalesce(l.qty_unit_code, '-1') = '-1' THEN NULL
+         ELSE coalesce(u.abbr, l.qty_unit_abbr, 'unit ' || l.qty_unit_code) END AS quantity_unit,
+    nullif(concat_ws(';',
+        CASE WHEN coalesce(l.customs_code, 'C00') <> 'C00' THEN 'customs=' || l.customs_code END,
+        CASE WHEN coalesce(l.mot_code, '0') <> '0' THEN 'mot=' || l.mot_code END,
+        CASE WHEN coalesce(l.mos_code, '0') <> '0' THEN 'mos=' || l.mos_code END,
+        CASE WHEN coalesce(l.partner2_code, '0') NOT IN ('0', '') THEN 'partner2=' || l.partner2_code END,
+        CASE WHEN l.flow_code IN ('DX', 'FM', 'MIP', 'MOP', 'XIP', 'XOP') THEN 'flow=' || l.flow_code END
+    ), '')                                    AS breakdown,
+    'UN Comtrade'                             AS publisher,
+    NULL::VARCHAR                             AS source_url,
+    NULL::VARCHAR                             AS quote,
+    NULL::VARCHAR                             AS series_id,
+    NULL::VARCHAR                             AS note,
+    CASE WHEN l.classification_code IS NOT NULL AND NOT regexp_full_match(l.classification_code, 'H[0-6]|HS')
+         THEN 'classification ' || l.classification_code || ' is not HS' END AS reject_reason,
+    'trade-mirror compares HS data: download the same data in HS (H0-H6)' AS reject_fix,
+    NULL::VARCHAR                             AS apart_reason,
+    coalesce(l.period_raw, l.ref_year)        AS period_text,
+    coalesce(l.reporter_code, l.reporter_iso) AS reporter_text,
+    coalesce(l.partner_code, l.partner_iso)   AS partner_text,
+    coalesce(l.flow_code, l.flow_desc)        AS flow_text,
+    l.cmd_code                                AS hs_text,
+    coalesce(l.primary_value, l.cif_value, l.fob_value) AS value_text,
+    l.net_wgt                                 AS net_weight_text,
+    l.qty                                     AS quantity_text,
+    NULL::VARCHAR                             AS unit_text
+FROM located AS l
+LEFT JOIN countries AS rc ON rc.comtrade_code = l.reporter_code
+LEFT JOIN country_by_iso3 AS ri ON l.reporter_code IS NULL AND ri.iso3 = l.reporter_iso
+LEFT JOIN countries AS pc ON pc.comtrade_code = l.partner_code
+LEFT JOIN country_by_iso3 AS pi ON l.partner_code IS NULL AND pi.iso3 = l.partner_iso
+LEFT JOIN qty_units AS u ON u.code = l.qty_unit_code;

@@ -1,0 +1,107 @@
+-- name: stage_generic(source, release, kind, publisher, currency, value_scale:float, weight_factor:float, freq, c_year, c_month, c_period, c_reporter, c_partner, c_flow, c_hs, c_product, c_quantity_unit, c_valuation, c_classification, c_source_url, c_quote, c_note)
+-- One staged row per row of a mapped CSV; columns come from the mapping, constants ($c_*) fill what
+-- the table leaves implicit. Value in the mapping's currency x value_scale; weight in kg.
+CREATE OR REPLACE TEMP TABLE staged AS
+WITH r AS (
+    SELECT
+        source_row,
+        coalesce(nullif(trim(year), ''), $c_year)                    AS year_raw,
+        coalesce(nullif(trim(month), ''), $c_month)                  AS month_raw,
+        replace(coalesce(nullif(trim(period), ''), $c_period), '/', '-') AS period_raw,
+        upper(coalesce(nullif(trim(reporter), ''), $c_reporter))     AS reporter_raw,
+        upper(coalesce(nullif(trim(partner), ''), $c_partner))       AS partner_raw,
+        lower(coalesce(nullif(trim(flow), ''), $c_flow))             AS flow_raw,
+        upper(coalesce(nullif(trim(hs), ''), $c_hs))                 AS hs_raw,
+        coalesce(nullif(trim(product), ''), $c_product)              AS product,
+        nullif(trim(value), '')                                      AS value_raw,
+        nullif(trim(net_weight), '')                                 AS weight_raw,
+        nullif(trim(quantity), '')                                   AS qty_raw,
+        coalesce(nullif(trim(quantity_unit), ''), $c_quantity_unit)  AS quantity_unit,
+        upper(coalesce(nullif(trim(valuation), ''), $c_valuation))   AS valuation,
+        upper(coalesce(nullif(trim(classification), ''), $c_classification)) AS classification,
+        coalesce(nullif(trim(source_url), ''), $c_source_url)        AS source_url,
+        coalesce(nullif(trim(quote), ''), $c_quote)                  AS quote,
+        coalesce(nullif(trim(note), ''), $c_note)                    AS note
+    FROM raw
+),
+p AS (
+    SELECT
+        r.*,
+        coalesce(TRY_CAST(year_raw AS INTEGER), TRY_CAST(left(period_raw, 4) AS INTEGER)) AS y,
+        coalesce(
+            TRY_CAST(month_raw AS INTEGER),
+            CASE WHEN regexp_full_match(period_raw, '\d{4}-?\d{2}') THEN TRY_CAST(right(period_raw, 2) AS INTEGER) END,
+            CASE WHEN regexp_full_match(period_raw, '\d{4}-01\.\.\d{2}') THEN TRY_CAST(right(period_raw, 2) AS INTEGER) END
+        ) AS m,
+        CASE
+            WHEN $freq IS NOT NULL THEN $freq
+            WHEN regexp_full_match(coalesce(period_raw, ''), '\d{4}-01\.\.\d{2}') THEN 'YTD'
+            WHEN month_raw IS NOT NULL OR regexp_full_match(coalesce(period_raw, ''), '\d{4}-?\d{2}') THEN 'M'
+            ELSE 'A'
+        END AS f,
+        CASE WHEN regexp_full_match(hs_raw, '[0-9]+') AND length(hs_raw) % 2 = 1 THEN '0' || hs_raw ELSE hs_raw END AS code
+    FROM r
+)
+SELECT
+    p.source_row,
+    $source                                           AS source,
+    $release                                          AS release,
+    $kind                                             AS kind,
+    p.f                                               AS freq,
+    CASE p.f WHEN 'A' THEN CAST(p.y AS VARCHAR)
+             WHEN 'M' THEN printf('%04d-%02d', p.y, p.m)
+             ELSE printf('%04d-01..%02d', p.y, p.m) END AS period,
+    p.y                                               AS year,
+    CASE WHEN p.f <> 'A' THEN p.m END                 AS month,
+    CASE WHEN p.y BETWEEN 1900 AND 2100 AND p.f = 'A' THEN make_date(p.y, 1, 1)
+         WHEN p.y BETWEEN 1900 AND 2100 AND p.f = 'M' AND p.m BETWEEN 1 AND 12 THEN make_date(p.y, p.m, 1)
+         WHEN p.y BETWEEN 1900 AND 2100 AND p.f = 'YTD' AND p.m BETWEEN 1 AND 12 THEN make_date(p.y, 1, 1) END AS period_start,
+    CASE WHEN p.y BETWEEN 1900 AND 2100 AND p.f = 'A' THEN make_date(p.y, 12, 31)
+         WHEN p.y BETWEEN 1900 AND 2100 AND p.f IN ('M', 'YTD') AND p.m BETWEEN 1 AND 12 THEN last_day(make_date(p.y, p.m, 1)) END AS period_end,
+    rl.iso3                                           AS reporter_iso3,
+    p.reporter_raw                                    AS reporter_code,
+    rc.is_country                                     AS reporter_is_country,
+    pl.iso3                                           AS partner_iso3,
+    p.partner_raw                                     AS partner_code,
+    pc.is_country                                     AS partner_is_country,
+    CASE p.flow_raw
+        WHEN 'export' THEN 'export' WHEN 'exports' THEN 'export' WHEN 'x' THEN 'export' WHEN '2' THEN 'export'
+        WHEN 'import' THEN 'import' WHEN 'imports' THEN 'import' WHEN 'm' THEN 'import' WHEN '1' THEN 'import'
+        WHEN 're-export' THEN 're-export' WHEN 'rx' THEN 're-export' WHEN '3' THEN 're-export'
+        WHEN 're-import' THEN 're-import' WHEN 'rm' THEN 're-import' WHEN '4' THEN 're-import'
+        WHEN 'two-way' THEN 'two-way' WHEN 't' THEN 'two-way' WHEN 'total' THEN 'two-way'
+    END                                               AS flow,
+    CASE WHEN regexp_full_match(p.classification, 'H[0-6]') THEN p.classification END AS classification,
+    p.code                                            AS hs,
+    CASE WHEN p.code = 'TOTAL' THEN 'TOTAL'
+         WHEN regexp_full_match(p.code, '[0-9]{2}|[0-9]{4}|[0-9]{6}') THEN CAST(length(p.code) AS VARCHAR) END AS hs_level,
+    p.product                                         AS product,
+    TRY_CAST(p.value_raw AS DOUBLE) * $value_scale    AS value,
+    CASE WHEN p.value_raw IS NOT NULL THEN $currency END AS currency,
+    CASE WHEN p.valuation IN ('CIF', 'FOB') THEN p.valuation END AS valuation,
+    TRY_CAST(p.weight_raw AS DOUBLE) * $weight_factor AS net_weight_kg,
+    TRY_CAST(p.qty_raw AS DOUBLE)                     AS quantity,
+    CASE WHEN p.qty_raw IS NOT NULL THEN p.quantity_unit END AS quantity_unit,
+    NULL::VARCHAR                                     AS breakdown,
+    $publisher                                        AS publisher,
+    p.source_url                                      AS source_url,
+    p.quote                                           AS quote,
+    NULL::VARCHAR                                     AS series_id,
+    p.note                                            AS note,
+    CASE WHEN p.valuation IS NOT NULL AND p.valuation NOT IN ('CIF', 'FOB') THEN 'valuation must be CIF or FOB' END AS reject_reason,
+    'write CIF or FOB in the valuation column, or leave it empty' AS reject_fix,
+    NULL::VARCHAR                                     AS apart_reason,
+    coalesce(p.period_raw, p.year_raw || coalesce('-' || p.month_raw, '')) AS period_text,
+    p.reporter_raw                                    AS reporter_text,
+    p.partner_raw                                     AS partner_text,
+    p.flow_raw                                        AS flow_text,
+    p.hs_raw                                          AS hs_text,
+    p.value_raw                                       AS value_text,
+    p.weight_raw                                      AS net_weight_text,
+    p.qty_raw                                         AS quantity_text,
+    NULL::VARCHAR                                     AS unit_text
+FROM p
+LEFT JOIN country_lookup AS rl ON rl.key = p.reporter_raw
+LEFT JOIN country_by_iso3 AS rc ON rc.iso3 = rl.iso3
+LEFT JOIN country_lookup AS pl ON pl.key = p.partner_raw
+LEFT JOIN country_by_iso3 AS pc ON pc.iso3 = pl.iso3;

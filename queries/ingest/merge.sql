@@ -1,0 +1,100 @@
+-- name: accept_rows
+-- The staged rows that passed every check (`problems` holds the others).
+CREATE OR REPLACE TEMP TABLE accepted AS
+SELECT s.*
+FROM staged AS s
+WHERE NOT EXISTS (SELECT 1 FROM problems AS p WHERE p.source_row = s.source_row);
+
+-- name: plan_merge
+-- One row per accepted figure: new (no current version), unchanged (same measures as the current
+-- version) or revised (different measures: the current version will be closed).
+CREATE OR REPLACE TEMP TABLE plan AS
+SELECT
+    a.figure_key,
+    a.apart_reason IS NOT NULL AS is_apart,
+    a.breakdown IS NOT NULL AS is_breakdown,
+    CASE
+        WHEN f.figure_key IS NULL AND ap.figure_key IS NULL THEN 'new'
+        WHEN a.apart_reason IS NOT NULL AND ap.value IS NOT DISTINCT FROM TRY_CAST(a.value_text AS DOUBLE) THEN 'unchanged'
+        WHEN a.apart_reason IS NULL
+             AND f.value IS NOT DISTINCT FROM a.value
+             AND f.net_weight_kg IS NOT DISTINCT FROM a.net_weight_kg
+             AND f.quantity IS NOT DISTINCT FROM a.quantity
+             AND f.valuation IS NOT DISTINCT FROM a.valuation THEN 'unchanged'
+        ELSE 'revised'
+    END AS status
+FROM accepted AS a
+LEFT JOIN figures AS f ON a.apart_reason IS NULL AND f.figure_key = a.figure_key AND f.valid_to_load IS NULL
+LEFT JOIN apart AS ap ON a.apart_reason IS NOT NULL AND ap.figure_key = a.figure_key AND ap.valid_to_load IS NULL;
+
+-- name: plan_counts
+-- How the load changes the store: one row of counts.
+SELECT
+    count(*) FILTER (WHERE status = 'new')       AS rows_new,
+    count(*) FILTER (WHERE status = 'revised')   AS rows_revised,
+    count(*) FILTER (WHERE status = 'unchanged') AS rows_unchanged,
+    count(*) FILTER (WHERE is_breakdown)         AS rows_breakdown,
+    count(*) FILTER (WHERE is_apart)             AS rows_apart
+FROM plan;
+
+-- name: close_revised(load_id:int)
+-- Close the current version of every figure this load revises.
+UPDATE figures SET valid_to_load = $load_id
+WHERE valid_to_load IS NULL
+  AND figure_key IN (SELECT figure_key FROM plan WHERE status = 'revised' AND NOT is_apart);
+
+-- name: close_revised_apart(load_id:int)
+-- Close the current version of every kept-apart figure this load revises.
+UPDATE apart SET valid_to_load = $load_id
+WHERE valid_to_load IS NULL
+  AND figure_key IN (SELECT figure_key FROM plan WHERE status = 'revised' AND is_apart);
+
+-- name: insert_figures(load_id:int)
+-- Add the new and revised figures as current versions.
+INSERT INTO figures BY NAME
+SELECT
+    a.figure_key, a.source, a.release, a.kind, a.freq, a.period, a.year, a.month, a.period_start, a.period_end,
+    a.reporter_iso3, a.reporter_code, a.reporter_is_country, a.partner_iso3, a.partner_code, a.partner_is_country,
+    a.flow, a.classification, a.hs, a.hs_level, a.product, a.value, a.currency, a.valuation,
+    a.net_weight_kg, a.quantity, a.quantity_unit, a.breakdown,
+    a.publisher, a.source_url, a.quote, a.series_id, a.note,
+    $load_id AS load_id, a.source_row, $load_id AS valid_from_load, NULL AS valid_to_load
+FROM accepted AS a
+JOIN plan AS p ON p.figure_key = a.figure_key AND NOT p.is_apart
+WHERE p.status IN ('new', 'revised');
+
+-- name: insert_apart(load_id:int)
+-- Add the new and revised kept-apart figures (shares, balances, rates ...).
+INSERT INTO apart BY NAME
+SELECT
+    a.figure_key, a.source, a.release, a.apart_reason AS reason, a.series_id,
+    a.reporter_text AS reporter, a.partner_text AS partner, a.flow_text AS flow, a.hs_text AS hs,
+    a.period_text AS period, TRY_CAST(a.value_text AS DOUBLE) AS value, a.unit_text AS unit,
+    a.publisher, a.source_url, a.quote, a.note,
+    $load_id AS load_id, a.source_row, $load_id AS valid_from_load, NULL AS valid_to_load
+FROM accepted AS a
+JOIN plan AS p ON p.figure_key = a.figure_key AND p.is_apart
+WHERE p.status IN ('new', 'revised');
+
+-- name: insert_rejects(load_id:int, file_name)
+-- Keep the refused rows of a load that allowed rejects, with why and how to fix them.
+INSERT INTO rejects
+SELECT $load_id, $file_name, source_row, field, value, reason, fix
+FROM problems;
+
+-- name: insert_load(load_id:int, sha256, file_name, path, format, source, release, rows_read:int, rows_rejected:int, rows_new:int, rows_revised:int, rows_unchanged:int, rows_breakdown:int, rows_apart:int, started_at, finished_at, options)
+-- Record one load in the manifest.
+INSERT INTO loads VALUES (
+    $load_id, $sha256, $file_name, $path, $format, $source, $release,
+    $rows_read, $rows_read - $rows_rejected, $rows_rejected,
+    $rows_new, $rows_revised, $rows_unchanged, $rows_breakdown, $rows_apart,
+    CAST($started_at AS TIMESTAMP), CAST($finished_at AS TIMESTAMP), (SELECT value FROM meta WHERE key = 'mirror_version'), $options
+);
+
+-- name: next_load_id
+-- The id the next load gets.
+SELECT coalesce(max(load_id), 0) + 1 AS load_id FROM loads;
+
+-- name: load_by_sha(sha256)
+-- An earlier load of the same bytes, if any.
+SELECT load_id, file_name, source, release, finished_at FROM loads WHERE sha256 = $sha256 ORDER BY load_id LIMIT 1;

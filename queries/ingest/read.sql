@@ -1,0 +1,49 @@
+-- name: read_delimited(path, names, delim, encoding)
+-- One row per data line of a delimited file, every field as text; source_row = the line number
+-- (the header is line 1). Lines the parser cannot split are stored in raw_rejects, not skipped.
+CREATE TEMP TABLE raw AS
+SELECT row_number() OVER () + 1 AS source_row, *
+FROM read_csv(
+    $path,
+    header = true,
+    names = $names,
+    all_varchar = true,
+    delim = $delim,
+    quote = '"',
+    escape = '"',
+    encoding = $encoding,
+    compression = 'auto',
+    strict_mode = true,
+    store_rejects = true,
+    rejects_table = 'raw_rejects',
+    rejects_scan = 'raw_rejects_scan'
+);
+
+-- name: read_rejects
+-- One row per line the CSV parser refused in the last read_delimited: line, column, error kind.
+SELECT line, column_name, error_type, csv_line, error_message
+FROM raw_rejects
+ORDER BY line
+LIMIT 1000;
+
+-- name: read_comtrade_json(path)
+-- One row per record of a Comtrade API reply's `data` array; source_row = the record number (1-based).
+SELECT row_number() OVER () AS source_row, rec
+FROM (SELECT unnest(data) AS rec FROM read_json($path, columns = {'data': 'JSON[]'}));
+
+-- name: comtrade_json_envelope(path)
+-- The envelope of a Comtrade API reply: record count as stated, error text, records present, first record's keys.
+SELECT "count" AS stated_count, error, len(data) AS records, json_keys(data[1]) AS first_keys
+FROM read_json($path, columns = {'elapsedTime': 'VARCHAR', 'count': 'BIGINT', 'data': 'JSON[]', 'error': 'VARCHAR'});
+
+-- name: materialise_raw
+-- Replace `raw` with the relation registered as _relation (a projection of the file's fields).
+CREATE OR REPLACE TEMP TABLE raw_next AS SELECT * FROM _relation;
+DROP TABLE IF EXISTS raw;
+ALTER TABLE raw_next RENAME TO raw;
+
+-- name: read_series(path)
+-- The public record's series table: the direction of each estimate series, and which series are not flows.
+CREATE OR REPLACE TEMP TABLE series AS
+SELECT series_id, nullif(flow, '') AS flow, nullif(apart_reason, '') AS apart_reason
+FROM read_csv($path, header = true, all_varchar = true);

@@ -1,0 +1,203 @@
+-- name: create_store
+-- The store's tables. Idempotent: run on every read-write open.
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+-- One row per load: what was read, from where, and what it did to the store.
+CREATE TABLE IF NOT EXISTS loads (
+    load_id         INTEGER PRIMARY KEY,
+    sha256          VARCHAR NOT NULL,
+    file_name       VARCHAR NOT NULL,
+    path            VARCHAR,
+    format          VARCHAR NOT NULL,
+    source          VARCHAR NOT NULL,
+    release         VARCHAR NOT NULL,
+    rows_read       BIGINT NOT NULL,
+    rows_loaded     BIGINT NOT NULL,   -- accepted rows: new + revised + unchanged
+    rows_rejected   BIGINT NOT NULL,
+    rows_new        BIGINT NOT NULL,
+    rows_revised    BIGINT NOT NULL,
+    rows_unchanged  BIGINT NOT NULL,
+    rows_breakdown  BIGINT NOT NULL,   -- Comtrade breakdown rows kept apart from totals
+    rows_apart      BIGINT NOT NULL,   -- published figures that are not flows (shares, balances ...)
+    started_at      TIMESTAMP NOT NULL,
+    finished_at     TIMESTAMP NOT NULL,
+    mirror_version  VARCHAR NOT NULL,
+    options         VARCHAR            -- JSON: encoding, mapping, format override ...
+);
+
+-- Every reported figure, every version. A row is current while valid_to_load is NULL;
+-- a later release that changes it closes it (valid_to_load) and adds the new version.
+CREATE TABLE IF NOT EXISTS figures (
+    figure_key      UHUGEINT NOT NULL,  -- md5 of the identifying columns: same flow, same key
+    source          VARCHAR NOT NULL,   -- comtrade, baci, public-record, un1718, or the mapping's name
+    release         VARCHAR NOT NULL,   -- the vintage this version was published in
+    kind            VARCHAR NOT NULL,   -- reported (customs) | notified (to the UN) | estimated (analyst body)
+    freq            VARCHAR NOT NULL,   -- A annual | M monthly | YTD January to month | P other span
+    period          VARCHAR NOT NULL,   -- label as published: 2018, 2018-03, 2018-01..11
+    year            SMALLINT NOT NULL,
+    month           TINYINT,            -- M: the month; YTD: the last month covered
+    period_start    DATE NOT NULL,
+    period_end      DATE NOT NULL,
+    reporter_iso3   VARCHAR NOT NULL,
+    reporter_code   VARCHAR,            -- the source's own code (Comtrade 842, BACI 842 ...)
+    reporter_is_country BOOLEAN NOT NULL,
+    partner_iso3    VARCHAR NOT NULL,
+    partner_code    VARCHAR,
+    partner_is_country  BOOLEAN NOT NULL, -- false for World, Areas nes, bunkers, free zones, groups
+    flow            VARCHAR NOT NULL,   -- export | import | re-export | re-import | two-way (X+M as published)
+    classification  VARCHAR,            -- HS revision H0..H6 where the source states it
+    hs              VARCHAR NOT NULL,   -- zero-padded text; TOTAL; or a published group label
+    hs_level        VARCHAR NOT NULL,   -- 2 | 4 | 6 | TOTAL | group
+    product         VARCHAR,            -- a product the source names inside the code (diesel)
+    value           DOUBLE,             -- in `currency`; never mixed across currencies
+    currency        VARCHAR,
+    valuation       VARCHAR,            -- CIF | FOB where known
+    net_weight_kg   DOUBLE,
+    quantity        DOUBLE,
+    quantity_unit   VARCHAR,
+    breakdown       VARCHAR,            -- NULL for a total; else what it breaks down (customs, mode, 2nd partner, flow)
+    publisher       VARCHAR,            -- cited figures: who published it
+    source_url      VARCHAR,
+    quote           VARCHAR,
+    series_id       VARCHAR,
+    note            VARCHAR,
+    load_id         INTEGER NOT NULL,
+    source_row      BIGINT NOT NULL,    -- line in a text file (header = 1), record number in JSON
+    valid_from_load INTEGER NOT NULL,
+    valid_to_load   INTEGER
+);
+
+-- Published figures that are not flows (shares, balances, rates, vague periods): kept, counted,
+-- shown by `status`, never used in flow arithmetic.
+CREATE TABLE IF NOT EXISTS apart (
+    figure_key      UHUGEINT NOT NULL,
+    source          VARCHAR NOT NULL,
+    release         VARCHAR NOT NULL,
+    reason          VARCHAR NOT NULL,
+    series_id       VARCHAR,
+    reporter        VARCHAR,
+    partner         VARCHAR,
+    flow            VARCHAR,
+    hs              VARCHAR,
+    period          VARCHAR,
+    value           DOUBLE,
+    unit            VARCHAR,
+    publisher       VARCHAR,
+    source_url      VARCHAR,
+    quote           VARCHAR,
+    note            VARCHAR,
+    load_id         INTEGER NOT NULL,
+    source_row      BIGINT NOT NULL,
+    valid_from_load INTEGER NOT NULL,
+    valid_to_load   INTEGER
+);
+
+-- Rows a load refused, with why and how to fix them (only when the load allowed rejects).
+CREATE TABLE IF NOT EXISTS rejects (
+    load_id     INTEGER NOT NULL,
+    file_name   VARCHAR NOT NULL,
+    line        BIGINT,
+    column_name VARCHAR,
+    value       VARCHAR,
+    reason      VARCHAR NOT NULL,
+    fix         VARCHAR NOT NULL
+);
+
+-- Reference tables, refilled from data/ whenever the package's copy changes.
+CREATE TABLE IF NOT EXISTS countries (
+    comtrade_code   VARCHAR,
+    iso3            VARCHAR NOT NULL,
+    iso2            VARCHAR,
+    m49             VARCHAR,
+    name            VARCHAR NOT NULL,
+    comtrade_name   VARCHAR,
+    is_country      BOOLEAN NOT NULL,
+    valid_from_year SMALLINT,
+    valid_to_year   SMALLINT,
+    note            VARCHAR,
+    aliases         VARCHAR
+);
+CREATE TABLE IF NOT EXISTS hs_codes (
+    classification  VARCHAR NOT NULL,
+    hs              VARCHAR NOT NULL,
+    level           TINYINT NOT NULL,
+    parent          VARCHAR,
+    is_leaf         BOOLEAN,
+    description     VARCHAR,
+    standard_unit   VARCHAR
+);
+CREATE TABLE IF NOT EXISTS hs_sections (
+    section         VARCHAR NOT NULL,
+    number          TINYINT NOT NULL,
+    name            VARCHAR NOT NULL,
+    chapter_from    VARCHAR NOT NULL,
+    chapter_to      VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS qty_units (
+    code            VARCHAR NOT NULL,
+    abbr            VARCHAR NOT NULL,
+    description     VARCHAR
+);
+
+-- name: create_views
+-- Current totals: the figures every comparison reads. Breakdown rows never appear here.
+CREATE OR REPLACE VIEW flows AS
+SELECT * EXCLUDE (figure_key, valid_to_load)
+FROM figures
+WHERE valid_to_load IS NULL AND breakdown IS NULL;
+
+-- One row per ISO3 code: the code in use today (Comtrade has several codes for some countries,
+-- e.g. USA 840, 841, 842). Used where a file names countries by ISO3 or name only.
+CREATE OR REPLACE VIEW country_by_iso3 AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY iso3
+        ORDER BY valid_to_year IS NULL DESC, valid_from_year DESC NULLS LAST, comtrade_code) AS rn
+    FROM countries
+) WHERE rn = 1;
+
+CREATE OR REPLACE VIEW breakdowns AS
+SELECT * EXCLUDE (figure_key, valid_to_load)
+FROM figures
+WHERE valid_to_load IS NULL AND breakdown IS NOT NULL;
+
+-- Every figure a later release replaced, beside its replacement.
+CREATE OR REPLACE VIEW revisions AS
+SELECT
+    old.source, old.reporter_iso3, old.partner_iso3, old.flow, old.freq, old.period, old.hs, old.product,
+    old.kind, old.publisher, old.currency,
+    old.release        AS old_release,
+    new.release        AS new_release,
+    old.value          AS old_value,
+    new.value          AS new_value,
+    new.value - old.value AS value_change,
+    old.net_weight_kg  AS old_net_weight_kg,
+    new.net_weight_kg  AS new_net_weight_kg,
+    old.quantity       AS old_quantity,
+    new.quantity       AS new_quantity,
+    new.load_id        AS revised_by_load
+FROM figures AS old
+JOIN figures AS new
+  ON new.figure_key = old.figure_key AND new.valid_from_load = old.valid_to_load;
+
+-- Every way a person or file may name a country, upper-cased, to its ISO3 code: ISO3, Comtrade
+-- and M49 codes, names and aliases. A key that could mean two countries is left out.
+CREATE OR REPLACE VIEW country_lookup AS
+WITH keys AS (
+    SELECT upper(iso3) AS key, iso3 FROM countries
+    UNION SELECT comtrade_code, iso3 FROM countries WHERE comtrade_code IS NOT NULL
+    UNION SELECT m49, iso3 FROM countries WHERE m49 IS NOT NULL
+    UNION SELECT upper(name), iso3 FROM countries
+    UNION SELECT upper(comtrade_name), iso3 FROM countries WHERE comtrade_name IS NOT NULL
+    UNION SELECT upper(trim(a.alias)), iso3
+          FROM countries, unnest(string_split(aliases, '|')) AS a(alias)
+          WHERE aliases IS NOT NULL
+)
+SELECT key, min(iso3) AS iso3
+FROM keys
+WHERE key IS NOT NULL AND key <> ''
+GROUP BY key
+HAVING count(DISTINCT iso3) = 1;

@@ -43,11 +43,12 @@ class Problem:
     value: str | None
     reason: str
     fix: str
+    unit: str = "line"  # "record" for the records of a JSON reply
 
     def describe(self) -> str:
         where = self.file
         if self.line is not None:
-            where += f", line {self.line}"
+            where += f", {self.unit} {self.line}"
         if self.column:
             where += f", column {self.column!r}"
         shown = "" if self.value is None else f": value {_clip(self.value)!r}"

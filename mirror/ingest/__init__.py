@@ -122,7 +122,8 @@ def problem_list(con: duckdb.DuckDBPyConnection, staged: StagedFile, limit: int 
     """The first problems of the last staged file, with column names as the file spells them."""
     rows = con.execute(get_query("problem_list").sql, {"limit": limit}).fetchall()
     names = staged.info.columns_for_fields
-    out = [Problem(str(staged.path), line, names.get(fieldname, fieldname), value, reason, fix)
+    unit = str(staged.info.extra.get("row_unit", "line"))
+    out = [Problem(str(staged.path), line, names.get(fieldname, fieldname), value, reason, fix, unit)
            for line, fieldname, value, reason, fix, _ in rows]
     total = rows[0][5] if rows else 0
     return out, total

@@ -139,7 +139,7 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawInfo:
             exprs.append(FunctionExpression("json_extract_string", ColumnExpression("rec"), ConstantExpression("$." + key)).alias(field))
     replace_temp_table(con, "raw", rel.select(*exprs))
     complete_raw(con, FIELDS, header.fields)
-    return RawInfo("comtrade-api-json", header, records, _column_names(header))
+    return RawInfo("comtrade-api-json", header, records, _column_names(header), extra={"row_unit": "record"})
 
 
 def _column_names(header: Header) -> dict[str, str]:

@@ -57,6 +57,7 @@ SELECT
     NULL::VARCHAR                  AS apart_reason,
     p.month_raw                    AS period_text,
     p.supplier_raw                 AS reporter_text,
+    'PRK'                          AS partner_text,
     'export'                       AS flow_text,
     '2710'                         AS hs_text,
     NULL::VARCHAR                  AS value_text,

@@ -1,0 +1,56 @@
+"""Writing result tables for people and programs: JSON records, CSV safe to open in a spreadsheet.
+
+A text cell that starts with = + - @, a tab or a carriage return is run as a formula by Excel and
+LibreOffice; such cells are prefixed with a single quote (OWASP's CSV-injection advice). Only text
+columns are touched: a negative gap is a number and stays one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from datetime import date, datetime
+
+import pandas as pd
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    return out
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    neutralise_text(frame).to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()
+
+
+def _jsonable(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return value.isoformat()
+    if value is pd.NaT or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A list of row objects with plain JSON types (NaN/NA -> null, timestamps -> ISO text)."""
+    return [{str(k): _jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def to_json(obj: object) -> str:
+    if isinstance(obj, pd.DataFrame):
+        obj = records(obj)
+    return json.dumps(obj, indent=2, ensure_ascii=False, default=_jsonable)

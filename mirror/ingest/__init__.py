@@ -123,7 +123,8 @@ def problem_list(con: duckdb.DuckDBPyConnection, staged: StagedFile, limit: int 
     rows = con.execute(get_query("problem_list").sql, {"limit": limit}).fetchall()
     names = staged.info.columns_for_fields
     unit = str(staged.info.extra.get("row_unit", "line"))
-    out = [Problem(str(staged.path), line, names.get(fieldname, fieldname), value, reason, fix, unit)
+    out = [Problem(str(staged.path), line, None if fieldname == "row" else names.get(fieldname, fieldname), value,
+                   reason, fix, unit)
            for line, fieldname, value, reason, fix, _ in rows]
     total = rows[0][5] if rows else 0
     return out, total

@@ -58,7 +58,7 @@ def squash(name: str) -> str:
 
 
 def match_header(path: Path, columns: list[str], aliases: dict[str, str], *, format_name: str,
-                 required: list[tuple[str, ...]], fix: str) -> Header:
+                 required: list[tuple[str, ...]], fix: str, display: dict[str, str] | None = None) -> Header:
     """Map file columns to internal names via ``aliases`` (squashed spelling -> internal name).
 
     ``required`` lists alternatives: each tuple needs at least one of its fields present.
@@ -75,7 +75,7 @@ def match_header(path: Path, columns: list[str], aliases: dict[str, str], *, for
     problems = []
     for alternatives in required:
         if not any(a in seen for a in alternatives):
-            wanted = [c for c, internal in _display_names(aliases).items() if internal in alternatives]
+            wanted = [(display or {}).get(a, a) for a in alternatives]
             close = difflib.get_close_matches(squash(wanted[0]) if wanted else alternatives[0],
                                               [squash(c) for c in columns], n=1, cutoff=0.6)
             near = ""
@@ -87,15 +87,6 @@ def match_header(path: Path, columns: list[str], aliases: dict[str, str], *, for
     if problems:
         raise FormatError(problems, hint=f"Columns found: {', '.join(columns)}")
     return Header(columns, fields)
-
-
-def _display_names(aliases: dict[str, str]) -> dict[str, str]:
-    """The preferred spelling of each alias key (the first one registered)."""
-    out: dict[str, str] = {}
-    for spelled, internal in aliases.items():
-        if internal not in out.values():
-            out[spelled] = internal
-    return out
 
 
 def open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
@@ -118,6 +109,7 @@ def first_line(path: Path, encoding: str = "utf-8") -> str:
 
 
 def read_header(path: Path, delimiter: str, encoding: str) -> list[str]:
+    check_encoding(path, encoding)
     with open_text(path, encoding) as fh:
         line = fh.readline().lstrip("\ufeff")
     if not line.strip():
@@ -154,9 +146,9 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *
     reported with its line and column instead of failing the whole read. Lines the parser
     cannot split (an unquoted comma in a name, a missing field) are collected with
     ``store_rejects`` and reported; none is skipped silently."""
-    check_encoding(path, encoding)
     duck_encoding = "latin-1" if encoding.lower().replace("-", "").replace("_", "") in {"latin1", "iso88591", "cp1252", "windows1252"} else "utf-8"
     con.execute("DROP TABLE IF EXISTS raw")
+    con.execute(get_query("clear_read_rejects").sql)
     try:
         con.execute(get_query("read_delimited").sql, {
             "path": str(path), "names": header.fields, "delim": delimiter, "encoding": duck_encoding,
@@ -167,17 +159,23 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *
                                    f"({_first_line(err)})",
                                    "check that the file is the format you named (--format) and is not truncated")]) from None
     rejects = con.execute(get_query("read_rejects").sql).fetchall()
+    if not rejects:
+        extra = con.execute(get_query("lines_with_extra_fields").sql, {
+            "path": str(path), "delim": delimiter, "encoding": duck_encoding, "expected": len(header.columns)}).fetchall()
+        rejects = [(line, None, "TOO MANY COLUMNS", text, "") for line, text in extra]
     if rejects:
-        problems = [Problem(str(path), int(line), col, csv_line, _describe_csv_error(kind, message, len(header.columns)),
-                            _fix_csv_error(kind)) for line, col, kind, csv_line, message in rejects]
+        problems = [Problem(str(path), int(line), col, csv_line,
+                            _describe_csv_error(kind, message, len(header.columns), csv_line or ""), _fix_csv_error(kind))
+                    for line, col, kind, csv_line, message in rejects]
         raise FormatError(problems, total=len(problems))
     return con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
 
 
-def _describe_csv_error(kind: str, message: str, ncols: int) -> str:
+def _describe_csv_error(kind: str, message: str, ncols: int, line: str = "") -> str:
     if kind == "TOO MANY COLUMNS":
         found = re.search(r"Found:\s*(\d+)", message)
-        return f"the line has {found.group(1) if found else 'more'} fields but the header has {ncols}"
+        count = found.group(1) if found else str(next(csv.reader([line])).__len__() if line else "more")
+        return f"the line has {count} fields but the header has {ncols}"
     if kind == "MISSING COLUMNS":
         found = re.search(r"Found:\s*(\d+)", message)
         return f"the line has {found.group(1) if found else 'fewer'} fields but the header has {ncols}"

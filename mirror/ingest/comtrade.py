@@ -70,6 +70,10 @@ CANONICAL_SOURCES = {
     "quantity": ("qty",),
 }
 
+_COMTRADE_MARKERS = {"reporteriso", "partneriso", "flowdesc", "reporterdesc", "partnerdesc", "cmddesc", "typecode", "freqcode", "refperiodid", "refyear", "refmonth", "reportercode", "flowcode",
+                     "partnercode", "partner2code", "cmdcode", "customscode", "motcode", "primaryvalue", "netwgt",
+                     "classificationcode", "aggrlevel", "qtyunitcode"}
+
 FORMATS = {
     "comtrade-api-json": "UN Comtrade API final data, JSON reply",
     "comtrade-api-csv": "UN Comtrade API final data, CSV (camelCase)",
@@ -81,6 +85,12 @@ FORMATS = {
 
 FIX = "download the file again from UN Comtrade, or name the right format with --format"
 
+# How the API spells each field, for messages about missing columns.
+DISPLAY = {"freq_code": "freqCode", "ref_year": "refYear", "ref_month": "refMonth", "period": "period",
+           "reporter_code": "reporterCode", "reporter_iso": "reporterISO", "flow_code": "flowCode",
+           "flow_desc": "flowDesc", "partner_code": "partnerCode", "partner_iso": "partnerISO", "cmd_code": "cmdCode",
+           "cif_value": "cifvalue", "fob_value": "fobvalue", "primary_value": "primaryValue"}
+
 
 def sniff(path: Path, first: str) -> str | None:
     """Which Comtrade layout a header line is, or None."""
@@ -88,7 +98,9 @@ def sniff(path: Path, first: str) -> str | None:
     cols = {squash(c.strip().strip('"')) for c in first.split(delimiter)}
     if "tradeflowcode" in cols:
         return "comtrade-legacy" if "tradevalueus" in cols else "comtrade-legacy-short"
-    if {"primaryvalue", "cmdcode"} <= cols:
+    # Enough of Comtrade's own names to be sure, even when a required column is missing or
+    # renamed (the reader then says which).
+    if len(cols & _COMTRADE_MARKERS) >= 4:
         if delimiter == "\t" or is_gzip(path):
             return "comtrade-bulk"
         return "comtrade-r-csv" if "_" in first else "comtrade-api-csv"
@@ -100,7 +112,7 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) ->
         return _read_json(con, path)
     delimiter = "\t" if fmt == "comtrade-bulk" else ","
     columns = read_header(path, delimiter, encoding)
-    header = match_header(path, columns, ALIASES, format_name=fmt, required=REQUIRED, fix=FIX)
+    header = match_header(path, columns, ALIASES, format_name=fmt, required=REQUIRED, fix=FIX, display=DISPLAY)
     rows = read_delimited(con, path, header, delimiter=delimiter, encoding=encoding)
     complete_raw(con, FIELDS, header.fields)
     return RawInfo(fmt, header, rows, _column_names(header))
@@ -127,7 +139,8 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawInfo:
         raise FormatError([Problem(str(path), None, "fileUrl", None,
                                    "this is a bulk-availability listing, not trade data",
                                    "download the files it lists (trade-mirror refresh --comtrade does this) and load those")])
-    header = match_header(path, list(keys or []), ALIASES, format_name="comtrade-api-json", required=REQUIRED, fix=FIX)
+    header = match_header(path, list(keys or []), ALIASES, format_name="comtrade-api-json", required=REQUIRED, fix=FIX,
+                          display=DISPLAY)
     if stated is not None and stated != records:
         raise LoadError([Problem(str(path), None, "count", str(stated),
                                  f"the reply says it holds {stated} records but has {records}",

@@ -47,3 +47,23 @@ ALTER TABLE raw_next RENAME TO raw;
 CREATE OR REPLACE TEMP TABLE series AS
 SELECT series_id, nullif(flow, '') AS flow, nullif(apart_reason, '') AS apart_reason
 FROM read_csv($path, header = true, all_varchar = true);
+
+-- name: lines_with_extra_fields(path, delim, encoding, expected:int)
+-- Physical lines holding more fields than the header (quoted text removed before counting).
+-- DuckDB's CSV reader silently drops one extra trailing empty field, so a line with an unquoted
+-- delimiter in a name and an empty last column would load shifted by one column; this finds it.
+SELECT line_no, line
+FROM (
+    SELECT row_number() OVER () AS line_no, line
+    FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
+                  encoding = $encoding, compression = 'auto', auto_detect = false)
+)
+WHERE length(regexp_replace(line, '"[^"]*"', '', 'g'))
+      - length(replace(regexp_replace(line, '"[^"]*"', '', 'g'), $delim, '')) + 1 > $expected
+ORDER BY line_no
+LIMIT 1000;
+
+-- name: clear_read_rejects
+-- Empty DuckDB's reject tables before a read (they accumulate across reads on one connection).
+DROP TABLE IF EXISTS raw_rejects;
+DROP TABLE IF EXISTS raw_rejects_scan;

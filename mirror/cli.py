@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
@@ -189,7 +188,10 @@ COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "que
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or a usage error already printed by argparse
+        return int(exit_.code or 0)
     if not args.command:
         parser.print_help()
         return 2

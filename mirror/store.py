@@ -9,11 +9,12 @@ really holds the new loads.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -173,7 +174,7 @@ class Store:
                                    "note": f"same bytes as load {first}: nothing to do"})
                     note(path.name, "skipped")
                     continue
-                started = datetime.now(timezone.utc).replace(tzinfo=None)
+                started = datetime.now(UTC).replace(tzinfo=None)
                 note(path.name, "reading")
                 staged = stage_file(self.con, path, options)
                 if staged.problems and not allow_rejects:
@@ -194,7 +195,7 @@ class Store:
         sql.run(self.con, "accept_rows").fetchall()
         sql.run(self.con, "plan_merge").fetchall()
         counts = dict(zip(("rows_new", "rows_revised", "rows_unchanged", "rows_breakdown", "rows_apart"),
-                          sql.run(self.con, "plan_counts").fetchall()[0]))
+                          sql.run(self.con, "plan_counts").fetchall()[0], strict=True))
         sql.run(self.con, "close_revised", load_id=load_id).fetchall()
         sql.run(self.con, "close_revised_apart", load_id=load_id).fetchall()
         sql.run(self.con, "insert_figures", load_id=load_id).fetchall()
@@ -204,7 +205,7 @@ class Store:
         sql.run(self.con, "insert_load", load_id=load_id, sha256=digest, file_name=staged.path.name,
                 path=str(staged.path.resolve()), format=staged.format, source=staged.source, release=staged.release,
                 rows_read=staged.rows_read, rows_rejected=staged.problems, started_at=started.isoformat(),
-                finished_at=datetime.now(timezone.utc).replace(tzinfo=None).isoformat(), options=options,
+                finished_at=datetime.now(UTC).replace(tzinfo=None).isoformat(), options=options,
                 **counts).fetchall()
 
     def _verify_loads(self, load_ids: list[int]) -> None:
@@ -302,10 +303,9 @@ class _Transaction:
         return False
 
     def _rollback(self) -> None:
-        try:
+        # After a failed statement DuckDB may have rolled back already; then ROLLBACK itself errors.
+        with contextlib.suppress(duckdb.Error):
             self.con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # no transaction open any more: DuckDB already rolled back
 
 
 def open_store(path: str | Path | None = None, read_only: bool = False) -> Store:

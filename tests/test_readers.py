@@ -85,7 +85,8 @@ def test_comtrade_api_csv_monthly(db, fixtures):
 
 def test_bulk_spellings_of_cif_all_accepted(db, fixtures, tmp_path):
     # Bulk files spell the CIF/FOB columns CIFValue, cifValue or cifvalue depending on the channel.
-    text = gzip.open(fixtures / "comtrade_bulk_CHN_2018.txt.gz", "rt").read()
+    with gzip.open(fixtures / "comtrade_bulk_CHN_2018.txt.gz", "rt") as fh:
+        text = fh.read()
     text = text.replace("CIFValue", "cifValue").replace("FOBValue", "fobvalue")
     path = tmp_path / "bulk_other_spelling.gz"
     with gzip.open(path, "wt") as fh:

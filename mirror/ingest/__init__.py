@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -80,12 +81,11 @@ def detect(path: Path) -> str:
 def default_release(path: Path, fmt: str) -> str:
     """A release label when the user gives none: the version in a BACI or bulk file name, else the
     file's modification date. Releases of a source are ordered by load order, not by label."""
-    from datetime import datetime, timezone
 
     found = baci.version_from_name(path.name) if fmt == "baci" else None
     if found:
         return found
-    stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     return stamp.strftime("%Y-%m-%d")
 
 

@@ -32,7 +32,7 @@ class Header:
     fields: list[str]  # internal name per column ("_ignored_N" for columns we do not use)
 
     def column_for(self, internal: str) -> str | None:
-        for col, name in zip(self.columns, self.fields):
+        for col, name in zip(self.columns, self.fields, strict=True):
             if name == internal:
                 return col
         return None
@@ -92,7 +92,7 @@ def match_header(path: Path, columns: list[str], aliases: dict[str, str], *, for
 def open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
     if is_gzip(path):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")  # noqa: SIM115 - caller closes
+    return open(path, encoding=encoding, newline="")
 
 
 def is_gzip(path: Path) -> bool:
@@ -123,9 +123,7 @@ def check_encoding(path: Path, encoding: str) -> None:
     if encoding.lower().replace("-", "") not in {"utf8", "utf8sig"}:
         return
     with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as fh:
-        line_no = 0
-        for raw_line in fh:
-            line_no += 1
+        for line_no, raw_line in enumerate(fh, start=1):
             try:
                 raw_line.decode("utf-8")
             except UnicodeDecodeError as err:
@@ -218,7 +216,7 @@ def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: lis
     NULL (bulk files have no ISO columns; user extracts have a handful of fields)."""
     text = duckdb.sqltype("VARCHAR")
     exprs = [ColumnExpression("source_row")]
-    for field in fields:
-        value = ColumnExpression(field) if field in present else ConstantExpression(None)
-        exprs.append(value.cast(text).alias(field))
+    for name in fields:
+        value = ColumnExpression(name) if name in present else ConstantExpression(None)
+        exprs.append(value.cast(text).alias(name))
     replace_temp_table(con, "raw", con.table("raw").select(*exprs))

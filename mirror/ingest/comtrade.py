@@ -19,7 +19,17 @@ from duckdb import ColumnExpression, ConstantExpression, FunctionExpression
 
 from ..errors import FormatError, LoadError, Problem
 from ..sql import get as get_query
-from .base import Header, RawInfo, complete_raw, is_gzip, match_header, read_delimited, read_header, replace_temp_table, squash
+from .base import (
+    Header,
+    RawInfo,
+    complete_raw,
+    is_gzip,
+    match_header,
+    read_delimited,
+    read_header,
+    replace_temp_table,
+    squash,
+)
 
 # trade-mirror's names for the Comtrade fields that staging uses (snake_case of the API's names).
 FIELDS = [
@@ -147,7 +157,7 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawInfo:
                                  "the download was cut short: fetch it again")])
     rel = con.sql(get_query("read_comtrade_json").sql, params={"path": str(path)})
     exprs = [ColumnExpression("source_row")]
-    for key, field in zip(header.columns, header.fields):
+    for key, field in zip(header.columns, header.fields, strict=True):
         if not field.startswith("_ignored_"):
             exprs.append(FunctionExpression("json_extract_string", ColumnExpression("rec"), ConstantExpression("$." + key)).alias(field))
     replace_temp_table(con, "raw", rel.select(*exprs))

@@ -1,0 +1,90 @@
+"""The command line: every command has help with an example, read commands print JSON and CSV,
+and hostile values in arguments are data, never SQL."""
+
+import json
+
+import pytest
+
+from mirror.cli import EXAMPLES, build_parser
+
+from .conftest import fingerprint
+
+
+@pytest.mark.parametrize("command", sorted(EXAMPLES))
+def test_every_command_has_help_with_an_example(command, cli):
+    code, out, _ = cli(command, "--help")
+    assert code == 0 and "Example:" in out and f"trade-mirror {command}" in out
+
+
+def test_help_lists_every_command(capsys):
+    parser = build_parser()
+    parser.print_help()
+    out = capsys.readouterr().out
+    for command in EXAMPLES:
+        assert command in out
+
+
+def test_load_then_status_json_and_csv(cli, fixtures, tmp_path):
+    db = tmp_path / "s.duckdb"
+    code, out, err = cli("load", fixtures / "comtrade_api_CHN_2018.json", "--release", "2024-06", "--db", db, "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert rows[0]["status"] == "loaded" and rows[0]["release"] == "2024-06" and rows[0]["rows_loaded"] == 8
+    code, out, _ = cli("status", "--json", "--db", db)
+    status = json.loads(out)
+    assert status["rows"] == 7 and status["loads"][0]["format"] == "comtrade-api-json"
+    code, out, _ = cli("status", "--csv", "--db", db)
+    assert out.splitlines()[0].startswith("source,release,loads,current_figures")
+
+
+def test_query_with_bound_parameters(cli, fixtures, tmp_path):
+    db = tmp_path / "s.duckdb"
+    cli("load", fixtures / "comtrade_api_CHN_2018.json", "--db", db)
+    code, out, err = cli("query", "rejected_rows", "-p", "load_id", "1", "--json", "--db", db)
+    assert code == 0, err and json.loads(out) == []
+    code, _, err = cli("query", "rejected_rows", "-p", "load_id", "one", "--db", db)
+    assert code == 2 and "must be an integer" in err
+    code, _, err = cli("query", "no_such_query", "--db", db)
+    assert code == 2 and "no query named" in err
+
+
+def test_queries_lists_names_parameters_and_docs(cli):
+    code, out, _ = cli("queries", "--json")
+    listed = {q["name"]: q for q in json.loads(out)}
+    assert "manifest" in listed and listed["rejected_rows"]["parameters"] == "load_id:int"
+    assert all(q["doc"] for q in listed.values())
+    assert "stage_comtrade" not in listed  # the loader's internal queries are not for users
+
+
+HOSTILE = "PRK'; DROP TABLE figures; --"
+
+
+def test_hostile_strings_in_arguments_are_only_data(cli, fixtures, tmp_path):
+    db = tmp_path / "s.duckdb"
+    cli("load", fixtures / "comtrade_api_CHN_2018.json", "--db", db)
+    import mirror
+
+    with mirror.open(db) as store:
+        before = fingerprint(store)
+    code, _, err = cli("load", fixtures / "comtrade_api_CHN_2018_monthly.csv", "--release", HOSTILE,
+                       "--source", HOSTILE, "--db", db)
+    assert code == 0, err
+    cli("query", "rejected_rows", "-p", "load_id", HOSTILE, "--db", db)
+    cli("load", HOSTILE, "--db", db)
+    code, _, err = cli("load", fixtures / "comtrade_api_CHN_2018.json", "--format", HOSTILE, "--db", db)
+    assert code == 2 and "invalid choice" in err
+    with mirror.open(db) as store:
+        tables = {r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert {"figures", "loads", "countries"} <= tables
+        sources = {r[0] for r in store.con.execute("SELECT DISTINCT source FROM flows").fetchall()}
+        assert sources == {"comtrade", HOSTILE}  # stored as a value, executed never
+        assert fingerprint(store) != before
+
+
+def test_python_m_mirror_runs(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "mirror", "formats", "--json"], capture_output=True, text=True,
+                         check=True)
+    assert {r["format"] for r in json.loads(out.stdout)} >= {"comtrade-api-json", "baci", "csv", "un1718"}

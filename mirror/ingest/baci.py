@@ -17,7 +17,7 @@ import duckdb
 
 from ..errors import FormatError, Problem
 from ..sql import get as get_query
-from .base import RawInfo, complete_raw, match_header, read_delimited, read_header, squash
+from .base import RawInfo, complete_raw, match_header, read_delimited, read_header, run_staging, squash
 
 FIELDS = ["t", "i", "j", "k", "v", "q"]
 ALIASES = {f: f for f in FIELDS}
@@ -85,5 +85,5 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) ->
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: str, release: str, info: RawInfo) -> None:
-    con.execute(get_query("stage_baci").sql,
+    run_staging(con, "stage_baci",
                 {"source": source, "release": release, "classification": info.extra.get("classification")})

@@ -158,9 +158,10 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *
                                    "check that the file is the format you named (--format) and is not truncated")]) from None
     rejects = con.execute(get_query("read_rejects").sql).fetchall()
     if not rejects:
-        extra = con.execute(get_query("lines_with_extra_fields").sql, {
-            "path": str(path), "delim": delimiter, "encoding": duck_encoding, "expected": len(header.columns)}).fetchall()
-        rejects = [(line, None, "TOO MANY COLUMNS", text, "") for line, text in extra]
+        args = {"path": str(path), "delim": delimiter, "encoding": duck_encoding, "expected": len(header.columns)}
+        if con.execute(get_query("any_line_with_extra_fields").sql, args).fetchall()[0][0]:
+            extra = con.execute(get_query("lines_with_extra_fields").sql, args).fetchall()
+            rejects = [(line, None, "TOO MANY COLUMNS", text, "") for line, text in extra]
     if rejects:
         problems = [Problem(str(path), int(line), col, csv_line,
                             _describe_csv_error(kind, message, len(header.columns), csv_line or ""), _fix_csv_error(kind))
@@ -211,12 +212,28 @@ def replace_temp_table(con: duckdb.DuckDBPyConnection, name: str, relation: duck
         con.unregister("_relation")
 
 
-def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: list[str]) -> None:
-    """Give ``raw`` exactly the fields a staging query reads, as text: absent optional ones as
-    NULL (bulk files have no ISO columns; user extracts have a handful of fields)."""
+def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: list[str], first_row: int = 2) -> None:
+    """Give ``raw`` exactly the fields a staging query reads, as text (absent optional ones as
+    NULL: bulk files have no ISO columns; user extracts have a handful of fields), and
+    ``source_row``: the line number in the file (``first_row`` for the first data row), from the
+    table's insertion order, which DuckDB keeps equal to file order."""
     text = duckdb.sqltype("VARCHAR")
-    exprs = [ColumnExpression("source_row")]
+    # Inside a transaction DuckDB numbers new rows from a large base (2**55): take the first rowid
+    # as line `first_row`. Rows are numbered contiguously in insertion order, checked here.
+    low, high, count = con.execute(get_query("raw_rowids").sql).fetchall()[0]
+    if count and high - low + 1 != count:
+        raise RuntimeError(f"raw rowids are not contiguous ({low}..{high} for {count} rows)")
+    offset = first_row - (low or 0)
+    exprs = [(ColumnExpression("rowid") + ConstantExpression(offset)).alias("source_row")]
     for name in fields:
         value = ColumnExpression(name) if name in present else ConstantExpression(None)
         exprs.append(value.cast(text).alias(name))
     replace_temp_table(con, "raw", con.table("raw").select(*exprs))
+
+
+def run_staging(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:
+    """Define the format's staging view over ``raw``. A view takes no parameters, so the load's
+    parameters go first into the one-row temp table ``load_params`` that the view reads."""
+    query = get_query(f"params_{name}")
+    con.execute(query.sql, query.bind(params))
+    con.execute(get_query(name).sql)

@@ -28,6 +28,7 @@ from .base import (
     read_delimited,
     read_header,
     replace_temp_table,
+    run_staging,
     squash,
 )
 
@@ -156,12 +157,12 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawInfo:
                                  f"the reply says it holds {stated} records but has {records}",
                                  "the download was cut short: fetch it again")])
     rel = con.sql(get_query("read_comtrade_json").sql, params={"path": str(path)})
-    exprs = [ColumnExpression("source_row")]
+    exprs = []
     for key, field in zip(header.columns, header.fields, strict=True):
         if not field.startswith("_ignored_"):
             exprs.append(FunctionExpression("json_extract_string", ColumnExpression("rec"), ConstantExpression("$." + key)).alias(field))
     replace_temp_table(con, "raw", rel.select(*exprs))
-    complete_raw(con, FIELDS, header.fields)
+    complete_raw(con, FIELDS, header.fields, first_row=1)
     return RawInfo("comtrade-api-json", header, records, _column_names(header), extra={"row_unit": "record"})
 
 
@@ -175,4 +176,4 @@ def _column_names(header: Header) -> dict[str, str]:
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: str, release: str, info: RawInfo) -> None:
-    con.execute(get_query("stage_comtrade").sql, {"source": source, "release": release})
+    run_staging(con, "stage_comtrade", {"source": source, "release": release})

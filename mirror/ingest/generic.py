@@ -38,8 +38,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import FormatError, LoadError, Problem
-from ..sql import get as get_query
-from .base import Header, RawInfo, complete_raw, read_delimited, read_header
+from .base import Header, RawInfo, complete_raw, read_delimited, read_header, run_staging
 
 FORMATS = {"csv": "generic CSV with a column mapping (national customs or analyst tables)"}
 
@@ -144,7 +143,7 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, encoding:
 
 def stage(con: duckdb.DuckDBPyConnection, mapping: Mapping, source: str, release: str) -> None:
     c = mapping.constants
-    con.execute(get_query("stage_generic").sql, {
+    run_staging(con, "stage_generic", {
         "source": source, "release": release, "kind": mapping.kind, "publisher": mapping.publisher,
         "currency": mapping.currency, "value_scale": mapping.value_scale, "weight_factor": mapping.weight_factor,
         "freq": mapping.freq, "c_year": c.get("year"), "c_month": c.get("month"), "c_period": c.get("period"),

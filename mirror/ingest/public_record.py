@@ -15,7 +15,7 @@ import duckdb
 
 from ..paths import data_dir
 from ..sql import get as get_query
-from .base import RawInfo, complete_raw, match_header, read_delimited, read_header, squash
+from .base import RawInfo, complete_raw, match_header, read_delimited, read_header, run_staging, squash
 
 FIELDS = ["series_id", "reporter_iso3", "partner_iso3", "flow", "hs", "period", "value", "unit",
           "source_publisher", "source_url", "quote", "note"]
@@ -52,4 +52,4 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) ->
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: str, release: str, info: RawInfo) -> None:
-    con.execute(get_query("stage_public_record").sql, {"source": source, "release": release})
+    run_staging(con, "stage_public_record", {"source": source, "release": release})

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..sql import get as get_query
-from .base import RawInfo, complete_raw, match_header, read_delimited, read_header, squash
+from .base import RawInfo, complete_raw, match_header, read_delimited, read_header, run_staging, squash
 
 FIELDS = ["supplier", "month", "tonnes", "barrels", "notified_on", "note"]
 ALIASES = {
@@ -50,4 +49,4 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) ->
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: str, release: str, info: RawInfo) -> None:
-    con.execute(get_query("stage_un1718").sql, {"source": source, "release": release})
+    run_staging(con, "stage_un1718", {"source": source, "release": release})

@@ -18,10 +18,14 @@ SELECT lpad(trim(code), 6, '0') AS hs FROM read_csv($path, header = true, all_va
 -- Without BACI's product file: an empty list (codes are then checked against data/hs_codes.csv only).
 CREATE OR REPLACE TEMP TABLE baci_products AS SELECT NULL::VARCHAR AS hs WHERE false;
 
--- name: stage_baci(source, release, classification)
+-- name: params_stage_baci(source, release, classification)
+-- The load's parameters as a one-row temp table, read by the staging view below (views take no parameters).
+CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release, $classification AS classification;
+
+-- name: stage_baci
 -- One staged row per BACI flow: exporter i to importer j, HS6 k, year t; value = v x 1000 USD,
 -- net weight = q x 1000 kg. Kind 'estimated' (CEPII's reconciled value), valued FOB.
-CREATE OR REPLACE TEMP TABLE staged AS
+CREATE OR REPLACE TEMP VIEW staged_rows AS
 WITH r AS (
     SELECT
         source_row,
@@ -36,8 +40,8 @@ typed AS (
 )
 SELECT
     x.source_row,
-    $source                           AS source,
-    $release                          AS release,
+    (SELECT source FROM load_params)                           AS source,
+    (SELECT release FROM load_params)                          AS release,
     'estimated'                       AS kind,
     'A'                               AS freq,
     x.t                               AS period,
@@ -52,7 +56,7 @@ SELECT
     x.j                               AS partner_code,
     cj.is_country                     AS partner_is_country,
     'export'                          AS flow,
-    $classification                   AS classification,
+    (SELECT classification FROM load_params)                   AS classification,
     x.code                            AS hs,
     CASE WHEN x.code IS NOT NULL THEN '6' END AS hs_level,
     NULL::VARCHAR                     AS product,

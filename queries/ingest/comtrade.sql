@@ -1,10 +1,14 @@
--- name: stage_comtrade(source, release)
+-- name: params_stage_comtrade(source, release)
+-- The load's parameters as a one-row temp table, read by the staging view below (views take no parameters).
+CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release;
+
+-- name: stage_comtrade
 -- One staged row per data row of any Comtrade layout (API JSON/CSV, comtradr snake_case, bulk
 -- TSV, legacy long and short CSV), read into `raw` with trade-mirror's field names. Values in
 -- USD as published; weights in kg. Rows that break a total down (customs procedure, mode of
 -- transport or supply, second partner, sub-flows such as DX or MIP) get `breakdown` set, so that
 -- they are kept but never summed into totals.
-CREATE OR REPLACE TEMP TABLE staged AS
+CREATE OR REPLACE TEMP VIEW staged_rows AS
 WITH r AS (
     SELECT
         source_row,
@@ -84,8 +88,8 @@ located AS (
 )
 SELECT
     l.source_row,
-    $source                                   AS source,
-    $release                                  AS release,
+    (SELECT source FROM load_params)                                   AS source,
+    (SELECT release FROM load_params)                                  AS release,
     'reported'                                AS kind,
     l.f                                       AS freq,
     CASE WHEN l.f = 'M' THEN printf('%04d-%02d', l.y, l.m) ELSE CAST(l.y AS VARCHAR) END AS period,

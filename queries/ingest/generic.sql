@@ -1,27 +1,31 @@
--- name: stage_generic(source, release, kind, publisher, currency, value_scale:float, weight_factor:float, freq, c_year, c_month, c_period, c_reporter, c_partner, c_flow, c_hs, c_product, c_quantity_unit, c_valuation, c_classification, c_source_url, c_quote, c_note)
--- One staged row per row of a mapped CSV; columns come from the mapping, constants ($c_*) fill what
+-- name: params_stage_generic(source, release, kind, publisher, currency, value_scale:float, weight_factor:float, freq, c_year, c_month, c_period, c_reporter, c_partner, c_flow, c_hs, c_product, c_quantity_unit, c_valuation, c_classification, c_source_url, c_quote, c_note)
+-- The load's parameters as a one-row temp table, read by the staging view below (views take no parameters).
+CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release, $kind AS kind, $publisher AS publisher, $currency AS currency, $value_scale AS value_scale, $weight_factor AS weight_factor, $freq AS freq, $c_year AS c_year, $c_month AS c_month, $c_period AS c_period, $c_reporter AS c_reporter, $c_partner AS c_partner, $c_flow AS c_flow, $c_hs AS c_hs, $c_product AS c_product, $c_quantity_unit AS c_quantity_unit, $c_valuation AS c_valuation, $c_classification AS c_classification, $c_source_url AS c_source_url, $c_quote AS c_quote, $c_note AS c_note;
+
+-- name: stage_generic
+-- One staged row per row of a mapped CSV; columns come from the mapping, constants ((SELECT c_ FROM load_params)*) fill what
 -- the table leaves implicit. Value in the mapping's currency x value_scale; weight in kg.
-CREATE OR REPLACE TEMP TABLE staged AS
+CREATE OR REPLACE TEMP VIEW staged_rows AS
 WITH r AS (
     SELECT
         source_row,
-        coalesce(nullif(trim(year), ''), $c_year)                    AS year_raw,
-        coalesce(nullif(trim(month), ''), $c_month)                  AS month_raw,
-        replace(coalesce(nullif(trim(period), ''), $c_period), '/', '-') AS period_raw,
-        upper(coalesce(nullif(trim(reporter), ''), $c_reporter))     AS reporter_raw,
-        upper(coalesce(nullif(trim(partner), ''), $c_partner))       AS partner_raw,
-        lower(coalesce(nullif(trim(flow), ''), $c_flow))             AS flow_raw,
-        upper(coalesce(nullif(trim(hs), ''), $c_hs))                 AS hs_raw,
-        coalesce(nullif(trim(product), ''), $c_product)              AS product,
+        coalesce(nullif(trim(year), ''), (SELECT c_year FROM load_params))                    AS year_raw,
+        coalesce(nullif(trim(month), ''), (SELECT c_month FROM load_params))                  AS month_raw,
+        replace(coalesce(nullif(trim(period), ''), (SELECT c_period FROM load_params)), '/', '-') AS period_raw,
+        upper(coalesce(nullif(trim(reporter), ''), (SELECT c_reporter FROM load_params)))     AS reporter_raw,
+        upper(coalesce(nullif(trim(partner), ''), (SELECT c_partner FROM load_params)))       AS partner_raw,
+        lower(coalesce(nullif(trim(flow), ''), (SELECT c_flow FROM load_params)))             AS flow_raw,
+        upper(coalesce(nullif(trim(hs), ''), (SELECT c_hs FROM load_params)))                 AS hs_raw,
+        coalesce(nullif(trim(product), ''), (SELECT c_product FROM load_params))              AS product,
         nullif(trim(value), '')                                      AS value_raw,
         nullif(trim(net_weight), '')                                 AS weight_raw,
         nullif(trim(quantity), '')                                   AS qty_raw,
-        coalesce(nullif(trim(quantity_unit), ''), $c_quantity_unit)  AS quantity_unit,
-        upper(coalesce(nullif(trim(valuation), ''), $c_valuation))   AS valuation,
-        upper(coalesce(nullif(trim(classification), ''), $c_classification)) AS classification,
-        coalesce(nullif(trim(source_url), ''), $c_source_url)        AS source_url,
-        coalesce(nullif(trim(quote), ''), $c_quote)                  AS quote,
-        coalesce(nullif(trim(note), ''), $c_note)                    AS note
+        coalesce(nullif(trim(quantity_unit), ''), (SELECT c_quantity_unit FROM load_params))  AS quantity_unit,
+        upper(coalesce(nullif(trim(valuation), ''), (SELECT c_valuation FROM load_params)))   AS valuation,
+        upper(coalesce(nullif(trim(classification), ''), (SELECT c_classification FROM load_params))) AS classification,
+        coalesce(nullif(trim(source_url), ''), (SELECT c_source_url FROM load_params))        AS source_url,
+        coalesce(nullif(trim(quote), ''), (SELECT c_quote FROM load_params))                  AS quote,
+        coalesce(nullif(trim(note), ''), (SELECT c_note FROM load_params))                    AS note
     FROM raw
 ),
 p AS (
@@ -34,7 +38,7 @@ p AS (
             CASE WHEN regexp_full_match(period_raw, '\d{4}-01\.\.\d{2}') THEN TRY_CAST(right(period_raw, 2) AS INTEGER) END
         ) AS m,
         CASE
-            WHEN $freq IS NOT NULL THEN $freq
+            WHEN (SELECT freq FROM load_params) IS NOT NULL THEN (SELECT freq FROM load_params)
             WHEN regexp_full_match(coalesce(period_raw, ''), '\d{4}-01\.\.\d{2}') THEN 'YTD'
             WHEN month_raw IS NOT NULL OR regexp_full_match(coalesce(period_raw, ''), '\d{4}-?\d{2}') THEN 'M'
             ELSE 'A'
@@ -44,9 +48,9 @@ p AS (
 )
 SELECT
     p.source_row,
-    $source                                           AS source,
-    $release                                          AS release,
-    $kind                                             AS kind,
+    (SELECT source FROM load_params)                                           AS source,
+    (SELECT release FROM load_params)                                          AS release,
+    (SELECT kind FROM load_params)                                             AS kind,
     p.f                                               AS freq,
     CASE p.f WHEN 'A' THEN CAST(p.y AS VARCHAR)
              WHEN 'M' THEN printf('%04d-%02d', p.y, p.m)
@@ -76,14 +80,14 @@ SELECT
     CASE WHEN p.code = 'TOTAL' THEN 'TOTAL'
          WHEN regexp_full_match(p.code, '[0-9]{2}|[0-9]{4}|[0-9]{6}') THEN CAST(length(p.code) AS VARCHAR) END AS hs_level,
     p.product                                         AS product,
-    TRY_CAST(p.value_raw AS DOUBLE) * $value_scale    AS value,
-    CASE WHEN p.value_raw IS NOT NULL THEN $currency END AS currency,
+    TRY_CAST(p.value_raw AS DOUBLE) * (SELECT value_scale FROM load_params)    AS value,
+    CASE WHEN p.value_raw IS NOT NULL THEN (SELECT currency FROM load_params) END AS currency,
     CASE WHEN p.valuation IN ('CIF', 'FOB') THEN p.valuation END AS valuation,
-    TRY_CAST(p.weight_raw AS DOUBLE) * $weight_factor AS net_weight_kg,
+    TRY_CAST(p.weight_raw AS DOUBLE) * (SELECT weight_factor FROM load_params) AS net_weight_kg,
     TRY_CAST(p.qty_raw AS DOUBLE)                     AS quantity,
     CASE WHEN p.qty_raw IS NOT NULL THEN p.quantity_unit END AS quantity_unit,
     NULL::VARCHAR                                     AS breakdown,
-    $publisher                                        AS publisher,
+    (SELECT publisher FROM load_params)                                        AS publisher,
     p.source_url                                      AS source_url,
     p.quote                                           AS quote,
     NULL::VARCHAR                                     AS series_id,

@@ -1,6 +1,6 @@
 -- name: accept_rows
 -- The staged rows that passed every check (`problems` holds the others).
-CREATE OR REPLACE TEMP TABLE accepted AS
+CREATE OR REPLACE TEMP VIEW accepted AS
 SELECT s.*
 FROM staged AS s
 WHERE NOT EXISTS (SELECT 1 FROM problems AS p WHERE p.source_row = s.source_row);

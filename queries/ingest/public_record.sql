@@ -1,9 +1,13 @@
--- name: stage_public_record(source, release)
+-- name: params_stage_public_record(source, release)
+-- The load's parameters as a one-row temp table, read by the staging view below (views take no parameters).
+CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release;
+
+-- name: stage_public_record
 -- One staged row per row of a cited public-record table (series_id, reporter_iso3, partner_iso3,
 -- flow, hs, period, value, unit, source_publisher, source_url, quote, note), joined to `series`
 -- (the direction of analyst estimates, and which series are not flows). Money stays in its
 -- published currency; tonnes become net_weight_kg; barrels become quantity in bbl.
-CREATE OR REPLACE TEMP TABLE staged AS
+CREATE OR REPLACE TEMP VIEW staged_rows AS
 WITH r AS (
     SELECT
         source_row,
@@ -79,8 +83,8 @@ j AS (
 )
 SELECT
     j.source_row,
-    $source                                   AS source,
-    $release                                  AS release,
+    (SELECT source FROM load_params)                                   AS source,
+    (SELECT release FROM load_params)                                  AS release,
     CASE j.flow_code WHEN 'N' THEN 'notified' WHEN 'E' THEN 'estimated' ELSE 'reported' END AS kind,
     j.f                                       AS freq,
     j.period_raw                              AS period,

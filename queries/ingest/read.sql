@@ -1,8 +1,8 @@
 -- name: read_delimited(path, names, delim, encoding)
--- One row per data line of a delimited file, every field as text; source_row = the line number
--- (the header is line 1). Lines the parser cannot split are stored in raw_rejects, not skipped.
+-- One row per data line of a delimited file, the fields trade-mirror uses as text, in file order
+-- (rowid 0 = line 2). Lines the parser cannot split are stored in raw_rejects, not skipped.
 CREATE TEMP TABLE raw AS
-SELECT row_number() OVER () + 1 AS source_row, *
+SELECT COLUMNS(lambda c: NOT starts_with(c, '_ignored_'))
 FROM read_csv(
     $path,
     header = true,
@@ -27,8 +27,8 @@ ORDER BY line
 LIMIT 1000;
 
 -- name: read_comtrade_json(path)
--- One row per record of a Comtrade API reply's `data` array; source_row = the record number (1-based).
-SELECT row_number() OVER () AS source_row, rec
+-- One row per record of a Comtrade API reply's `data` array, in order (rowid 0 = record 1).
+SELECT rec
 FROM (SELECT unnest(data) AS rec FROM read_json($path, columns = {'data': 'JSON[]'}));
 
 -- name: comtrade_json_envelope(path)
@@ -52,18 +52,34 @@ FROM read_csv($path, header = true, all_varchar = true);
 -- Physical lines holding more fields than the header (quoted text removed before counting).
 -- DuckDB's CSV reader silently drops one extra trailing empty field, so a line with an unquoted
 -- delimiter in a name and an empty last column would load shifted by one column; this finds it.
+-- Only lines ending in the delimiter can hide an extra field (others are refused by the reader).
 SELECT line_no, line
 FROM (
     SELECT row_number() OVER () AS line_no, line
     FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
                   encoding = $encoding, compression = 'auto', auto_detect = false)
 )
-WHERE length(regexp_replace(line, '"[^"]*"', '', 'g'))
+WHERE suffix(rtrim(line, chr(13)), $delim)
+  AND length(regexp_replace(line, '"[^"]*"', '', 'g'))
       - length(replace(regexp_replace(line, '"[^"]*"', '', 'g'), $delim, '')) + 1 > $expected
 ORDER BY line_no
 LIMIT 1000;
+
+-- name: any_line_with_extra_fields(path, delim, encoding, expected:int)
+-- The same test as lines_with_extra_fields without numbering the lines (fast, parallel): true when
+-- some line needs the slower query to be located.
+SELECT count(*) > 0
+FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
+              encoding = $encoding, compression = 'auto', auto_detect = false)
+WHERE suffix(rtrim(line, chr(13)), $delim)
+  AND length(regexp_replace(line, '"[^"]*"', '', 'g'))
+      - length(replace(regexp_replace(line, '"[^"]*"', '', 'g'), $delim, '')) + 1 > $expected;
 
 -- name: clear_read_rejects
 -- Empty DuckDB's reject tables before a read (they accumulate across reads on one connection).
 DROP TABLE IF EXISTS raw_rejects;
 DROP TABLE IF EXISTS raw_rejects_scan;
+
+-- name: raw_rowids
+-- The range and count of rowids in `raw` (for line numbers from insertion order).
+SELECT min(rowid), max(rowid), count(*) FROM raw;

@@ -1,7 +1,11 @@
--- name: stage_un1718(source, release)
+-- name: params_stage_un1718(source, release)
+-- The load's parameters as a one-row temp table, read by the staging view below (views take no parameters).
+CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release;
+
+-- name: stage_un1718
 -- One staged row per supplier and month of a 1718 Committee notification table: the supplier's
 -- notified deliveries of refined petroleum (HS 2710) to PRK, tonnes as net_weight_kg, barrels as quantity.
-CREATE OR REPLACE TEMP TABLE staged AS
+CREATE OR REPLACE TEMP VIEW staged_rows AS
 WITH r AS (
     SELECT
         source_row,
@@ -20,8 +24,8 @@ p AS (
 )
 SELECT
     p.source_row,
-    $source                        AS source,
-    $release                       AS release,
+    (SELECT source FROM load_params)                        AS source,
+    (SELECT release FROM load_params)                       AS release,
     'notified'                     AS kind,
     'M'                            AS freq,
     strftime(p.d, '%Y-%m')         AS period,

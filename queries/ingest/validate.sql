@@ -1,5 +1,5 @@
 -- name: stage_keys
--- Adds figure_key to `staged`: the md5 of what identifies a figure across releases (who reported
+-- Materialises the format's staged_rows view as `staged`, with figure_key: the md5 of what identifies a figure across releases (who reported
 -- what, for which partner, goods, period and unit, and for cited figures who published it where).
 -- The HS revision is left out on purpose: a later release of the same flow keeps its key.
 CREATE OR REPLACE TEMP TABLE staged AS
@@ -14,7 +14,7 @@ SELECT
         coalesce(apart_reason, '')
     )) AS figure_key,
     *
-FROM staged;
+FROM staged_rows;
 
 -- name: stage_problems
 -- One row per problem found in `staged`: the row's line, the canonical field, the value as read,

@@ -72,7 +72,9 @@ class Query:
 
     @property
     def public(self) -> bool:
-        return self.layer not in _INTERNAL_LAYERS
+        """Runnable on its own by users: not the loader's, and not a step that needs others first
+        (those say so with a doc line starting "Internal:")."""
+        return self.layer not in _INTERNAL_LAYERS and not self.doc.startswith("Internal:")
 
     def bind(self, values: dict[str, object]) -> dict[str, object]:
         declared = {p.name: p for p in self.params}

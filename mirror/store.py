@@ -22,9 +22,11 @@ import pandas as pd
 
 from . import sql
 from ._version import __version__
+from .engine import Engine, define_layers
 from .errors import LoadError, MirrorError, Problem, StoreBusyError, StoreError
 from .ingest import LoadOptions, StagedFile, options_json, problem_list, stage_file
 from .paths import data_dir, default_db_path, is_default_store
+from .settings import Settings
 
 SCHEMA_VERSION = "1"
 BUNDLED_FILE = Path("public_record") / "dprk_public_record.csv"
@@ -82,8 +84,11 @@ class Store:
             self._check_schema()
         else:
             self._prepare()
-            if is_default_store(self.path) and self.meta("bundled_load") is None:
-                self.load_bundled()
+        define_layers(self.con)
+        self.engine = Engine(self.con)
+        self.settings = Settings()
+        if not read_only and is_default_store(self.path) and self.meta("bundled_load") is None:
+            self.load_bundled()
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -189,6 +194,7 @@ class Store:
                 next_id += 1
                 note(path.name, "done")
         self._verify_loads([r["load_id"] for r in report if r["status"] == "loaded"])
+        self.engine.invalidate()
         return self._load_report(report)
 
     def _merge(self, load_id: int, staged: StagedFile, digest: str, started: datetime, options: str) -> None:
@@ -236,6 +242,61 @@ class Store:
         with self.transaction():
             self._set_meta("bundled_load", str(int(result["load_id"].iloc[0])))
         return result
+
+    # -- analysis ----------------------------------------------------------------------------
+    def configure(self, settings: Settings | None = None, **changes: object) -> Settings:
+        """Set the analysis settings for this store object (``db.configure(cif_fob="pair")``)."""
+        from dataclasses import replace
+
+        self.settings = replace(settings or self.settings, **changes)
+        return self.settings
+
+    def _settings(self, overrides: dict) -> Settings:
+        from dataclasses import replace
+
+        return replace(self.settings, **overrides) if overrides else self.settings
+
+    def mirror(self, exporter: str | None = None, importer: str | None = None, hs: str | None = None,
+               level: str = "TOTAL", freq: str = "A", years: tuple[int, int] | None = None,
+               **settings: object) -> pd.DataFrame:
+        """Both reports of each flow, side by side: one row per (period, exporter, importer, hs).
+
+        Countries: ISO3, Comtrade codes or names; None = all. ``hs`` is a code or prefix at
+        ``level`` ('2', '4', '6' or 'TOTAL'); ``freq`` 'A' or 'M' (never mixed). Any Settings
+        field may be passed to override it for this call, e.g. ``cif_fob="pair"``.
+
+        Columns: period, exporter, importer, hs, value_exporter_usd (X, FOB), value_importer_usd
+        (M, CIF as reported), value_importer_fob_usd (M / cif_fob_factor), gap_usd (M_fob - X),
+        log_ratio ln(M_fob/X), discrepancy_index (X - M_fob)/(X + M_fob) in [-1, 1],
+        reported_by (both / exporter only / importer only), cif_fob_factor, cif_fob_method,
+        weight_exporter (reliability weight of X), value_reconciled_usd, the same for weights
+        (kg) and unit values (USD/kg), and provenance (source, release, how each side was resolved)."""
+        return self.engine.mirror(self._settings(settings), exporter=exporter, importer=importer, hs=hs,
+                                  level=level, freq=freq, years=years)
+
+    def reliability(self, level: str = "TOTAL", freq: str = "A", **settings: object) -> pd.DataFrame:
+        """Each country's reporting reliability as exporter and as importer (BACI's method)."""
+        return self.engine.reliability(self._settings(settings), level=level, freq=freq)
+
+    def reconstruct(self, country: str = "PRK", by: str = "partner", freq: str = "A",
+                    years: tuple[int, int] | None = None, **settings: object) -> pd.DataFrame:
+        """A country's trade rebuilt from its partners' reports: imports = partners' exports to it,
+        exports = partners' imports from it converted to FOB. ``by``: partner, period, chapter
+        (or hs), heading, section. Rows: period, partner, hs, imports_usd, exports_usd (USD, FOB);
+        by partner also imports_status/exports_status, which say when a partner reported nothing."""
+        return self.engine.reconstruct(self._settings(settings), country, by=by, freq=freq, years=years)
+
+    def compare_kinds(self, country: str | None = "PRK", kind: str | None = None) -> pd.DataFrame:
+        """Customs-reported figures beside estimates or UN notifications of the same flow and span."""
+        from .countries import resolve
+
+        return sql.frame(self.con, "compare_kinds", country=resolve(self.con, country), kind=kind)
+
+    def compare_reporters(self, country: str | None = "PRK") -> pd.DataFrame:
+        """The same published flow as its origin and its destination report it."""
+        from .countries import resolve
+
+        return sql.frame(self.con, "compare_reporters", country=resolve(self.con, country))
 
     # -- reading -----------------------------------------------------------------------------
     def query(self, name: str, **params: object) -> pd.DataFrame:

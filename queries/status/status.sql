@@ -58,3 +58,11 @@ SELECT load_id, file_name, line, column_name, value, reason, fix
 FROM rejects
 WHERE load_id = $load_id OR $load_id = 0
 ORDER BY load_id, line;
+
+-- name: country_key(key)
+-- The ISO3 code for one way of naming a country (upper case): ISO3, Comtrade/M49 code or a name.
+SELECT iso3 FROM country_lookup WHERE key = $key;
+
+-- name: country_keys
+-- Every way of naming a country that trade-mirror understands (for suggestions on a typo).
+SELECT key FROM country_lookup ORDER BY key;

@@ -1,0 +1,83 @@
+"""Analysis settings: one frozen dataclass, every choice named and checked, defaults sourced.
+
+    >>> from mirror import Settings
+    >>> Settings(cif_fob="pair", source_order=("gacc", "comtrade"))
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal, get_args
+
+from .errors import allowed
+
+CifFobMethod = Literal["fixed", "pair", "unit-value"]
+Level = Literal["2", "4", "6", "TOTAL"]
+Freq = Literal["A", "M"]
+
+# IMF Direction of Trade Statistics convert CIF imports to FOB with a 6% margin (older editions: 10%).
+IMF_CIF_FOB_FACTOR = 1.06
+# Margins above 20% are not freight and insurance: the Harvard Growth Lab and CEPII clip there.
+MAX_CIF_FOB_MARGIN = 0.20
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How mirror comparisons are computed. Every field is recorded with the results it shapes.
+
+    cif_fob: 'fixed' divides CIF imports by ``cif_fob_factor``; 'pair' estimates each pair's
+        margin from its own history of ln(M/X), shrunk toward the all-pairs median by
+        ``shrinkage`` observations and clipped to [0, ``max_margin``]; 'unit-value' does the same
+        on ln(importer unit value / exporter unit value) where both report weights (CEPII BACI's
+        basis), falling back to 'pair'. Estimated margins are not applied where below zero or
+        where they would widen the gap (BACI's rule).
+    source_order: which source's figure to use when several carry the same flow (first wins;
+        unlisted sources come after, the latest load first). The others stay visible.
+    hk_adjust: subtract Hong Kong's re-exports to a partner from that partner's imports from
+        China before comparing (Global Financial Integrity's adjustment).
+    reliability_min_flows: countries with fewer flows reported by both sides get the median
+        reliability; reliability_iterations and reliability_tolerance bound the backfitting.
+    """
+
+    cif_fob: CifFobMethod = "fixed"
+    cif_fob_factor: float = IMF_CIF_FOB_FACTOR
+    shrinkage: float = 5.0
+    max_margin: float = MAX_CIF_FOB_MARGIN
+    source_order: tuple[str, ...] = ("comtrade", "public-record", "un1718")
+    hk_adjust: bool = False
+    reliability_min_flows: int = 5
+    reliability_iterations: int = 50
+    reliability_tolerance: float = 1e-6
+    extra: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.cif_fob not in get_args(CifFobMethod):
+            raise allowed("cif_fob", self.cif_fob, get_args(CifFobMethod))
+        if not 1.0 <= self.cif_fob_factor <= 1.5:
+            raise allowed("cif_fob_factor", self.cif_fob_factor, ["a number from 1.0 to 1.5 (IMF: 1.06)"])
+        if self.shrinkage < 0:
+            raise allowed("shrinkage", self.shrinkage, ["a number >= 0 (observations of prior weight)"])
+        if not 0 < self.max_margin <= 1:
+            raise allowed("max_margin", self.max_margin, ["a number in (0, 1] (default 0.20)"])
+        if isinstance(self.source_order, str):
+            object.__setattr__(self, "source_order", tuple(s.strip() for s in self.source_order.split(",") if s.strip()))
+
+    def describe(self) -> dict:
+        out = asdict(self)
+        out.pop("extra")
+        out["source_order"] = list(self.source_order)
+        return out
+
+
+def check_level(level: object) -> str:
+    text = str(level).upper()
+    if text not in get_args(Level):
+        raise allowed("level", level, get_args(Level))
+    return text
+
+
+def check_freq(freq: object) -> str:
+    text = str(freq).upper()
+    if text not in get_args(Freq):
+        raise allowed("freq", freq, [*get_args(Freq), "(monthly and annual are never mixed)"])
+    return text

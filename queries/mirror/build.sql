@@ -1,0 +1,232 @@
+-- name: build_mirror_base(level, freq, source_order)
+-- Internal: both reports of every flow at one HS level and frequency, as the temp table mp_base.
+-- One row per (period, exporter, importer, hs); values in current USD as reported.
+CREATE OR REPLACE TEMP TABLE mp_base AS
+SELECT * FROM mirror_pairs_raw($level, $freq, $source_order);
+
+-- name: build_hk_reexports(level, freq, source_order)
+-- Internal: Hong Kong's re-exports to each partner, per period and HS code (GFI's adjustment of
+-- China-partner comparisons), as the temp table mp_hk. One row per (period, importer, hs); USD.
+CREATE OR REPLACE TEMP TABLE mp_hk AS
+SELECT period_start, period_end, partner_iso3 AS importer, hs, value AS hk_reexports_usd
+FROM resolved_flows($level, $freq, $source_order)
+WHERE reporter_iso3 = 'HKG' AND flow = 're-export';
+
+-- name: build_cif_fob_estimates(shrink_k:float)
+-- Internal: per exporter-importer pair, the robust CIF/FOB margin tau = ln(M/X) from the pair's
+-- own history (median over its periods and products reported by both sides), shrunk toward the
+-- all-pairs median with a prior worth `shrink_k` observations: tau = (n median_pair + k m0) / (n + k).
+-- Computed on values (r = ln(M/X)) and, where both sides report net weight, on unit values
+-- (r = ln(UV_M / UV_X), CEPII BACI's basis, which is not moved by quantity-reporting gaps).
+CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
+WITH obs AS (
+    SELECT
+        exporter, importer,
+        ln(value_importer_usd / value_exporter_usd) AS r_value,
+        CASE WHEN weight_exporter_kg > 0 AND weight_importer_kg > 0
+             THEN ln((value_importer_usd / weight_importer_kg) / (value_exporter_usd / weight_exporter_kg)) END AS r_uv
+    FROM mp_base
+    WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_usd > 0
+      AND coalesce(valuation_importer, 'CIF') = 'CIF'
+),
+allp AS (SELECT median(r_value) AS m0_value, median(r_uv) AS m0_uv FROM obs),
+pair AS (
+    SELECT exporter, importer,
+           count(r_value) AS n_value, median(r_value) AS median_value,
+           count(r_uv) AS n_uv, median(r_uv) AS median_uv
+    FROM obs
+    GROUP BY exporter, importer
+)
+SELECT
+    pair.*, allp.m0_value, allp.m0_uv,
+    (pair.n_value * pair.median_value + $shrink_k * allp.m0_value) / (pair.n_value + $shrink_k) AS tau_value,
+    CASE WHEN pair.n_uv > 0
+         THEN (pair.n_uv * pair.median_uv + $shrink_k * allp.m0_uv) / (pair.n_uv + $shrink_k) END AS tau_uv
+FROM pair CROSS JOIN allp;
+
+-- name: build_mirror_final(method, factor:float, tau_max:float, hk_adjust:bool)
+-- Internal: mirror pairs with the importer's value converted to FOB, gaps, log ratios and the
+-- discrepancy index, as the temp table mp_final. One row per (period, exporter, importer, hs);
+-- values in current USD (FOB where stated), weights in kg, unit values in USD/kg.
+-- Methods: 'fixed' divides every CIF import by `factor` (IMF DOTS: 1.06); 'pair' and 'unit-value'
+-- use the pair's shrunk estimate (mp_cif_pairs), clipped to [0, tau_max], and leave a flow
+-- unadjusted where the estimate is below zero or where adjusting would widen the gap (BACI's rule).
+CREATE OR REPLACE TEMP TABLE mp_final AS
+WITH allp AS (
+    SELECT any_value(m0_value) AS m0_value FROM mp_cif_pairs
+),
+b AS (
+    SELECT
+        mp_base.*,
+        CASE WHEN $hk_adjust AND mp_base.exporter = 'CHN' THEN hk.hk_reexports_usd END AS hk_reexports_usd,
+        CASE WHEN $hk_adjust AND mp_base.exporter = 'CHN' AND hk.hk_reexports_usd IS NOT NULL
+             THEN greatest(mp_base.value_importer_usd - hk.hk_reexports_usd, 0)
+             ELSE mp_base.value_importer_usd END AS m_value,
+        c.n_value, c.n_uv, c.tau_value, c.tau_uv
+    FROM mp_base
+    LEFT JOIN mp_hk AS hk
+      ON $hk_adjust AND hk.period_start = mp_base.period_start AND hk.period_end = mp_base.period_end
+     AND hk.importer = mp_base.importer AND hk.hs = mp_base.hs
+    LEFT JOIN mp_cif_pairs AS c ON c.exporter = mp_base.exporter AND c.importer = mp_base.importer
+),
+t AS (
+    SELECT
+        b.*,
+        CASE
+            WHEN $method = 'fixed' THEN ln($factor)
+            WHEN $method = 'unit-value' AND b.n_uv > 0 THEN b.tau_uv
+            ELSE coalesce(b.tau_value, (SELECT m0_value FROM allp))
+        END AS tau_estimate,
+        CASE
+            WHEN $method = 'fixed' THEN printf('fixed %.3f', $factor)
+            WHEN $method = 'unit-value' AND b.n_uv > 0 THEN printf('unit-value estimate (n=%d)', b.n_uv)
+            WHEN b.n_value > 0 THEN printf('pair estimate (n=%d)', b.n_value)
+            ELSE 'all-pairs median (no pair history)'
+        END AS estimate_label
+    FROM b
+),
+a AS (
+    SELECT
+        t.*,
+        CASE
+            WHEN t.m_value IS NULL THEN NULL
+            WHEN t.valuation_importer = 'FOB' THEN 0.0
+            WHEN $method = 'fixed' THEN t.tau_estimate
+            WHEN t.tau_estimate IS NULL OR t.tau_estimate < 0 THEN 0.0
+            WHEN t.value_exporter_usd IS NOT NULL
+                 AND abs(t.m_value / exp(least(t.tau_estimate, $tau_max)) - t.value_exporter_usd)
+                     > abs(t.m_value - t.value_exporter_usd) THEN 0.0
+            ELSE least(t.tau_estimate, $tau_max)
+        END AS tau,
+        CASE
+            WHEN t.m_value IS NULL THEN NULL
+            WHEN t.valuation_importer = 'FOB' THEN 'none: importer reports FOB'
+            WHEN $method = 'fixed' THEN t.estimate_label
+            WHEN t.tau_estimate IS NULL OR t.tau_estimate < 0 THEN t.estimate_label || ', below zero: not adjusted'
+            WHEN t.value_exporter_usd IS NOT NULL
+                 AND abs(t.m_value / exp(least(t.tau_estimate, $tau_max)) - t.value_exporter_usd)
+                     > abs(t.m_value - t.value_exporter_usd) THEN t.estimate_label || ', would widen the gap: not adjusted'
+            WHEN t.tau_estimate > $tau_max THEN t.estimate_label || printf(', clipped to %.2f', $tau_max)
+            ELSE t.estimate_label
+        END AS cif_fob_method
+    FROM t
+)
+SELECT
+    period, freq, year, month, period_start, period_end, exporter, importer, hs, hs_level,
+    value_exporter_usd,
+    value_importer_usd,
+    hk_reexports_usd,
+    exp(tau)                                              AS cif_fob_factor,
+    cif_fob_method,
+    m_value / exp(tau)                                    AS value_importer_fob_usd,
+    m_value / exp(tau) - value_exporter_usd               AS gap_usd,
+    CASE WHEN value_exporter_usd > 0 AND m_value > 0
+         THEN ln((m_value / exp(tau)) / value_exporter_usd) END AS log_ratio,
+    CASE WHEN coalesce(value_exporter_usd, 0) + coalesce(m_value / exp(tau), 0) > 0
+         THEN (coalesce(value_exporter_usd, 0) - coalesce(m_value / exp(tau), 0))
+              / (coalesce(value_exporter_usd, 0) + coalesce(m_value / exp(tau), 0)) END AS discrepancy_index,
+    reported_by,
+    weight_exporter_kg,
+    weight_importer_kg,
+    weight_importer_kg - weight_exporter_kg               AS weight_gap_kg,
+    CASE WHEN weight_exporter_kg > 0 AND weight_importer_kg > 0
+         THEN ln(weight_importer_kg / weight_exporter_kg) END AS weight_log_ratio,
+    CASE WHEN weight_exporter_kg > 0 THEN value_exporter_usd / weight_exporter_kg END AS unit_value_exporter_usd_kg,
+    CASE WHEN weight_importer_kg > 0 THEN m_value / exp(tau) / weight_importer_kg END AS unit_value_importer_fob_usd_kg,
+    valuation_importer,
+    source_exporter, source_importer, release_exporter, release_importer,
+    resolved_exporter, resolved_importer, figures_considered
+FROM a;
+
+-- name: build_reliability_obs
+-- Internal: the observations of BACI's reliability regression: d = |ln(X / M_fob)| for every flow
+-- both sides report (positive values), as the temp table rel_obs, with zeroed effects to start.
+CREATE OR REPLACE TEMP TABLE rel_obs AS
+SELECT exporter, importer, year, abs(ln(value_exporter_usd / value_importer_fob_usd)) AS d
+FROM mp_final
+WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_fob_usd > 0;
+CREATE OR REPLACE TEMP TABLE rel_a AS SELECT DISTINCT exporter, 0.0::DOUBLE AS a FROM rel_obs;
+CREATE OR REPLACE TEMP TABLE rel_b AS SELECT DISTINCT importer, 0.0::DOUBLE AS b FROM rel_obs;
+CREATE OR REPLACE TEMP TABLE rel_g AS SELECT DISTINCT year, 0.0::DOUBLE AS g FROM rel_obs;
+
+-- name: reliability_step
+-- Internal: one round of alternating means for d = a_exporter + b_importer + g_year + e (the OLS
+-- fit of a model with three sets of fixed effects, by backfitting). Returns the largest change.
+CREATE OR REPLACE TEMP TABLE rel_a_next AS
+SELECT o.exporter, avg(o.d - b.b - g.g) AS a
+FROM rel_obs AS o JOIN rel_b AS b USING (importer) JOIN rel_g AS g USING (year)
+GROUP BY o.exporter;
+CREATE OR REPLACE TEMP TABLE rel_b_next AS
+SELECT o.importer, avg(o.d - a.a - g.g) AS b
+FROM rel_obs AS o JOIN rel_a_next AS a USING (exporter) JOIN rel_g AS g USING (year)
+GROUP BY o.importer;
+CREATE OR REPLACE TEMP TABLE rel_g_next AS
+SELECT o.year, avg(o.d - a.a - b.b) AS g
+FROM rel_obs AS o JOIN rel_a_next AS a USING (exporter) JOIN rel_b_next AS b USING (importer)
+GROUP BY o.year;
+CREATE OR REPLACE TEMP TABLE rel_change AS
+SELECT greatest(
+    (SELECT coalesce(max(abs(n.a - o.a)), 0) FROM rel_a_next AS n JOIN rel_a AS o USING (exporter)),
+    (SELECT coalesce(max(abs(n.b - o.b)), 0) FROM rel_b_next AS n JOIN rel_b AS o USING (importer))) AS change;
+CREATE OR REPLACE TEMP TABLE rel_a AS SELECT * FROM rel_a_next;
+CREATE OR REPLACE TEMP TABLE rel_b AS SELECT * FROM rel_b_next;
+CREATE OR REPLACE TEMP TABLE rel_g AS SELECT * FROM rel_g_next;
+
+-- name: reliability_change
+-- Internal: the largest change of an effect in the last reliability_step.
+SELECT change FROM rel_change;
+
+-- name: build_reliability(min_obs:int)
+-- Internal: each country's reliability as exporter and as importer, as the temp table rel_country.
+-- The additive model's exporter/importer split is fixed by centring the year effects on zero
+-- and giving exporters and importers the same mean effect. Effect -> sigma by the half-normal
+-- mean (E|e| = sigma sqrt(2/pi)), then the log-normal variance V = e^(s^2) (e^(s^2) - 1), as in
+-- CEPII BACI (Gaulier and Zignago 2010). Countries with fewer than `min_obs` flows get the median.
+CREATE OR REPLACE TEMP TABLE rel_country AS
+WITH gbar AS (SELECT avg(g) AS gm FROM rel_obs JOIN rel_g USING (year)),
+na AS (SELECT exporter, count(*) AS n FROM rel_obs GROUP BY exporter),
+nb AS (SELECT importer, count(*) AS n FROM rel_obs GROUP BY importer),
+shift AS (
+    SELECT ((SELECT avg(a) FROM rel_obs JOIN rel_a USING (exporter))
+          - (SELECT avg(b) FROM rel_obs JOIN rel_b USING (importer))) / 2 AS k
+),
+effects AS (
+    SELECT 'exporter' AS role, a.exporter AS country, a.a - (SELECT k FROM shift) + (SELECT gm FROM gbar) / 2 AS effect, na.n
+    FROM rel_a AS a JOIN na USING (exporter)
+    UNION ALL
+    SELECT 'importer', b.importer, b.b + (SELECT k FROM shift) + (SELECT gm FROM gbar) / 2, nb.n
+    FROM rel_b AS b JOIN nb USING (importer)
+),
+med AS (SELECT role, median(effect) AS m FROM effects WHERE n >= $min_obs GROUP BY role),
+e AS (
+    SELECT effects.role, country, n, effect,
+           CASE WHEN n >= $min_obs THEN effect ELSE coalesce(med.m, effect) END AS used_effect
+    FROM effects LEFT JOIN med USING (role)
+)
+SELECT role, country, n AS flows, effect,
+       greatest(used_effect, 0.01) * sqrt(pi() / 2)                                       AS sigma,
+       exp(pow(greatest(used_effect, 0.01) * sqrt(pi() / 2), 2))
+         * (exp(pow(greatest(used_effect, 0.01) * sqrt(pi() / 2), 2)) - 1)               AS variance,
+       n < $min_obs AS imputed
+FROM e;
+
+-- name: build_reconciled
+-- Internal: mp_final with BACI's reconciled value V = w X + (1 - w) M_fob, where
+-- w = V_importer / (V_exporter + V_importer): the noisier reporter gets the smaller weight.
+-- Flows reported by one side only take that side's value (w = 1 or 0). As temp table mp_reconciled.
+CREATE OR REPLACE TEMP TABLE mp_reconciled AS
+WITH med AS (SELECT role, median(variance) AS v FROM rel_country GROUP BY role)
+SELECT
+    f.*,
+    coalesce(ex.variance, (SELECT v FROM med WHERE role = 'exporter')) AS variance_exporter,
+    coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')) AS variance_importer,
+    CASE
+        WHEN f.reported_by = 'exporter only' THEN 1.0
+        WHEN f.reported_by = 'importer only' THEN 0.0
+        ELSE coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer'))
+             / (coalesce(ex.variance, (SELECT v FROM med WHERE role = 'exporter'))
+                + coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')))
+    END AS weight_exporter
+FROM mp_final AS f
+LEFT JOIN rel_country AS ex ON ex.role = 'exporter' AND ex.country = f.exporter
+LEFT JOIN rel_country AS im ON im.role = 'importer' AND im.country = f.importer;

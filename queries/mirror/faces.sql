@@ -1,0 +1,188 @@
+-- name: mirror_rows(exporter, importer, hs, year_from:int, year_to:int)
+-- Internal: the rows of db.mirror(): one row per (period, exporter, importer, hs) from the built
+-- mirror (mp_reconciled). Values in current USD (importer's converted to FOB), weights in kg,
+-- unit values in USD/kg, weight_exporter in [0, 1]. NULL filters match everything; hs is a prefix.
+SELECT
+    period, freq, year, month, exporter, importer, hs, hs_level,
+    value_exporter_usd, value_importer_usd, value_importer_fob_usd, gap_usd, log_ratio, discrepancy_index,
+    reported_by, cif_fob_factor, cif_fob_method,
+    weight_exporter,
+    weight_exporter * coalesce(value_exporter_usd, 0)
+        + (1 - weight_exporter) * coalesce(value_importer_fob_usd, 0) AS value_reconciled_usd,
+    weight_exporter_kg, weight_importer_kg, weight_gap_kg, weight_log_ratio,
+    unit_value_exporter_usd_kg, unit_value_importer_fob_usd_kg,
+    hk_reexports_usd, valuation_importer,
+    source_exporter, source_importer, release_exporter, release_importer,
+    resolved_exporter, resolved_importer, figures_considered
+FROM mp_reconciled
+WHERE ($exporter IS NULL OR exporter = $exporter)
+  AND ($importer IS NULL OR importer = $importer)
+  AND ($hs IS NULL OR starts_with(hs, $hs) OR hs = 'TOTAL' AND $hs = 'TOTAL')
+  AND ($year_from IS NULL OR year >= $year_from)
+  AND ($year_to IS NULL OR year <= $year_to)
+ORDER BY period_start, exporter, importer, hs;
+
+-- name: reliability_rows
+-- Internal: each country's reporting reliability as exporter and as importer (rel_country): the
+-- fixed effect of |ln(X/M_fob)|, sigma, the implied variance, the number of flows, and whether imputed.
+SELECT role, country, flows, effect, sigma, variance, imputed
+FROM rel_country
+ORDER BY role, variance DESC;
+
+-- name: build_reconstruction(country, freq)
+-- Internal: a country's trade as its partners report it, as the temp table rc_flows. One row per
+-- (period, partner, hs): imports = partners' exports to it (FOB), exports = partners' imports from
+-- it converted to FOB; plus rc_periods, which partners reported anything at all in each period.
+CREATE OR REPLACE TEMP TABLE rc_flows AS
+SELECT period, year, month, period_start, period_end, exporter AS partner, hs,
+       value_exporter_usd AS imports_usd, NULL::DOUBLE AS exports_usd, source_exporter AS source
+FROM mp_final
+WHERE importer = $country AND value_exporter_usd IS NOT NULL
+UNION ALL
+SELECT period, year, month, period_start, period_end, importer AS partner, hs,
+       NULL::DOUBLE, value_importer_fob_usd, source_importer
+FROM mp_final
+WHERE exporter = $country AND value_importer_fob_usd IS NOT NULL;
+
+-- name: build_reporting_periods(freq)
+-- Internal: which reporter published any figure (with anyone) for which period, as rc_reporting.
+CREATE OR REPLACE TEMP TABLE rc_reporting AS
+SELECT DISTINCT reporter_iso3 AS partner, period_start, period_end,
+       bool_or(flow = 'export') OVER (PARTITION BY reporter_iso3, period_start, period_end) AS reports_exports,
+       bool_or(flow = 'import') OVER (PARTITION BY reporter_iso3, period_start, period_end) AS reports_imports
+FROM stg_reported_usd
+WHERE freq = $freq;
+
+-- name: reconstruct_by_partner(year_from:int, year_to:int)
+-- Internal: the rebuilt trade by partner and period. One row per (period, partner); USD, FOB.
+-- A partner with no figure says why: it reported no such trade, or it reported nothing that period.
+WITH partners AS (SELECT DISTINCT partner FROM rc_flows),
+periods AS (SELECT DISTINCT period, year, month, period_start, period_end FROM rc_flows),
+grid AS (SELECT * FROM partners CROSS JOIN periods),
+sums AS (
+    SELECT period_start, period_end, partner, sum(imports_usd) AS imports_usd, sum(exports_usd) AS exports_usd,
+           count(imports_usd) AS n_imports, count(exports_usd) AS n_exports, string_agg(DISTINCT source, '+') AS source
+    FROM rc_flows GROUP BY ALL
+)
+SELECT
+    g.period, g.year, g.month, g.partner, c.name AS partner_name, 'TOTAL' AS hs,
+    s.imports_usd, s.exports_usd,
+    CASE WHEN s.n_imports > 0 THEN 'reported'
+         WHEN rp.reports_exports THEN 'partner reports exports, none to this country'
+         ELSE 'partner reported nothing for this period' END AS imports_status,
+    CASE WHEN s.n_exports > 0 THEN 'reported'
+         WHEN rp.reports_imports THEN 'partner reports imports, none from this country'
+         ELSE 'partner reported nothing for this period' END AS exports_status,
+    s.source
+FROM grid AS g
+LEFT JOIN sums AS s USING (period_start, period_end, partner)
+LEFT JOIN rc_reporting AS rp USING (partner, period_start, period_end)
+LEFT JOIN country_by_iso3 AS c ON c.iso3 = g.partner
+WHERE ($year_from IS NULL OR g.year >= $year_from) AND ($year_to IS NULL OR g.year <= $year_to)
+ORDER BY g.period_start, coalesce(s.imports_usd, 0) + coalesce(s.exports_usd, 0) DESC, g.partner;
+
+-- name: reconstruct_by_period(year_from:int, year_to:int)
+-- Internal: the rebuilt trade by period, all partners together. One row per period; USD, FOB.
+SELECT
+    period, year, month, 'all partners' AS partner, 'TOTAL' AS hs,
+    sum(imports_usd) AS imports_usd, sum(exports_usd) AS exports_usd,
+    count(DISTINCT partner) FILTER (WHERE imports_usd IS NOT NULL) AS partners_reporting_exports_to,
+    count(DISTINCT partner) FILTER (WHERE exports_usd IS NOT NULL) AS partners_reporting_imports_from
+FROM rc_flows
+WHERE ($year_from IS NULL OR year >= $year_from) AND ($year_to IS NULL OR year <= $year_to)
+GROUP BY period, year, month, period_start
+ORDER BY period_start;
+
+-- name: reconstruct_by_hs(year_from:int, year_to:int)
+-- Internal: the rebuilt trade by period and HS code (chapter or heading, as built), all partners
+-- together, with the HS section. One row per (period, hs); USD, FOB.
+SELECT
+    r.period, r.year, r.month, 'all partners' AS partner, r.hs, s.section, s.section_name,
+    sum(r.imports_usd) AS imports_usd, sum(r.exports_usd) AS exports_usd,
+    count(DISTINCT r.partner) AS partners
+FROM rc_flows AS r
+LEFT JOIN stg_hs_sections AS s ON s.chapter = left(r.hs, 2)
+WHERE ($year_from IS NULL OR r.year >= $year_from) AND ($year_to IS NULL OR r.year <= $year_to)
+GROUP BY r.period, r.year, r.month, r.period_start, r.hs, s.section, s.section_name
+ORDER BY r.period_start, r.hs;
+
+-- name: reconstruct_by_section(year_from:int, year_to:int)
+-- Internal: the rebuilt trade by period and HS section (built at chapter level), all partners
+-- together. One row per (period, section); USD, FOB.
+SELECT
+    r.period, r.year, r.month, 'all partners' AS partner, s.section AS hs, s.section_name,
+    sum(r.imports_usd) AS imports_usd, sum(r.exports_usd) AS exports_usd,
+    count(DISTINCT r.partner) AS partners
+FROM rc_flows AS r
+LEFT JOIN stg_hs_sections AS s ON s.chapter = left(r.hs, 2)
+WHERE ($year_from IS NULL OR r.year >= $year_from) AND ($year_to IS NULL OR r.year <= $year_to)
+GROUP BY r.period, r.year, r.month, r.period_start, s.section, s.section_number, s.section_name
+ORDER BY r.period_start, s.section_number;
+
+-- name: compare_kinds(country, kind)
+-- Customs-reported figures beside analysts' estimates (kind 'estimated') or UN notifications
+-- ('notified') of the same flow and the same span (annual vs annual, Jan-Nov vs Jan-Nov), for
+-- flows to or from `country` (NULL = all). One row per (flow, goods, unit, period); where several
+-- publishers give a figure, the median is compared and the count and range are shown.
+WITH f AS (
+    SELECT * FROM stg_figures_oriented
+    WHERE measure IS NOT NULL AND ($country IS NULL OR origin = $country OR destination = $country)
+),
+g AS (
+    SELECT origin, destination, direction, hs, coalesce(product, '') AS product, measure_unit,
+           period, freq, period_start, period_end, kind,
+           count(*) AS figures, median(measure) AS value, min(measure) AS low, max(measure) AS high,
+           string_agg(DISTINCT coalesce(publisher, source), '; ') AS publishers
+    FROM f
+    GROUP BY ALL
+)
+SELECT
+    r.origin, r.destination, r.direction, r.hs, r.product, r.measure_unit AS unit, r.period, r.freq,
+    r.value AS reported_value, r.figures AS reported_figures, r.low AS reported_low, r.high AS reported_high,
+    r.publishers AS reported_by,
+    o.kind AS other_kind, o.value AS other_value, o.figures AS other_figures, o.publishers AS other_by,
+    o.value - r.value AS gap, CASE WHEN r.value <> 0 THEN o.value / r.value END AS ratio
+FROM g AS r
+JOIN g AS o
+  ON o.origin = r.origin AND o.destination = r.destination AND o.direction = r.direction AND o.hs = r.hs
+ AND o.product = r.product AND o.measure_unit = r.measure_unit
+ AND o.period_start = r.period_start AND o.period_end = r.period_end
+WHERE r.kind = 'reported' AND o.kind = coalesce($kind, o.kind) AND o.kind <> 'reported'
+ORDER BY r.origin, r.destination, r.direction, r.hs, r.period_start;
+
+-- name: compare_reporters(country)
+-- The same flow as each side reports it, for published figures of any unit: the origin's report
+-- (its exports) beside the destination's (its imports), same goods and same span. One row per
+-- (flow, goods, unit, period); medians where several publishers give a figure.
+WITH f AS (
+    SELECT * FROM stg_figures_oriented
+    WHERE kind = 'reported' AND direction = 'one-way' AND measure IS NOT NULL
+      AND ($country IS NULL OR origin = $country OR destination = $country)
+),
+g AS (
+    SELECT origin, destination, hs, coalesce(product, '') AS product, measure_unit, period, freq, period_start,
+           period_end, reporter_iso3 = origin AS by_origin,
+           count(*) AS figures, median(measure) AS value, string_agg(DISTINCT coalesce(publisher, source), '; ') AS publishers
+    FROM f
+    GROUP BY ALL
+)
+SELECT x.origin, x.destination, x.hs, x.product, x.measure_unit AS unit, x.period, x.freq,
+       x.value AS origin_reports, x.figures AS origin_figures, x.publishers AS origin_by,
+       m.value AS destination_reports, m.figures AS destination_figures, m.publishers AS destination_by,
+       m.value - x.value AS gap, CASE WHEN x.value <> 0 THEN m.value / x.value END AS ratio
+FROM g AS x
+JOIN g AS m
+  ON m.origin = x.origin AND m.destination = x.destination AND m.hs = x.hs AND m.product = x.product
+ AND m.measure_unit = x.measure_unit AND m.period_start = x.period_start AND m.period_end = x.period_end
+WHERE x.by_origin AND NOT m.by_origin
+ORDER BY x.origin, x.destination, x.hs, x.period_start;
+
+-- name: flow_alternatives(reporter, partner, flow)
+-- Every current figure of a reporter-partner flow, all sources, kinds and frequencies, so that the
+-- alternatives to the figure the mirror chose stay visible. One row per figure; value in its currency.
+SELECT source, release, kind, freq, period, reporter_iso3, partner_iso3, flow, hs, product, value, currency,
+       net_weight_kg, quantity, quantity_unit, publisher, source_url
+FROM flows
+WHERE ($reporter IS NULL OR reporter_iso3 = $reporter) AND ($partner IS NULL OR partner_iso3 = $partner)
+  AND ($flow IS NULL OR flow = $flow)
+ORDER BY period_start, period_end, hs, kind, source;

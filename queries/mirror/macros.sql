@@ -1,0 +1,148 @@
+-- name: define_mirror_macros
+-- Internal: the mirror layer's table macros, created as TEMP on every connection. Each takes the
+-- analysis settings as arguments (bound parameters at the call), so views need no parameters.
+
+-- Rank of a source in the user's preference order (unlisted sources after listed ones).
+CREATE OR REPLACE TEMP MACRO source_rank(source_order, src) AS coalesce(list_position(source_order, src), 1000);
+
+-- One figure per flow: among the current reported USD figures of one frequency, the one from the
+-- most preferred source (then the latest load). `alternatives` counts the figures that competed;
+-- they stay visible in `flows`. Annual, monthly and year-to-date figures are never mixed.
+CREATE OR REPLACE TEMP MACRO chosen_flows(freq_wanted, source_order) AS TABLE
+SELECT * EXCLUDE (rn)
+FROM (
+    SELECT
+        f.*,
+        count(*) OVER (PARTITION BY f.reporter_iso3, f.partner_iso3, f.flow, f.hs, f.period_start, f.period_end)
+            AS alternatives,
+        row_number() OVER (
+            PARTITION BY f.reporter_iso3, f.partner_iso3, f.flow, f.hs, f.period_start, f.period_end
+            ORDER BY source_rank(source_order, f.source), f.load_id DESC, f.source_row) AS rn
+    FROM stg_reported_usd AS f
+    WHERE f.freq = freq_wanted
+)
+WHERE rn = 1;
+
+-- Flows at one HS level without double counting: a code the reporter published itself is used
+-- as published; otherwise its children one level down are summed (HS6 -> HS4 -> HS2 -> TOTAL).
+-- A reporter that publishes both 2710 and 271019 is counted once, through 2710.
+-- `resolved_from` says which: 'reported', 'sum of HS6', 'sum of HS4', 'sum of HS2'.
+CREATE OR REPLACE TEMP MACRO resolved_flows(level, freq_wanted, source_order) AS TABLE
+WITH c AS (
+    SELECT
+        period_start, period_end, period, year, month, reporter_iso3, partner_iso3, reporter_is_country,
+        partner_is_country, flow, hs, hs_level, value, net_weight_kg, valuation, source, release, alternatives
+    FROM chosen_flows(freq_wanted, source_order)
+    WHERE level = 'TOTAL' OR hs_level <> 'TOTAL'
+),
+r6 AS (
+    SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '6'
+),
+d4 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '4'),
+r4 AS (
+    SELECT * FROM d4
+    UNION ALL
+    SELECT
+        r6.period_start, r6.period_end, any_value(r6.period), any_value(r6.year), any_value(r6.month),
+        r6.reporter_iso3, r6.partner_iso3, any_value(r6.reporter_is_country), any_value(r6.partner_is_country),
+        r6.flow, left(r6.hs, 4) AS hs, sum(r6.value),
+        CASE WHEN count(r6.net_weight_kg) = count(*) THEN sum(r6.net_weight_kg) END,
+        CASE WHEN count(DISTINCT r6.valuation) = 1 THEN min(r6.valuation) END,
+        string_agg(DISTINCT r6.source, '+'), max(r6.release), max(r6.alternatives), 'sum of HS6'
+    FROM r6
+    ANTI JOIN d4
+      ON d4.period_start = r6.period_start AND d4.period_end = r6.period_end AND d4.reporter_iso3 = r6.reporter_iso3
+     AND d4.partner_iso3 = r6.partner_iso3 AND d4.flow = r6.flow AND d4.hs = left(r6.hs, 4)
+    WHERE level IN ('4', '2', 'TOTAL')
+    GROUP BY r6.period_start, r6.period_end, r6.reporter_iso3, r6.partner_iso3, r6.flow, left(r6.hs, 4)
+),
+d2 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '2'),
+r2 AS (
+    SELECT * FROM d2
+    UNION ALL
+    SELECT
+        r4.period_start, r4.period_end, any_value(r4.period), any_value(r4.year), any_value(r4.month),
+        r4.reporter_iso3, r4.partner_iso3, any_value(r4.reporter_is_country), any_value(r4.partner_is_country),
+        r4.flow, left(r4.hs, 2) AS hs, sum(r4.value),
+        CASE WHEN count(r4.net_weight_kg) = count(*) THEN sum(r4.net_weight_kg) END,
+        CASE WHEN count(DISTINCT r4.valuation) = 1 THEN min(r4.valuation) END,
+        string_agg(DISTINCT r4.source, '+'), max(r4.release), max(r4.alternatives),
+        CASE WHEN bool_and(r4.resolved_from = 'reported') THEN 'sum of HS4' ELSE 'sum of HS4/HS6' END
+    FROM r4
+    ANTI JOIN d2
+      ON d2.period_start = r4.period_start AND d2.period_end = r4.period_end AND d2.reporter_iso3 = r4.reporter_iso3
+     AND d2.partner_iso3 = r4.partner_iso3 AND d2.flow = r4.flow AND d2.hs = left(r4.hs, 2)
+    WHERE level IN ('2', 'TOTAL')
+    GROUP BY r4.period_start, r4.period_end, r4.reporter_iso3, r4.partner_iso3, r4.flow, left(r4.hs, 2)
+),
+dt AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = 'TOTAL'),
+rt AS (
+    SELECT * FROM dt
+    UNION ALL
+    SELECT
+        r2.period_start, r2.period_end, any_value(r2.period), any_value(r2.year), any_value(r2.month),
+        r2.reporter_iso3, r2.partner_iso3, any_value(r2.reporter_is_country), any_value(r2.partner_is_country),
+        r2.flow, 'TOTAL' AS hs, sum(r2.value),
+        CASE WHEN count(r2.net_weight_kg) = count(*) THEN sum(r2.net_weight_kg) END,
+        CASE WHEN count(DISTINCT r2.valuation) = 1 THEN min(r2.valuation) END,
+        string_agg(DISTINCT r2.source, '+'), max(r2.release), max(r2.alternatives), 'sum of HS2'
+    FROM r2
+    ANTI JOIN dt
+      ON dt.period_start = r2.period_start AND dt.period_end = r2.period_end AND dt.reporter_iso3 = r2.reporter_iso3
+     AND dt.partner_iso3 = r2.partner_iso3 AND dt.flow = r2.flow
+    WHERE level = 'TOTAL'
+    GROUP BY r2.period_start, r2.period_end, r2.reporter_iso3, r2.partner_iso3, r2.flow
+)
+SELECT *, '6' AS hs_level FROM r6 WHERE level = '6'
+UNION ALL SELECT *, '4' FROM r4 WHERE level = '4'
+UNION ALL SELECT *, '2' FROM r2 WHERE level = '2'
+UNION ALL SELECT *, 'TOTAL' FROM rt WHERE level = 'TOTAL';
+
+-- Both reports of every flow between two countries, side by side: the exporter's exports and the
+-- importer's imports of the same goods in the same period. Either side may be missing.
+CREATE OR REPLACE TEMP MACRO mirror_pairs_raw(level, freq_wanted, source_order) AS TABLE
+WITH r AS (
+    SELECT * FROM resolved_flows(level, freq_wanted, source_order)
+    WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3
+),
+x AS (
+    SELECT period_start, period_end, period, year, month, reporter_iso3 AS exporter, partner_iso3 AS importer, hs,
+           hs_level, value, net_weight_kg, valuation, source, release, resolved_from, alternatives
+    FROM r WHERE flow = 'export'
+),
+m AS (
+    SELECT period_start, period_end, period, year, month, partner_iso3 AS exporter, reporter_iso3 AS importer, hs,
+           hs_level, value, net_weight_kg, valuation, source, release, resolved_from, alternatives
+    FROM r WHERE flow = 'import'
+)
+SELECT
+    coalesce(x.period, m.period)               AS period,
+    freq_wanted                                AS freq,
+    coalesce(x.year, m.year)                   AS year,
+    coalesce(x.month, m.month)                 AS month,
+    coalesce(x.period_start, m.period_start)   AS period_start,
+    coalesce(x.period_end, m.period_end)       AS period_end,
+    coalesce(x.exporter, m.exporter)           AS exporter,
+    coalesce(x.importer, m.importer)           AS importer,
+    coalesce(x.hs, m.hs)                       AS hs,
+    coalesce(x.hs_level, m.hs_level)           AS hs_level,
+    x.value                                    AS value_exporter_usd,
+    m.value                                    AS value_importer_usd,
+    x.valuation                                AS valuation_exporter,
+    m.valuation                                AS valuation_importer,
+    x.net_weight_kg                            AS weight_exporter_kg,
+    m.net_weight_kg                            AS weight_importer_kg,
+    CASE WHEN x.value IS NOT NULL AND m.value IS NOT NULL THEN 'both'
+         WHEN x.value IS NOT NULL THEN 'exporter only'
+         ELSE 'importer only' END              AS reported_by,
+    x.source                                   AS source_exporter,
+    m.source                                   AS source_importer,
+    x.release                                  AS release_exporter,
+    m.release                                  AS release_importer,
+    x.resolved_from                            AS resolved_exporter,
+    m.resolved_from                            AS resolved_importer,
+    coalesce(x.alternatives, 0) + coalesce(m.alternatives, 0) AS figures_considered
+FROM x
+FULL OUTER JOIN m
+  ON x.period_start = m.period_start AND x.period_end = m.period_end
+ AND x.exporter = m.exporter AND x.importer = m.importer AND x.hs = m.hs;

@@ -1,0 +1,252 @@
+"""The mirror engine on hand-computed cases: each case's numbers are worked out in its comment."""
+
+import math
+
+import pytest
+
+from .helpers import load_rows, row
+
+
+def one(frame, **where):
+    for k, v in where.items():
+        frame = frame[frame[k] == v]
+    assert len(frame) == 1, frame
+    return frame.iloc[0]
+
+
+def test_fixed_factor_100_export_against_106_cif_import_is_no_gap(db, tmp_path):
+    # X = 100 FOB, M = 106 CIF; at the IMF's 1.06, M_fob = 100: gap 0, ln ratio 0, DI 0.
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 100), row("PRK", "CHN", "M", "2709", 106)])
+    r = one(db.mirror(level="4"), exporter="CHN", importer="PRK")
+    assert r.reported_by == "both"
+    assert r.value_importer_fob_usd == pytest.approx(100.0)
+    assert r.gap_usd == pytest.approx(0.0, abs=1e-9)
+    assert r.log_ratio == pytest.approx(0.0, abs=1e-12)
+    assert r.discrepancy_index == pytest.approx(0.0, abs=1e-12)
+    assert r.cif_fob_factor == pytest.approx(1.06) and r.cif_fob_method == "fixed 1.060"
+
+
+def test_gap_log_ratio_and_index(db, tmp_path):
+    # X = 200, M = 106 -> M_fob = 100; gap = -100; ln(100/200) = -0.6931; DI = (200-100)/300 = 1/3.
+    load_rows(db, tmp_path, [row("RUS", "KOR", "X", "2701", 200, kg=1000),
+                             row("KOR", "RUS", "M", "2701", 106, kg=800)])
+    r = one(db.mirror(level="4"), exporter="RUS", importer="KOR")
+    assert r.gap_usd == pytest.approx(-100.0)
+    assert r.log_ratio == pytest.approx(math.log(0.5))
+    assert r.discrepancy_index == pytest.approx(1 / 3)
+    # Weights: 800 - 1000 = -200 kg; unit values 200/1000 = 0.2 and 100/800 = 0.125 USD/kg.
+    assert r.weight_gap_kg == pytest.approx(-200.0) and r.weight_log_ratio == pytest.approx(math.log(0.8))
+    assert r.unit_value_exporter_usd_kg == pytest.approx(0.2)
+    assert r.unit_value_importer_fob_usd_kg == pytest.approx(0.125)
+
+
+def test_one_sided_reports(db, tmp_path):
+    # Exported with no matching import report: DI = +1 ("lost"); imported with no export report: -1 ("orphan").
+    # The missing side is not shown as zero: gap and log ratio are empty.
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "8703", 50), row("PRK", "RUS", "M", "2710", 53)])
+    m = db.mirror(level="4")
+    lost = one(m, exporter="CHN", importer="PRK")
+    assert (lost.reported_by, lost.discrepancy_index) == ("exporter only", 1.0)
+    assert math.isnan(lost.gap_usd) and math.isnan(lost.value_importer_usd)
+    orphan = one(m, exporter="RUS", importer="PRK")
+    assert (orphan.reported_by, orphan.discrepancy_index) == ("importer only", -1.0)
+    assert orphan.value_importer_fob_usd == pytest.approx(50.0) and math.isnan(orphan.log_ratio)
+
+
+def test_hs6_to_hs4_rollup_does_not_double_count(db, tmp_path):
+    # China reports heading 2710 (30) AND its subheadings 271012 (10) + 271019 (20): counted once, as 30.
+    # Korea reports only subheadings 271012 (5) + 271019 (6): summed to 11 for heading 2710.
+    load_rows(db, tmp_path, [
+        row("CHN", "PRK", "X", "2710", 30), row("CHN", "PRK", "X", "271012", 10), row("CHN", "PRK", "X", "271019", 20),
+        row("KOR", "PRK", "X", "271012", 5), row("KOR", "PRK", "X", "271019", 6),
+    ])
+    m4 = db.mirror(level="4")
+    china = one(m4, exporter="CHN", hs="2710")
+    assert china.value_exporter_usd == 30 and china.resolved_exporter == "reported"
+    korea = one(m4, exporter="KOR", hs="2710")
+    assert korea.value_exporter_usd == 11 and korea.resolved_exporter == "sum of HS6"
+    # Chapter 27 from the heading (China) and from the subheadings through the heading (Korea).
+    m2 = db.mirror(level="2")
+    assert one(m2, exporter="CHN").value_exporter_usd == 30
+    assert one(m2, exporter="KOR").value_exporter_usd == 11
+    # TOTAL: nobody reported a total, so it is the sum of chapters.
+    assert one(db.mirror(level="TOTAL"), exporter="CHN").value_exporter_usd == 30
+    # HS6 shows the subheadings only.
+    assert sorted(db.mirror(level="6", exporter="CHN").value_exporter_usd) == [10, 20]
+
+
+def test_a_reported_total_is_preferred_to_the_sum_of_chapters(db, tmp_path):
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "TOTAL", 1000), row("CHN", "PRK", "X", "27", 300)])
+    t = one(db.mirror(level="TOTAL"), exporter="CHN")
+    assert t.value_exporter_usd == 1000 and t.resolved_exporter == "reported"
+
+
+def test_monthly_and_annual_are_never_mixed(db, tmp_path):
+    # An annual figure of 120 and monthly figures of 10 each for the same flow and year.
+    rows = [row("CHN", "PRK", "X", "2709", 120)] + [row("CHN", "PRK", "X", "2709", 10, month=m) for m in range(1, 13)]
+    load_rows(db, tmp_path, rows)
+    annual = db.mirror(level="4", freq="A")
+    assert list(annual.value_exporter_usd) == [120]
+    monthly = db.mirror(level="4", freq="M")
+    assert len(monthly) == 12 and set(monthly.value_exporter_usd) == {10}
+    assert set(monthly.freq) == {"M"} and list(monthly.period)[:2] == ["2018-01", "2018-02"]
+
+
+def test_one_figure_per_flow_by_source_preference(db, tmp_path):
+    # The same flow from two sources: Comtrade says 100, a national customs table says 90.
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 100)])
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 90)], source="gacc")
+    r = one(db.mirror(level="4"), exporter="CHN")
+    assert (r.value_exporter_usd, r.source_exporter, r.figures_considered) == (100, "comtrade", 2)
+    r = one(db.mirror(level="4", source_order=("gacc", "comtrade")), exporter="CHN")
+    assert (r.value_exporter_usd, r.source_exporter) == (90, "gacc")  # never 190: one figure per flow
+    alternatives = db.query("flow_alternatives", reporter="CHN", partner="PRK", flow="export")
+    assert sorted(alternatives.value) == [90, 100]
+
+
+def test_importer_reporting_fob_is_not_converted(db, tmp_path):
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 100),
+                             row("PRK", "CHN", "M", "2709", 104, valuation="FOB")])
+    r = one(db.mirror(level="4"), exporter="CHN")
+    assert r.cif_fob_factor == 1.0 and r.value_importer_fob_usd == 104
+    assert r.cif_fob_method == "none: importer reports FOB"
+
+
+def pair_history(exporter, importer, ratios, hs="8703"):
+    """Rows for one pair over years: X = 100, M = 100 * ratio."""
+    rows = []
+    for year, ratio in zip(range(2001, 2001 + len(ratios)), ratios, strict=True):
+        rows += [row(exporter, importer, "X", hs, 100, year=year), row(importer, exporter, "M", hs, 100 * ratio, year=year)]
+    return rows
+
+
+def test_estimated_cif_fob_shrunk_toward_all_pairs_median_and_clipped(db, tmp_path):
+    # Pair A (DEU->FRA): 4 years with M/X = 1.04 -> median ln = 0.03922.
+    # Pair B (JPN->KOR): 4 years with M/X = 1.10 -> median ln = 0.09531.
+    # All-pairs median over the 8 observations m0 = (0.03922 + 0.09531)/2 = 0.06727.
+    # With shrinkage k = 4: tau_A = (4*0.03922 + 4*0.06727)/8 = 0.05324.
+    load_rows(db, tmp_path, pair_history("DEU", "FRA", [1.04] * 4) + pair_history("JPN", "KOR", [1.10] * 4))
+    m = db.mirror(level="4", cif_fob="pair", shrinkage=4)
+    a, b = math.log(1.04), math.log(1.10)
+    m0 = (a + b) / 2
+    r = m[(m.exporter == "DEU") & (m.year == 2001)].iloc[0]
+    assert math.log(r.cif_fob_factor) == pytest.approx((4 * a + 4 * m0) / 8)
+    assert r.cif_fob_method == "pair estimate (n=4)"
+    # Clip at 0.20: a pair whose imports run 50% above exports is adjusted by e^0.20 at most.
+    r = one(db.mirror(level="4", cif_fob="pair", shrinkage=0, max_margin=0.05), exporter="JPN", year=2002)
+    assert r.cif_fob_factor == pytest.approx(math.exp(0.05)) and "clipped to 0.05" in r.cif_fob_method
+
+
+def test_estimated_cif_fob_not_applied_below_zero_or_where_it_widens_the_gap(db, tmp_path):
+    # Pair USA->CAN: M below X every year (ln(0.9) < 0): the estimate is below zero -> no adjustment.
+    # Pair DEU->FRA: M/X = 1.05 in three years, 0.97 in 2004: there adjusting would widen the gap.
+    load_rows(db, tmp_path, pair_history("USA", "CAN", [0.9] * 3) + pair_history("DEU", "FRA", [1.05, 1.05, 1.05, 0.97]))
+    m = db.mirror(level="4", cif_fob="pair", shrinkage=0)
+    usa = m[m.exporter == "USA"]
+    assert set(usa.cif_fob_factor) == {1.0} and all("below zero: not adjusted" in s for s in usa.cif_fob_method)
+    deu = m[m.exporter == "DEU"].set_index("year")
+    assert deu.loc[2001, "cif_fob_factor"] == pytest.approx(1.05)  # median of ln(1.05) x3, ln(0.97)
+    assert deu.loc[2004, "cif_fob_factor"] == 1.0
+    assert "would widen the gap: not adjusted" in deu.loc[2004, "cif_fob_method"]
+
+
+def test_unit_value_basis_uses_quantities(db, tmp_path):
+    # X: 100 USD for 100 kg (1.00/kg); M: 115 USD for 110 kg (1.0455/kg) -> ln UV ratio = ln(1.04545) = 0.04445,
+    # while the value ratio ln(1.15) = 0.1398 mixes in the 10% quantity discrepancy.
+    rows = []
+    for year in (2001, 2002, 2003):
+        rows += [row("AUS", "JPN", "X", "2601", 100, year=year, kg=100), row("JPN", "AUS", "M", "2601", 115, year=year, kg=110)]
+    load_rows(db, tmp_path, rows)
+    r = one(db.mirror(level="4", cif_fob="unit-value", shrinkage=0), year=2001)
+    assert math.log(r.cif_fob_factor) == pytest.approx(math.log((115 / 110) / 1.0))
+    assert r.cif_fob_method == "unit-value estimate (n=3)"
+
+
+def test_reliability_gives_the_noisier_reporter_the_smaller_weight(db, tmp_path):
+    # Five countries trade 2 goods both ways for 4 years. True value 100. Every report is exact (to
+    # a CIF margin of 6%) except KAZ's export reports, which are off by +/-50%. BACI's weights must
+    # then trust KAZ's importers over KAZ as exporter: w_X(KAZ -> j) < 0.5 < w_X(i -> j) for others.
+    countries = ["DEU", "FRA", "ITA", "ESP", "KAZ"]
+    rows = []
+    noise = [1.5, 0.6, 1.4, 0.7]
+    for year_i, year in enumerate(range(2011, 2015)):
+        for i in countries:
+            for j in countries:
+                if i == j:
+                    continue
+                for hs in ("8703", "2709"):
+                    x = 100 * (noise[(year_i + len(i + j)) % 4] if i == "KAZ" else 1.0)
+                    rows += [row(i, j, "X", hs, round(x, 2), year=year), row(j, i, "M", hs, 106, year=year)]
+    load_rows(db, tmp_path, rows)
+    rel = db.reliability(level="4").set_index(["role", "country"])
+    assert rel.loc[("exporter", "KAZ"), "variance"] > 10 * rel.loc[("exporter", "DEU"), "variance"]
+    m = db.mirror(level="4")
+    kaz = m[m.exporter == "KAZ"].weight_exporter
+    others = m[m.exporter != "KAZ"].weight_exporter
+    assert kaz.max() < 0.5 < others.min()
+    # Reconciled value of a KAZ export sits near the importers' (correct) 100, not KAZ's report.
+    r = m[(m.exporter == "KAZ") & (m.importer == "DEU") & (m.year == 2011) & (m.hs == "8703")].iloc[0]
+    assert abs(r.value_reconciled_usd - 100) < abs(r.value_exporter_usd - 100) / 2
+
+
+def test_hong_kong_reexports_adjustment(db, tmp_path):
+    # USA reports 150 of imports from China; Hong Kong re-exported 40 to the USA; China reports 100.
+    load_rows(db, tmp_path, [row("CHN", "USA", "X", "8517", 100), row("USA", "CHN", "M", "8517", 150),
+                             row("HKG", "USA", "RX", "8517", 40)])
+    plain = one(db.mirror(level="4", exporter="CHN"))
+    assert plain.value_importer_fob_usd == pytest.approx(150 / 1.06)
+    adjusted = one(db.mirror(level="4", exporter="CHN", hk_adjust=True))
+    assert adjusted.hk_reexports_usd == 40 and adjusted.value_importer_fob_usd == pytest.approx(110 / 1.06)
+
+
+def test_reconstruct_a_non_reporter_from_its_partners(db, tmp_path):
+    # PRK reports nothing. 2018: China exports 100 to it and imports 53 (CIF) from it; Russia exports 20;
+    # India reports imports of 10.6 from it. 2019: China exports 80; Russia reports only other trade.
+    load_rows(db, tmp_path, [
+        row("CHN", "PRK", "X", "TOTAL", 100), row("CHN", "PRK", "M", "TOTAL", 53),
+        row("RUS", "PRK", "X", "TOTAL", 20), row("IND", "PRK", "M", "TOTAL", 10.6),
+        row("CHN", "PRK", "X", "TOTAL", 80, year=2019), row("RUS", "DEU", "X", "TOTAL", 5, year=2019),
+    ])
+    by_partner = db.reconstruct("PRK", by="partner").set_index(["period", "partner"])
+    assert by_partner.loc[("2018", "CHN"), "imports_usd"] == 100
+    assert by_partner.loc[("2018", "CHN"), "exports_usd"] == pytest.approx(50.0)  # 53 / 1.06
+    assert by_partner.loc[("2018", "IND"), "exports_usd"] == pytest.approx(10.0)
+    assert by_partner.loc[("2018", "RUS"), "imports_usd"] == 20
+    # 2019: Russia reported, but no trade with PRK; India reported nothing at all: said, not zero.
+    assert math.isnan(by_partner.loc[("2019", "RUS"), "imports_usd"])
+    assert by_partner.loc[("2019", "RUS"), "imports_status"] == "partner reports exports, none to this country"
+    assert by_partner.loc[("2019", "IND"), "exports_status"] == "partner reported nothing for this period"
+    by_period = db.reconstruct("North Korea", by="period").set_index("period")
+    assert by_period.loc["2018", "imports_usd"] == 120 and by_period.loc["2018", "exports_usd"] == pytest.approx(60.0)
+    assert by_period.loc["2019", "imports_usd"] == 80
+
+
+def test_reconstruct_works_for_any_country_and_by_hs(db, tmp_path):
+    load_rows(db, tmp_path, [row("CHN", "SYR", "X", "8703", 100), row("CHN", "SYR", "X", "2710", 40),
+                             row("TUR", "SYR", "X", "2709", 60)])
+    chapters = db.reconstruct("SYR", by="chapter").set_index("hs")
+    assert chapters.loc["27", "imports_usd"] == 100 and chapters.loc["87", "imports_usd"] == 100
+    assert chapters.loc["27", "section"] == "V"
+    sections = db.reconstruct("SYR", by="section").set_index("hs")
+    assert sections.loc["XVII", "imports_usd"] == 100  # vehicles, section XVII
+
+
+def test_country_arguments_accept_codes_and_names_and_suggest(db, tmp_path):
+    from mirror.errors import UnknownCountryError
+
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 100)])
+    for name in ("PRK", "408", "North Korea", "dem. people's rep. of korea"):
+        assert len(db.mirror(importer=name, level="4")) == 1
+    with pytest.raises(UnknownCountryError, match=r"Unknown country 'Nroth Korea'.*PRK"):
+        db.mirror(importer="Nroth Korea")
+
+
+def test_options_are_checked_with_the_allowed_values(db):
+    from mirror.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"level='5' is not allowed. Choose one of: 2, 4, 6, TOTAL"):
+        db.mirror(level="5")
+    with pytest.raises(OptionError, match=r"cif_fob='median'"):
+        db.mirror(cif_fob="median")
+    with pytest.raises(OptionError, match="freq='Q'"):
+        db.mirror(freq="Q")

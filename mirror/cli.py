@@ -26,6 +26,12 @@ EXAMPLES = {
     "queries": "trade-mirror queries",
     "query": "trade-mirror query countries --csv\n  trade-mirror query rejected_rows -p load_id 3",
     "formats": "trade-mirror formats",
+    "mirror": "trade-mirror mirror --exporter CHN --importer PRK --hs 27 --level 4\n"
+              "  trade-mirror mirror --importer \"North Korea\" --cif-fob pair --years 2010-2019 --csv",
+    "reconstruct": "trade-mirror reconstruct PRK --by partner --years 2012-2020\n"
+                   "  trade-mirror reconstruct PRK --by section --json",
+    "compare": "trade-mirror compare --country PRK --kind estimated\n  trade-mirror compare --country PRK --reporters",
+    "reliability": "trade-mirror reliability --level 4",
 }
 
 
@@ -76,30 +82,117 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("formats", "List the input formats trade-mirror reads.")
     _output_flags(p)
+
+    p = add("mirror", "Both reports of each flow side by side: exporter's X vs importer's M converted to FOB.")
+    p.add_argument("--exporter", help="ISO3, Comtrade code or name (default: all)")
+    p.add_argument("--importer", help="ISO3, Comtrade code or name (default: all)")
+    p.add_argument("--hs", help="HS code or prefix at the chosen level, e.g. 27 or 2709")
+    p.add_argument("--level", default="TOTAL", help="HS level: 2, 4, 6 or TOTAL (default TOTAL)")
+    p.add_argument("--freq", default="A", help="A (annual) or M (monthly); never mixed")
+    _years_flag(p)
+    _analysis_flags(p)
+    _output_flags(p)
+
+    p = add("reconstruct", "Rebuild a country's trade from its partners' reports (imports = partners' exports to it).")
+    p.add_argument("country", nargs="?", default="PRK", help="ISO3, Comtrade code or name (default PRK)")
+    p.add_argument("--by", default="partner", help="partner, period, chapter, heading or section (default partner)")
+    p.add_argument("--freq", default="A", help="A (annual) or M (monthly)")
+    _years_flag(p)
+    _analysis_flags(p)
+    _output_flags(p)
+
+    p = add("compare", "Customs figures beside analysts' estimates and UN notifications of the same flow and span.")
+    p.add_argument("--country", default="PRK", help="flows to or from this country (default PRK; 'all' for every country)")
+    p.add_argument("--kind", choices=["estimated", "notified"], help="only this kind of figure against customs")
+    p.add_argument("--hs", help="only this HS code or TOTAL")
+    p.add_argument("--reporters", action="store_true", help="instead: the origin's report beside the destination's")
+    _output_flags(p)
+
+    p = add("reliability", "Each country's reporting reliability as exporter and importer (BACI's weights).")
+    p.add_argument("--level", default="TOTAL", help="HS level the weights are estimated at (default TOTAL)")
+    p.add_argument("--freq", default="A", help="A or M")
+    _analysis_flags(p)
+    _output_flags(p)
     return parser
 
 
-def _emit(frame: pd.DataFrame, args: argparse.Namespace, title: str | None = None) -> None:
+def _years_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--years", metavar="FROM-TO", help="a year or a range, e.g. 2010-2024")
+
+
+def _analysis_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cif-fob", choices=["fixed", "pair", "unit-value"],
+                   help="CIF/FOB conversion: fixed factor (default), per-pair estimate, or unit-value estimate")
+    p.add_argument("--factor", type=float, help="the fixed CIF/FOB factor (default 1.06, the IMF's)")
+    p.add_argument("--sources", help="source preference when several carry a flow, e.g. gacc,comtrade")
+    p.add_argument("--hk-adjust", action="store_true", help="subtract Hong Kong re-exports from imports from China (GFI)")
+
+
+def _analysis_options(args: argparse.Namespace) -> dict:
+    out: dict = {}
+    if getattr(args, "cif_fob", None):
+        out["cif_fob"] = args.cif_fob
+    if getattr(args, "factor", None) is not None:
+        out["cif_fob_factor"] = args.factor
+    if getattr(args, "sources", None):
+        out["source_order"] = tuple(s.strip() for s in args.sources.split(",") if s.strip())
+    if getattr(args, "hk_adjust", False):
+        out["hk_adjust"] = True
+    return out
+
+
+def _years(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    parts = text.replace("..", "-").split("-")
+    try:
+        years = [int(p) for p in parts if p.strip()]
+    except ValueError:
+        raise MirrorError(f"--years {text!r} is not a year or a range. Fix: write e.g. 2018 or 2010-2024.") from None
+    if len(years) not in (1, 2) or (len(years) == 2 and years[0] > years[1]):
+        raise MirrorError(f"--years {text!r} is not a year or a range. Fix: write e.g. 2018 or 2010-2024.")
+    return (years[0], years[-1])
+
+
+def _emit(frame: pd.DataFrame, args: argparse.Namespace, title: str | None = None,
+          columns: list[str] | None = None) -> None:
+    """JSON and CSV carry every column; the human table the ``columns`` that fit a screen."""
     if getattr(args, "json", False):
         print(export.to_json(frame))
     elif getattr(args, "csv", False):
         sys.stdout.write(export.to_csv(frame))
     else:
-        _print_table(frame, title)
+        _print_table(frame[[c for c in columns if c in frame.columns]] if columns else frame, title)
 
 
 def _print_table(frame: pd.DataFrame, title: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
+    table = Table(title=title, show_lines=False, row_styles=["", "dim"])
     for col in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[col])
         table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
     for row in frame.itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else (f"{v:,.0f}" if isinstance(v, float) and abs(v) >= 1000 else str(v))
-                        for v in row])
-    Console().print(table)
+        table.add_row(*[_cell(v) for v in row])
+    _console().print(table)
+    if frame.empty:
+        _console().print("(no rows)")
+
+
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return str(value)
+
+
+def _console():
+    from rich.console import Console
+
+    # Piped output keeps its width (rich would fold everything to 80 columns).
+    return Console() if sys.stdout.isatty() else Console(width=240)
 
 
 def _open(args: argparse.Namespace, read_only: bool):
@@ -182,8 +275,55 @@ def cmd_formats(args: argparse.Namespace) -> int:
     return 0
 
 
+MIRROR_COLUMNS = ["period", "exporter", "importer", "hs", "value_exporter_usd", "value_importer_usd",
+                  "value_importer_fob_usd", "gap_usd", "log_ratio", "discrepancy_index", "reported_by",
+                  "cif_fob_method", "value_reconciled_usd"]
+
+
+def cmd_mirror(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        frame = db.mirror(exporter=args.exporter, importer=args.importer, hs=args.hs, level=args.level,
+                          freq=args.freq, years=_years(args.years), **_analysis_options(args))
+    if args.json or args.csv:
+        _emit(frame, args)
+    else:
+        _print_table(frame[MIRROR_COLUMNS], f"Mirror: {len(frame)} flows (USD; importer's value converted to FOB)")
+    return 0
+
+
+def cmd_reconstruct(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        frame = db.reconstruct(args.country, by=args.by, freq=args.freq, years=_years(args.years),
+                               **_analysis_options(args))
+    human = [c for c in frame.columns if c not in ("country", "year", "month", "source")]
+    _emit(frame, args, title=f"{frame['country'].iloc[0] if len(frame) else args.country} rebuilt from partner reports "
+                             f"(USD, FOB), by {args.by}", columns=human)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    country = None if args.country.lower() == "all" else args.country
+    with _open(args, read_only=True) as db:
+        frame = (db.compare_reporters(country, hs=args.hs) if args.reporters
+                 else db.compare_kinds(country, args.kind, hs=args.hs))
+    human = (["origin", "destination", "hs", "unit", "period", "origin_reports", "destination_reports", "gap", "ratio"]
+             if args.reporters else ["origin", "destination", "direction", "hs", "product", "unit", "period",
+                                     "reported_value", "other_kind", "other_value", "gap", "ratio", "other_by"])
+    _emit(frame, args, title="Same flow, same span: " + ("origin vs destination" if args.reporters
+                                                         else "customs vs other kinds of figures"), columns=human)
+    return 0
+
+
+def cmd_reliability(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        frame = db.reliability(level=args.level, freq=args.freq, **_analysis_options(args))
+    _emit(frame, args, title="Reporter reliability (BACI): higher variance = less weight")
+    return 0
+
+
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
-            "formats": cmd_formats}
+            "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "compare": cmd_compare,
+            "reliability": cmd_reliability}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

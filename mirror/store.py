@@ -23,7 +23,7 @@ import pandas as pd
 from . import sql
 from ._version import __version__
 from .engine import Engine, define_layers
-from .errors import LoadError, MirrorError, Problem, StoreBusyError, StoreError
+from .errors import LoadError, MirrorError, Problem, StoreBusyError, StoreError, allowed
 from .ingest import LoadOptions, StagedFile, options_json, problem_list, stage_file
 from .paths import data_dir, default_db_path, is_default_store
 from .settings import Settings
@@ -286,17 +286,21 @@ class Store:
         by partner also imports_status/exports_status, which say when a partner reported nothing."""
         return self.engine.reconstruct(self._settings(settings), country, by=by, freq=freq, years=years)
 
-    def compare_kinds(self, country: str | None = "PRK", kind: str | None = None) -> pd.DataFrame:
-        """Customs-reported figures beside estimates or UN notifications of the same flow and span."""
+    def compare_kinds(self, country: str | None = "PRK", kind: str | None = None, hs: str | None = None) -> pd.DataFrame:
+        """Customs-reported figures beside estimates or UN notifications of the same flow and the
+        same span (annual vs annual, Jan-Nov vs Jan-Nov). One row per flow, goods, unit, period:
+        reported_value vs other_value (medians where several publishers give one), gap, ratio."""
         from .countries import resolve
 
-        return sql.frame(self.con, "compare_kinds", country=resolve(self.con, country), kind=kind)
+        if kind not in (None, "estimated", "notified"):
+            raise allowed("kind", kind, ["estimated", "notified"])
+        return sql.frame(self.con, "compare_kinds", country=resolve(self.con, country), kind=kind, hs=hs)
 
-    def compare_reporters(self, country: str | None = "PRK") -> pd.DataFrame:
-        """The same published flow as its origin and its destination report it."""
+    def compare_reporters(self, country: str | None = "PRK", hs: str | None = None) -> pd.DataFrame:
+        """The same published flow as its origin (exports) and its destination (imports) report it."""
         from .countries import resolve
 
-        return sql.frame(self.con, "compare_reporters", country=resolve(self.con, country))
+        return sql.frame(self.con, "compare_reporters", country=resolve(self.con, country), hs=hs)
 
     # -- reading -----------------------------------------------------------------------------
     def query(self, name: str, **params: object) -> pd.DataFrame:

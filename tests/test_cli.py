@@ -88,3 +88,89 @@ def test_python_m_mirror_runs(tmp_path):
     out = subprocess.run([sys.executable, "-m", "mirror", "formats", "--json"], capture_output=True, text=True,
                          check=True)
     assert {r["format"] for r in json.loads(out.stdout)} >= {"comtrade-api-json", "baci", "csv", "un1718"}
+
+
+def _store_with_pairs(tmp_path):
+    import mirror
+
+    from .helpers import load_rows, row
+
+    path = tmp_path / "pairs.duckdb"
+    with mirror.open(path) as db:
+        load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 100), row("PRK", "CHN", "M", "2709", 106),
+                                 row("CHN", "PRK", "X", "TOTAL", 1000), row("RUS", "PRK", "X", "TOTAL", 50)])
+    return path
+
+
+def test_mirror_command_json_columns(cli, tmp_path):
+    db = _store_with_pairs(tmp_path)
+    code, out, err = cli("mirror", "--exporter", "CHN", "--importer", "408", "--hs", "27", "--level", "4",
+                         "--json", "--db", db)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert len(rows) == 1
+    r = rows[0]
+    for col in ("period", "exporter", "importer", "hs", "value_exporter_usd", "value_importer_usd",
+                "value_importer_fob_usd", "gap_usd", "log_ratio", "discrepancy_index", "reported_by", "cif_fob_method"):
+        assert col in r
+    assert (r["exporter"], r["importer"], r["hs"], r["gap_usd"]) == ("CHN", "PRK", "2709", 0.0)
+    code, out, _ = cli("mirror", "--importer", "North Korea", "--csv", "--cif-fob", "pair", "--db", db)
+    assert code == 0 and out.startswith("period,")
+
+
+def test_reconstruct_command(cli, tmp_path):
+    db = _store_with_pairs(tmp_path)
+    code, out, err = cli("reconstruct", "PRK", "--by", "partner", "--json", "--db", db)
+    assert code == 0, err
+    rows = {r["partner"]: r for r in json.loads(out)}
+    assert rows["CHN"]["imports_usd"] == 1000 and rows["RUS"]["imports_usd"] == 50
+    assert {"period", "partner", "hs", "imports_usd", "exports_usd"} <= set(rows["CHN"])
+    code, _, err = cli("reconstruct", "Nroth Korea", "--db", db)
+    assert code == 2 and "Did you mean" in err and "PRK" in err
+    code, _, err = cli("reconstruct", "PRK", "--by", "colour", "--db", db)
+    assert code == 2 and "by='colour' is not allowed" in err
+
+
+def test_compare_on_the_bundled_record(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    code, out, err = cli("compare", "--country", "PRK", "--kind", "estimated", "--hs", "TOTAL", "--json")
+    assert code == 0, err
+    rows = [r for r in json.loads(out) if r["direction"] == "two-way"]
+    gaps = {r["period"]: r["gap"] for r in rows}
+    # KOTRA's China-DPRK totals exceed China customs' by its estimate of unrecorded crude oil.
+    assert gaps["2022"] == 530_000_000 and gaps["2021"] == pytest.approx(363_660_000)
+
+
+HOSTILE_COMMANDS = [
+    ["mirror", "--exporter", HOSTILE],
+    ["mirror", "--importer", HOSTILE],
+    ["mirror", "--hs", HOSTILE],
+    ["mirror", "--level", HOSTILE],
+    ["mirror", "--freq", HOSTILE],
+    ["mirror", "--years", HOSTILE],
+    ["mirror", "--sources", HOSTILE],
+    ["reconstruct", HOSTILE],
+    ["reconstruct", "PRK", "--by", HOSTILE],
+    ["compare", "--country", HOSTILE],
+    ["compare", "--hs", HOSTILE],
+    ["reliability", "--level", HOSTILE],
+    ["query", HOSTILE],
+    ["query", "rejected_rows", "-p", "load_id", HOSTILE],
+    ["query", "flow_alternatives", "-p", "reporter", HOSTILE, "-p", "partner", HOSTILE, "-p", "flow", HOSTILE],
+    ["load", "--release", HOSTILE, "--source", HOSTILE, HOSTILE],
+]
+
+
+@pytest.mark.parametrize("args", HOSTILE_COMMANDS, ids=lambda a: "-".join(a[:2]))
+def test_hostile_string_through_every_argument_leaves_the_store_intact(cli, tmp_path, args):
+    import mirror
+
+    db = _store_with_pairs(tmp_path)
+    with mirror.open(db) as store:
+        before = fingerprint(store)
+    code, out, err = cli(*args, "--db", db)
+    assert "Traceback" not in err
+    assert code in (0, 2, 4), (code, err)
+    with mirror.open(db) as store:
+        assert fingerprint(store) == before
+        assert store.con.execute("SELECT count(*) FROM figures").fetchall()[0][0] == 4

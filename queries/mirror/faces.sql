@@ -119,7 +119,7 @@ WHERE ($year_from IS NULL OR r.year >= $year_from) AND ($year_to IS NULL OR r.ye
 GROUP BY r.period, r.year, r.month, r.period_start, s.section, s.section_number, s.section_name
 ORDER BY r.period_start, s.section_number;
 
--- name: compare_kinds(country, kind)
+-- name: compare_kinds(country, kind, hs)
 -- Customs-reported figures beside analysts' estimates (kind 'estimated') or UN notifications
 -- ('notified') of the same flow and the same span (annual vs annual, Jan-Nov vs Jan-Nov), for
 -- flows to or from `country` (NULL = all). One row per (flow, goods, unit, period); where several
@@ -148,9 +148,10 @@ JOIN g AS o
  AND o.product = r.product AND o.measure_unit = r.measure_unit
  AND o.period_start = r.period_start AND o.period_end = r.period_end
 WHERE r.kind = 'reported' AND o.kind = coalesce($kind, o.kind) AND o.kind <> 'reported'
+  AND ($hs IS NULL OR r.hs = $hs)
 ORDER BY r.origin, r.destination, r.direction, r.hs, r.period_start;
 
--- name: compare_reporters(country)
+-- name: compare_reporters(country, hs)
 -- The same flow as each side reports it, for published figures of any unit: the origin's report
 -- (its exports) beside the destination's (its imports), same goods and same span. One row per
 -- (flow, goods, unit, period); medians where several publishers give a figure.
@@ -174,7 +175,7 @@ FROM g AS x
 JOIN g AS m
   ON m.origin = x.origin AND m.destination = x.destination AND m.hs = x.hs AND m.product = x.product
  AND m.measure_unit = x.measure_unit AND m.period_start = x.period_start AND m.period_end = x.period_end
-WHERE x.by_origin AND NOT m.by_origin
+WHERE x.by_origin AND NOT m.by_origin AND ($hs IS NULL OR x.hs = $hs)
 ORDER BY x.origin, x.destination, x.hs, x.period_start;
 
 -- name: flow_alternatives(reporter, partner, flow)

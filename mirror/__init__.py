@@ -8,11 +8,13 @@ that publish none (North Korea) from their partners' reports.
 Importing this package changes no global state (no Altair theme, no pandas options).
 """
 
+from . import simulate
 from ._version import __version__
 from .errors import LoadError, MirrorError, OptionError, StoreBusyError, StoreError
 from .ingest import FORMATS
+from .settings import Settings
 from .store import Store
 from .store import open_store as open  # noqa: A004 - mirror.open() is the notebook API
 
-__all__ = ["__version__", "open", "Store", "FORMATS", "MirrorError", "LoadError", "OptionError", "StoreError",
+__all__ = ["__version__", "open", "Store", "Settings", "simulate", "FORMATS", "MirrorError", "LoadError", "OptionError", "StoreError",
            "StoreBusyError"]

@@ -166,7 +166,6 @@ def _emit(frame: pd.DataFrame, args: argparse.Namespace, title: str | None = Non
 
 
 def _print_table(frame: pd.DataFrame, title: str | None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, row_styles=["", "dim"])

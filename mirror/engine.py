@@ -56,8 +56,9 @@ class Engine:
             return
         con = self.con
         sources = list(settings.source_order)
-        sql.run(con, "build_mirror_base", level=level, freq=freq, source_order=sources).fetchall()
-        sql.run(con, "build_hk_reexports", level=level, freq=freq, source_order=sources).fetchall()
+        dedupe = sql.run(con, "competing_figures", freq=freq).fetchall()[0][0] > 0
+        sql.run(con, "build_mirror_base", level=level, freq=freq, source_order=sources, dedupe=dedupe).fetchall()
+        sql.run(con, "build_hk_reexports", level=level, freq=freq, source_order=sources, dedupe=dedupe).fetchall()
         sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage).fetchall()
         sql.run(con, "build_mirror_final", method=settings.cif_fob, factor=settings.cif_fob_factor,
                 tau_max=settings.max_margin, hk_adjust=settings.hk_adjust).fetchall()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -68,7 +69,7 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 class Store:
     """An open store. Use ``mirror.open()`` to get one; close it (or use ``with``) when done."""
 
-    def __init__(self, path: str | Path | None = None, read_only: bool = False):
+    def __init__(self, path: str | Path | None = None, read_only: bool = False, memory_limit: str | None = None):
         self.path = Path(path).expanduser() if path else default_db_path()
         self.read_only = read_only
         if read_only and not self.path.exists():
@@ -80,6 +81,14 @@ class Store:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = _connect(self.path, read_only)
+        limit = memory_limit or os.environ.get("MIRROR_MEMORY_LIMIT")
+        if limit:
+            # DuckDB spills to disk beyond this (default: 80% of RAM). E.g. "1GB".
+            try:
+                sql.run(self.con, "set_memory_limit", limit=limit).fetchall()
+            except duckdb.Error as err:
+                raise StoreError(f"memory limit {limit!r} not understood ({str(err).splitlines()[0]}). "
+                                 "Fix: write it like 1GB or 800MB.") from None
         if read_only:
             self._check_schema()
         else:
@@ -209,7 +218,7 @@ class Store:
         if staged.problems:
             sql.run(self.con, "insert_rejects", load_id=load_id, file_name=staged.path.name).fetchall()
         sql.run(self.con, "insert_load", load_id=load_id, sha256=digest, file_name=staged.path.name,
-                path=str(staged.path.resolve()), format=staged.format, source=staged.source, release=staged.release,
+                path=str(staged.path.resolve()) if staged.path.exists() else None, format=staged.format, source=staged.source, release=staged.release,
                 rows_read=staged.rows_read, rows_rejected=staged.problems, started_at=started.isoformat(),
                 finished_at=datetime.now(UTC).replace(tzinfo=None).isoformat(), options=options,
                 **counts).fetchall()
@@ -328,6 +337,43 @@ class Store:
         }
 
 
+def insert_canonical(store: Store, frame: pd.DataFrame, *, source: str, release: str, label: str) -> pd.DataFrame:
+    """Load rows already in canonical form (simulated panels) through the same checks, merge and
+    manifest as a file load, without a file. ``frame`` columns: source_row, freq, period, year,
+    reporter_iso3, reporter_code, partner_iso3, partner_code, flow, classification, hs, hs_level,
+    value, valuation, net_weight_kg. Idempotent: the same rows again are skipped."""
+    from .ingest import RawInfo, StagedFile
+    from .ingest.base import run_staging
+
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+                            + label.encode()).hexdigest()
+    con = store.con
+    earlier = sql.run(con, "load_by_sha", sha256=digest).fetchall()
+    if earlier:
+        return pd.DataFrame([{"file_name": label, "status": "skipped", "load_id": earlier[0][0],
+                              "note": f"same rows as load {earlier[0][0]}: nothing to do"}])
+    started = datetime.now(UTC).replace(tzinfo=None)
+    con.register("canonical_rows", frame)
+    try:
+        with store.transaction():
+            load_id = sql.run(con, "next_load_id").fetchall()[0][0]
+            run_staging(con, "stage_canonical", {"source": source, "release": release})
+            sql.script(con, "stage_keys")
+            sql.script(con, "stage_problems")
+            problems = con.execute("SELECT count(*) FROM problems").fetchall()[0][0]
+            info = RawInfo("simulated", None, len(frame), {})
+            staged = StagedFile(Path(label), "simulated", source, release, len(frame), problems, info)
+            if problems:
+                found, total = problem_list(con, staged)
+                raise LoadError(found, total=total)
+            store._merge(load_id, staged, digest, started, json.dumps({"label": label}))
+    finally:
+        con.unregister("canonical_rows")
+    store._verify_loads([load_id])
+    store.engine.invalidate()
+    return store._load_report([{"file_name": label, "status": "loaded", "load_id": load_id, "note": ""}])
+
+
 def _plain(value: object) -> object:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
@@ -373,10 +419,11 @@ class _Transaction:
             self.con.execute("ROLLBACK")
 
 
-def open_store(path: str | Path | None = None, read_only: bool = False) -> Store:
+def open_store(path: str | Path | None = None, read_only: bool = False, memory_limit: str | None = None) -> Store:
     """Open (creating if needed) a store. ``path`` None = $MIRROR_DB or the default store, which
-    receives the bundled DPRK public record on first use."""
-    return Store(path, read_only=read_only)
+    receives the bundled DPRK public record on first use. ``memory_limit`` (or $MIRROR_MEMORY_LIMIT),
+    e.g. "1GB", caps DuckDB's memory; it spills to disk beyond it."""
+    return Store(path, read_only=read_only, memory_limit=memory_limit)
 
 
 __all__ = ["Store", "open_store", "LoadError", "Problem"]

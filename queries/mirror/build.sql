@@ -1,15 +1,15 @@
--- name: build_mirror_base(level, freq, source_order)
+-- name: build_mirror_base(level, freq, source_order, dedupe:bool)
 -- Internal: both reports of every flow at one HS level and frequency, as the temp table mp_base.
 -- One row per (period, exporter, importer, hs); values in current USD as reported.
 CREATE OR REPLACE TEMP TABLE mp_base AS
-SELECT * FROM mirror_pairs_raw($level, $freq, $source_order);
+SELECT * FROM mirror_pairs_raw($level, $freq, $source_order, $dedupe);
 
--- name: build_hk_reexports(level, freq, source_order)
+-- name: build_hk_reexports(level, freq, source_order, dedupe:bool)
 -- Internal: Hong Kong's re-exports to each partner, per period and HS code (GFI's adjustment of
 -- China-partner comparisons), as the temp table mp_hk. One row per (period, importer, hs); USD.
 CREATE OR REPLACE TEMP TABLE mp_hk AS
 SELECT period_start, period_end, partner_iso3 AS importer, hs, value AS hk_reexports_usd
-FROM resolved_flows($level, $freq, $source_order)
+FROM resolved_flows($level, $freq, $source_order, $dedupe)
 WHERE reporter_iso3 = 'HKG' AND flow = 're-export';
 
 -- name: build_cif_fob_estimates(shrink_k:float)
@@ -139,29 +139,33 @@ SELECT
 FROM a;
 
 -- name: build_reliability_obs
--- Internal: the observations of BACI's reliability regression: d = |ln(X / M_fob)| for every flow
--- both sides report (positive values), as the temp table rel_obs, with zeroed effects to start.
+-- Internal: the observations of BACI's reliability regression, d = |ln(X / M_fob)| for every flow
+-- both sides report (positive values), summed into cells of (exporter, importer, year): the
+-- least-squares fit of effects that are constant within a cell only needs each cell's count and
+-- sum, so 10 million flows become about 50,000 cells. As temp tables rel_obs (cells) and
+-- rel_a / rel_b / rel_g (effects, starting at zero).
 CREATE OR REPLACE TEMP TABLE rel_obs AS
-SELECT exporter, importer, year, abs(ln(value_exporter_usd / value_importer_fob_usd)) AS d
+SELECT exporter, importer, year, count(*) AS n, sum(abs(ln(value_exporter_usd / value_importer_fob_usd))) AS sum_d
 FROM mp_final
-WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_fob_usd > 0;
+WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_fob_usd > 0
+GROUP BY exporter, importer, year;
 CREATE OR REPLACE TEMP TABLE rel_a AS SELECT DISTINCT exporter, 0.0::DOUBLE AS a FROM rel_obs;
 CREATE OR REPLACE TEMP TABLE rel_b AS SELECT DISTINCT importer, 0.0::DOUBLE AS b FROM rel_obs;
 CREATE OR REPLACE TEMP TABLE rel_g AS SELECT DISTINCT year, 0.0::DOUBLE AS g FROM rel_obs;
 
 -- name: reliability_step
--- Internal: one round of alternating means for d = a_exporter + b_importer + g_year + e (the OLS
--- fit of a model with three sets of fixed effects, by backfitting). Returns the largest change.
+-- Internal: one round of backfitting for d = a_exporter + b_importer + g_year + e: each set of
+-- effects becomes the flow-weighted mean of what the others leave unexplained. Converges to OLS.
 CREATE OR REPLACE TEMP TABLE rel_a_next AS
-SELECT o.exporter, avg(o.d - b.b - g.g) AS a
+SELECT o.exporter, sum(o.sum_d - o.n * (b.b + g.g)) / sum(o.n) AS a
 FROM rel_obs AS o JOIN rel_b AS b USING (importer) JOIN rel_g AS g USING (year)
 GROUP BY o.exporter;
 CREATE OR REPLACE TEMP TABLE rel_b_next AS
-SELECT o.importer, avg(o.d - a.a - g.g) AS b
+SELECT o.importer, sum(o.sum_d - o.n * (a.a + g.g)) / sum(o.n) AS b
 FROM rel_obs AS o JOIN rel_a_next AS a USING (exporter) JOIN rel_g AS g USING (year)
 GROUP BY o.importer;
 CREATE OR REPLACE TEMP TABLE rel_g_next AS
-SELECT o.year, avg(o.d - a.a - b.b) AS g
+SELECT o.year, sum(o.sum_d - o.n * (a.a + b.b)) / sum(o.n) AS g
 FROM rel_obs AS o JOIN rel_a_next AS a USING (exporter) JOIN rel_b_next AS b USING (importer)
 GROUP BY o.year;
 CREATE OR REPLACE TEMP TABLE rel_change AS
@@ -179,16 +183,16 @@ SELECT change FROM rel_change;
 -- name: build_reliability(min_obs:int)
 -- Internal: each country's reliability as exporter and as importer, as the temp table rel_country.
 -- The additive model's exporter/importer split is fixed by centring the year effects on zero
--- and giving exporters and importers the same mean effect. Effect -> sigma by the half-normal
--- mean (E|e| = sigma sqrt(2/pi)), then the log-normal variance V = e^(s^2) (e^(s^2) - 1), as in
--- CEPII BACI (Gaulier and Zignago 2010). Countries with fewer than `min_obs` flows get the median.
+-- and giving exporters and importers the same flow-weighted mean effect. Effect -> sigma by the
+-- half-normal mean (E|e| = sigma sqrt(2/pi)), then the log-normal variance V = e^(s^2) (e^(s^2) - 1),
+-- as in CEPII BACI (Gaulier and Zignago 2010). Countries with fewer than `min_obs` flows get the median.
 CREATE OR REPLACE TEMP TABLE rel_country AS
-WITH gbar AS (SELECT avg(g) AS gm FROM rel_obs JOIN rel_g USING (year)),
-na AS (SELECT exporter, count(*) AS n FROM rel_obs GROUP BY exporter),
-nb AS (SELECT importer, count(*) AS n FROM rel_obs GROUP BY importer),
+WITH gbar AS (SELECT sum(o.n * g.g) / sum(o.n) AS gm FROM rel_obs AS o JOIN rel_g AS g USING (year)),
+na AS (SELECT exporter, sum(n) AS n FROM rel_obs GROUP BY exporter),
+nb AS (SELECT importer, sum(n) AS n FROM rel_obs GROUP BY importer),
 shift AS (
-    SELECT ((SELECT avg(a) FROM rel_obs JOIN rel_a USING (exporter))
-          - (SELECT avg(b) FROM rel_obs JOIN rel_b USING (importer))) / 2 AS k
+    SELECT ((SELECT sum(o.n * a.a) / sum(o.n) FROM rel_obs AS o JOIN rel_a AS a USING (exporter))
+          - (SELECT sum(o.n * b.b) / sum(o.n) FROM rel_obs AS o JOIN rel_b AS b USING (importer))) / 2 AS k
 ),
 effects AS (
     SELECT 'exporter' AS role, a.exporter AS country, a.a - (SELECT k FROM shift) + (SELECT gm FROM gbar) / 2 AS effect, na.n
@@ -230,3 +234,13 @@ SELECT
 FROM mp_final AS f
 LEFT JOIN rel_country AS ex ON ex.role = 'exporter' AND ex.country = f.exporter
 LEFT JOIN rel_country AS im ON im.role = 'importer' AND im.country = f.importer;
+
+-- name: competing_figures(freq)
+-- Internal: how many flows of a frequency have more than one current reported USD figure (from
+-- several sources or publishers); zero lets the engine skip choosing one figure per flow.
+SELECT count(*) FROM (
+    SELECT 1 FROM stg_reported_usd
+    WHERE freq = $freq
+    GROUP BY reporter_iso3, partner_iso3, flow, hs, period_start, period_end
+    HAVING count(*) > 1
+);

@@ -8,7 +8,13 @@ CREATE OR REPLACE TEMP MACRO source_rank(source_order, src) AS coalesce(list_pos
 -- One figure per flow: among the current reported USD figures of one frequency, the one from the
 -- most preferred source (then the latest load). `alternatives` counts the figures that competed;
 -- they stay visible in `flows`. Annual, monthly and year-to-date figures are never mixed.
-CREATE OR REPLACE TEMP MACRO chosen_flows(freq_wanted, source_order) AS TABLE
+-- When no flow has competing figures (one source, one figure each: the common case, checked by
+-- the engine with competing_figures), `dedupe` false skips the window and its sort.
+CREATE OR REPLACE TEMP MACRO chosen_flows(freq_wanted, source_order, dedupe) AS TABLE
+SELECT f.*, 1 AS alternatives
+FROM stg_reported_usd AS f
+WHERE NOT dedupe AND f.freq = freq_wanted
+UNION ALL
 SELECT * EXCLUDE (rn)
 FROM (
     SELECT
@@ -19,7 +25,7 @@ FROM (
             PARTITION BY f.reporter_iso3, f.partner_iso3, f.flow, f.hs, f.period_start, f.period_end
             ORDER BY source_rank(source_order, f.source), f.load_id DESC, f.source_row) AS rn
     FROM stg_reported_usd AS f
-    WHERE f.freq = freq_wanted
+    WHERE dedupe AND f.freq = freq_wanted
 )
 WHERE rn = 1;
 
@@ -27,12 +33,12 @@ WHERE rn = 1;
 -- as published; otherwise its children one level down are summed (HS6 -> HS4 -> HS2 -> TOTAL).
 -- A reporter that publishes both 2710 and 271019 is counted once, through 2710.
 -- `resolved_from` says which: 'reported', 'sum of HS6', 'sum of HS4', 'sum of HS2'.
-CREATE OR REPLACE TEMP MACRO resolved_flows(level, freq_wanted, source_order) AS TABLE
+CREATE OR REPLACE TEMP MACRO resolved_flows(level, freq_wanted, source_order, dedupe) AS TABLE
 WITH c AS (
     SELECT
         period_start, period_end, period, year, month, reporter_iso3, partner_iso3, reporter_is_country,
         partner_is_country, flow, hs, hs_level, value, net_weight_kg, valuation, source, release, alternatives
-    FROM chosen_flows(freq_wanted, source_order)
+    FROM chosen_flows(freq_wanted, source_order, dedupe)
     WHERE level = 'TOTAL' OR hs_level <> 'TOTAL'
 ),
 r6 AS (
@@ -100,9 +106,9 @@ UNION ALL SELECT *, 'TOTAL' FROM rt WHERE level = 'TOTAL';
 
 -- Both reports of every flow between two countries, side by side: the exporter's exports and the
 -- importer's imports of the same goods in the same period. Either side may be missing.
-CREATE OR REPLACE TEMP MACRO mirror_pairs_raw(level, freq_wanted, source_order) AS TABLE
+CREATE OR REPLACE TEMP MACRO mirror_pairs_raw(level, freq_wanted, source_order, dedupe) AS TABLE
 WITH r AS (
-    SELECT * FROM resolved_flows(level, freq_wanted, source_order)
+    SELECT * FROM resolved_flows(level, freq_wanted, source_order, dedupe)
     WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3
 ),
 x AS (

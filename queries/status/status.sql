@@ -66,3 +66,7 @@ SELECT iso3 FROM country_lookup WHERE key = $key;
 -- name: country_keys
 -- Every way of naming a country that trade-mirror understands (for suggestions on a typo).
 SELECT key FROM country_lookup ORDER BY key;
+
+-- name: set_memory_limit(limit)
+-- Internal: cap DuckDB's memory for this connection (e.g. 1GB); beyond it, DuckDB spills to disk.
+SET memory_limit = $limit;

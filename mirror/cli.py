@@ -32,6 +32,7 @@ EXAMPLES = {
                    "  trade-mirror reconstruct PRK --by section --json",
     "compare": "trade-mirror compare --country PRK --kind estimated\n  trade-mirror compare --country PRK --reporters",
     "reliability": "trade-mirror reliability --level 4",
+    "check": "trade-mirror check --json",
 }
 
 
@@ -112,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", default="TOTAL", help="HS level the weights are estimated at (default TOTAL)")
     p.add_argument("--freq", default="A", help="A or M")
     _analysis_flags(p)
+    _output_flags(p)
+    p = add("check", "Run the store's SQL checks (unique current versions, no negative values, known codes ...).")
     _output_flags(p)
     return parser
 
@@ -320,9 +323,16 @@ def cmd_reliability(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        frame = db.check()
+    _emit(frame, args, title="SQL checks (0 offending rows = pass)", columns=["check", "offending_rows", "first"])
+    return 0 if (frame.offending_rows == 0).all() else 3
+
+
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
             "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "compare": cmd_compare,
-            "reliability": cmd_reliability}
+            "reliability": cmd_reliability, "check": cmd_check}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,13 +16,17 @@ import pandas as pd
 
 from . import sql
 from .countries import resolve
-from .errors import allowed
+from .errors import StoreError, allowed
 from .settings import Settings, check_freq, check_level
 
 ReconstructBy = Literal["partner", "period", "hs", "chapter", "heading", "section"]
 _BY_QUERY = {"partner": ("reconstruct_by_partner", "TOTAL"), "period": ("reconstruct_by_period", "TOTAL"),
              "chapter": ("reconstruct_by_hs", "2"), "hs": ("reconstruct_by_hs", "2"),
              "heading": ("reconstruct_by_hs", "4"), "section": ("reconstruct_by_section", "2")}
+
+
+BUILD_CHECKS = ("check_mirror_unique_keys", "check_mirror_reported_by", "check_mirror_sums_equal_staged",
+                "check_weights_in_range")
 
 
 def define_layers(con: duckdb.DuckDBPyConnection) -> None:
@@ -57,14 +61,30 @@ class Engine:
         con = self.con
         sources = list(settings.source_order)
         dedupe = sql.run(con, "competing_figures", freq=freq).fetchall()[0][0] > 0
-        sql.run(con, "build_mirror_base", level=level, freq=freq, source_order=sources, dedupe=dedupe).fetchall()
-        sql.run(con, "build_hk_reexports", level=level, freq=freq, source_order=sources, dedupe=dedupe).fetchall()
-        sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage).fetchall()
-        sql.run(con, "build_mirror_final", method=settings.cif_fob, factor=settings.cif_fob_factor,
+        sql.run(con, "build_resolved", level=level, freq=freq, source_order=sources, dedupe=dedupe).fetchall()
+        sql.run(con, "build_mirror_level", level=level, freq=freq).fetchall()
+        sql.script(con, "build_mirror_base")
+        sql.script(con, "define_mirror_pairs")
+        sql.script(con, "build_hk_reexports")
+        if settings.cif_fob == "fixed":
+            sql.script(con, "build_no_cif_fob_estimates")
+        else:
+            sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage).fetchall()
+        sql.run(con, "build_mirror_params", method=settings.cif_fob, factor=settings.cif_fob_factor,
                 tau_max=settings.max_margin, hk_adjust=settings.hk_adjust).fetchall()
+        sql.script(con, "build_mirror_final")
         self._fit_reliability(settings)
         sql.script(con, "build_reconciled")
+        self._check_build()
         self._built = Built(key)
+
+    def _check_build(self) -> None:
+        """The SQL checks of a build (queries/checks/mirror.sql): zero rows each, or it is a bug."""
+        for name in BUILD_CHECKS:
+            bad = sql.frame(self.con, name)
+            if len(bad):
+                raise StoreError(f"Internal check {name} failed on the mirror just built ({len(bad)} rows, first: "
+                                 f"{bad.iloc[0].to_dict()}). This is a bug in trade-mirror: please report it.")
 
     def _fit_reliability(self, settings: Settings) -> None:
         """BACI's reliability regression |ln(X/M_fob)| = a_exporter + b_importer + g_year + e,
@@ -89,6 +109,12 @@ class Engine:
                           year_to=year_to)
         frame.attrs["settings"] = settings.describe() | {"level": check_level(level), "freq": check_freq(freq)}
         return frame
+
+    def cif_fob_estimates(self, settings: Settings, level: str = "TOTAL", freq: str = "A") -> pd.DataFrame:
+        if settings.cif_fob == "fixed":
+            raise allowed("cif_fob", settings.cif_fob, ["pair", "unit-value (the fixed method estimates nothing)"])
+        self.build(settings, level, freq)
+        return sql.frame(self.con, "cif_fob_pair_rows")
 
     def reliability(self, settings: Settings, level: str = "TOTAL", freq: str = "A") -> pd.DataFrame:
         self.build(settings, level, freq)

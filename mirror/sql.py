@@ -150,7 +150,12 @@ def catalog(root: Path | None = None) -> dict[str, Query]:
     return found
 
 
+# Names of the queries fetched in this process (the test suite checks that every query ran).
+used: set[str] = set()
+
+
 def get(name: str) -> Query:
+    used.add(name)
     queries = catalog()
     if name not in queries:
         close = [n for n in queries if name.lower() in n.lower()][:8]

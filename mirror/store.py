@@ -48,7 +48,10 @@ def sha256_of(path: Path) -> str:
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
+        # DuckDB draws a progress bar on long queries; a library must not write to the terminal.
+        con.execute("SET enable_progress_bar = false")
+        return con
     except duckdb.IOException as err:
         text = str(err)
         if "lock" in text.lower():
@@ -283,6 +286,12 @@ class Store:
         return self.engine.mirror(self._settings(settings), exporter=exporter, importer=importer, hs=hs,
                                   level=level, freq=freq, years=years)
 
+    def cif_fob_estimates(self, level: str = "TOTAL", freq: str = "A", cif_fob: str = "pair",
+                          **settings: object) -> pd.DataFrame:
+        """Each pair's estimated CIF/FOB margin (before clipping and the would-widen rule):
+        observations, its own median ln(M/X), the all-pairs median and the shrunk tau."""
+        return self.engine.cif_fob_estimates(self._settings({"cif_fob": cif_fob, **settings}), level=level, freq=freq)
+
     def reliability(self, level: str = "TOTAL", freq: str = "A", **settings: object) -> pd.DataFrame:
         """Each country's reporting reliability as exporter and as importer (BACI's method)."""
         return self.engine.reliability(self._settings(settings), level=level, freq=freq)
@@ -318,6 +327,17 @@ class Store:
         if not query.public:
             raise MirrorError(f"{name} is an internal query of the loader and cannot be run on its own.")
         return sql.frame(self.con, name, **params)
+
+    def check(self) -> pd.DataFrame:
+        """Run the store's SQL checks (queries/checks/store.sql): one row per check with the number
+        of offending rows (0 = pass) and the first offender."""
+        rows = []
+        for q in sql.catalog().values():
+            if q.layer == "checks" and q.public:
+                bad = sql.frame(self.con, q.name)
+                rows.append({"check": q.name, "offending_rows": len(bad), "doc": q.doc,
+                             "first": "" if bad.empty else str(bad.iloc[0].to_dict())})
+        return pd.DataFrame(rows)
 
     def status(self) -> pd.DataFrame:
         """One row per source and release: loads, current figures, years, reporters, partners, rejects."""

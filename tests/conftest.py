@@ -55,3 +55,18 @@ def cli(capsys):
         return code, out.out, out.err
 
     return run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Every named query in queries/ must be executed by the suite (when the whole suite runs)."""
+    from mirror import sql
+
+    if exitstatus != 0 or session.config.option.keyword or session.config.option.markexpr:
+        return
+    if session.testscollected < 100 or session.testsfailed:  # a partial run: nothing to say
+        return
+    missing = sorted(set(sql.catalog()) - sql.used)
+    if missing:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            f"queries never executed by the tests: {', '.join(missing)}", red=True)
+        session.exitstatus = 1

@@ -10,6 +10,8 @@ import shutil
 
 import pytest
 
+from mirror import LoadError
+
 from .conftest import SHARED
 
 
@@ -153,8 +155,6 @@ def test_baci_product_not_in_its_product_file_is_refused(db, fixtures, tmp_path)
         shutil.copy(f, tmp_path / f.name)
     data = tmp_path / "BACI_HS92_Y2021_V202301.csv"
     data.write_text(data.read_text() + "2021,156,408,999999,1.0,1.0\n")
-    from mirror import LoadError
-
     with pytest.raises(LoadError, match=r"line 6.*999999.*not in the BACI product file"):
         db.load(data)
 
@@ -215,3 +215,18 @@ def test_format_override(db, fixtures, tmp_path):
     path = tmp_path / "reply.txt"
     shutil.copy(fixtures / "comtrade_api_CHN_2018.json", path)
     assert db.load(path, format="comtrade-api-json").loc[0, "rows_read"] == 8
+
+
+def test_baci_without_its_code_files_maps_through_comtrade_codes(db, fixtures, tmp_path):
+    data = tmp_path / "BACI_HS92_Y2021_V202401.csv"
+    shutil.copy(fixtures / "baci" / "BACI_HS92_Y2021_V202301.csv", data)
+    result = db.load(data)
+    assert result.loc[0, "release"] == "V202401"
+    f = flows(db)
+    assert set(f.classification) == {"H0"}  # HS92 = H0, from the file name
+    assert set(f.reporter_iso3) == {"CHN", "TWN", "USA"}  # 490 -> TWN via Comtrade's codes
+    # The same rows named HS17 (H5) are refused: 010111 is not an H5 code (horses were split in 2017).
+    h5 = tmp_path / "BACI_HS17_Y2021_V202401.csv"
+    h5.write_text(data.read_text() + "\n")  # other bytes: the same bytes would be skipped as loaded
+    with pytest.raises(LoadError, match=r"line 2, column 'k': value '10111': unknown HS code in H5"):
+        db.load(h5)

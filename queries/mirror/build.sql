@@ -1,15 +1,90 @@
--- name: build_mirror_base(level, freq, source_order, dedupe:bool)
--- Internal: both reports of every flow at one HS level and frequency, as the temp table mp_base.
--- One row per (period, exporter, importer, hs); values in current USD as reported.
-CREATE OR REPLACE TEMP TABLE mp_base AS
-SELECT * FROM mirror_pairs_raw($level, $freq, $source_order, $dedupe);
+-- name: build_resolved(level, freq, source_order, dedupe:bool)
+-- Internal: one figure per flow at one HS level and frequency (resolved_flows), as the temp table
+-- mp_resolved, with the flow's packed pair_key (exporter, importer, period, hs; countries only)
+-- and prov_id, a hash of the figure's provenance (source, release, how resolved, valuation),
+-- decoded through mp_prov. One row per (period, reporter, partner, flow, hs); current USD.
+CREATE OR REPLACE TEMP TABLE mp_resolved AS
+SELECT
+    r.*,
+    CASE WHEN r.reporter_is_country AND r.partner_is_country AND r.reporter_iso3 <> r.partner_iso3 THEN
+        CASE WHEN r.flow = 'export' THEN pair_key(r.year, r.month, r.reporter_iso3, r.partner_iso3, r.hs)
+             WHEN r.flow = 'import' THEN pair_key(r.year, r.month, r.partner_iso3, r.reporter_iso3, r.hs) END
+    END AS pair_key,
+    hash(r.source, r.release, r.resolved_from, coalesce(r.valuation, '')) AS prov_id
+FROM resolved_flows($level, $freq, $source_order, $dedupe) AS r;
 
--- name: build_hk_reexports(level, freq, source_order, dedupe:bool)
+-- name: build_mirror_level(level, freq)
+-- Internal: what the pair keys' HS number and period mean in this build, as the one-row mp_level.
+CREATE OR REPLACE TEMP TABLE mp_level AS SELECT $level AS level, $freq AS freq;
+
+-- name: build_mirror_base
+-- Internal: both reports of every flow between two countries, matched on pair_key, as the slim temp
+-- table mp_base (values, weights, provenance ids); mp_pairs decodes it. One row per pair_key.
+-- Also mp_prov, the provenance dictionary (a handful of rows).
+CREATE OR REPLACE TEMP TABLE mp_prov AS
+SELECT DISTINCT prov_id, source, release, resolved_from, valuation FROM mp_resolved;
+CREATE OR REPLACE TEMP TABLE mp_base AS
+WITH x AS (
+    SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved
+    WHERE flow = 'export' AND pair_key IS NOT NULL
+),
+m AS (
+    SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved
+    WHERE flow = 'import' AND pair_key IS NOT NULL
+)
+SELECT
+    coalesce(x.pair_key, m.pair_key) AS pair_key,
+    x.value AS value_exporter_usd, m.value AS value_importer_usd,
+    x.net_weight_kg AS weight_exporter_kg, m.net_weight_kg AS weight_importer_kg,
+    x.prov_id AS prov_exporter, m.prov_id AS prov_importer,
+    coalesce(x.alternatives, 0) + coalesce(m.alternatives, 0) AS figures_considered
+FROM x FULL OUTER JOIN m ON x.pair_key = m.pair_key;
+
+-- name: define_mirror_pairs
+-- Internal: mp_base decoded, as the temp view mp_pairs: one row per (period, exporter, importer, hs)
+-- with both reports side by side (either may be missing) and where each came from; current USD.
+CREATE OR REPLACE TEMP VIEW mp_pairs AS
+WITH b AS (
+    SELECT
+        mp_base.*,
+        (pair_key >> 50)::INTEGER // 13 + 1900 AS year,
+        (pair_key >> 50)::INTEGER % 13 AS month_code,
+        iso_chr((pair_key >> 35) & 32767) AS exporter,
+        iso_chr((pair_key >> 20) & 32767) AS importer,
+        pair_key & 1048575 AS hs_num
+    FROM mp_base
+)
+SELECT
+    CASE WHEN b.month_code = 0 THEN CAST(b.year AS VARCHAR) ELSE printf('%04d-%02d', b.year, b.month_code) END AS period,
+    l.freq,
+    b.year,
+    CASE WHEN b.month_code > 0 THEN b.month_code END AS month,
+    make_date(b.year, greatest(b.month_code, 1), 1) AS period_start,
+    CASE WHEN b.month_code = 0 THEN make_date(b.year, 12, 31) ELSE last_day(make_date(b.year, b.month_code, 1)) END AS period_end,
+    b.exporter, b.importer,
+    CASE WHEN l.level = 'TOTAL' THEN 'TOTAL' ELSE lpad(CAST(b.hs_num AS VARCHAR), CAST(l.level AS INTEGER), '0') END AS hs,
+    l.level AS hs_level,
+    b.value_exporter_usd, b.value_importer_usd,
+    px.valuation AS valuation_exporter, pm.valuation AS valuation_importer,
+    b.weight_exporter_kg, b.weight_importer_kg,
+    CASE WHEN b.value_exporter_usd IS NOT NULL AND b.value_importer_usd IS NOT NULL THEN 'both'
+         WHEN b.value_exporter_usd IS NOT NULL THEN 'exporter only'
+         ELSE 'importer only' END AS reported_by,
+    px.source AS source_exporter, pm.source AS source_importer,
+    px.release AS release_exporter, pm.release AS release_importer,
+    px.resolved_from AS resolved_exporter, pm.resolved_from AS resolved_importer,
+    b.figures_considered
+FROM b
+CROSS JOIN mp_level AS l
+LEFT JOIN mp_prov AS px ON px.prov_id = b.prov_exporter
+LEFT JOIN mp_prov AS pm ON pm.prov_id = b.prov_importer;
+
+-- name: build_hk_reexports
 -- Internal: Hong Kong's re-exports to each partner, per period and HS code (GFI's adjustment of
 -- China-partner comparisons), as the temp table mp_hk. One row per (period, importer, hs); USD.
 CREATE OR REPLACE TEMP TABLE mp_hk AS
 SELECT period_start, period_end, partner_iso3 AS importer, hs, value AS hk_reexports_usd
-FROM resolved_flows($level, $freq, $source_order, $dedupe)
+FROM mp_resolved
 WHERE reporter_iso3 = 'HKG' AND flow = 're-export';
 
 -- name: build_cif_fob_estimates(shrink_k:float)
@@ -25,7 +100,7 @@ WITH obs AS (
         ln(value_importer_usd / value_exporter_usd) AS r_value,
         CASE WHEN weight_exporter_kg > 0 AND weight_importer_kg > 0
              THEN ln((value_importer_usd / weight_importer_kg) / (value_exporter_usd / weight_exporter_kg)) END AS r_uv
-    FROM mp_base
+    FROM mp_pairs
     WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_usd > 0
       AND coalesce(valuation_importer, 'CIF') = 'CIF'
 ),
@@ -44,42 +119,58 @@ SELECT
          THEN (pair.n_uv * pair.median_uv + $shrink_k * allp.m0_uv) / (pair.n_uv + $shrink_k) END AS tau_uv
 FROM pair CROSS JOIN allp;
 
--- name: build_mirror_final(method, factor:float, tau_max:float, hk_adjust:bool)
+-- name: build_no_cif_fob_estimates
+-- Internal: an empty mp_cif_pairs, for the fixed method (nothing to estimate).
+CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
+SELECT NULL::VARCHAR AS exporter, NULL::VARCHAR AS importer, 0::BIGINT AS n_value, NULL::DOUBLE AS median_value,
+       0::BIGINT AS n_uv, NULL::DOUBLE AS median_uv, NULL::DOUBLE AS m0_value, NULL::DOUBLE AS m0_uv,
+       NULL::DOUBLE AS tau_value, NULL::DOUBLE AS tau_uv
+WHERE false;
+
+-- name: build_mirror_params(method, factor:float, tau_max:float, hk_adjust:bool)
+-- Internal: the CIF/FOB settings of the current build as the one-row temp table mp_params, read by
+-- the mp_final view (views take no parameters).
+CREATE OR REPLACE TEMP TABLE mp_params AS
+SELECT $method AS method, $factor AS factor, $tau_max AS tau_max, $hk_adjust AS hk_adjust;
+
+-- name: build_mirror_final
 -- Internal: mirror pairs with the importer's value converted to FOB, gaps, log ratios and the
--- discrepancy index, as the temp table mp_final. One row per (period, exporter, importer, hs);
+-- discrepancy index, as the temp view mp_final (computed when read: readers filter, so the
+-- whole world is never materialised twice). One row per (period, exporter, importer, hs);
 -- values in current USD (FOB where stated), weights in kg, unit values in USD/kg.
 -- Methods: 'fixed' divides every CIF import by `factor` (IMF DOTS: 1.06); 'pair' and 'unit-value'
 -- use the pair's shrunk estimate (mp_cif_pairs), clipped to [0, tau_max], and leave a flow
 -- unadjusted where the estimate is below zero or where adjusting would widen the gap (BACI's rule).
-CREATE OR REPLACE TEMP TABLE mp_final AS
-WITH allp AS (
+CREATE OR REPLACE TEMP VIEW mp_final AS
+WITH p AS (SELECT * FROM mp_params),
+allp AS (
     SELECT any_value(m0_value) AS m0_value FROM mp_cif_pairs
 ),
 b AS (
     SELECT
-        mp_base.*,
-        CASE WHEN $hk_adjust AND mp_base.exporter = 'CHN' THEN hk.hk_reexports_usd END AS hk_reexports_usd,
-        CASE WHEN $hk_adjust AND mp_base.exporter = 'CHN' AND hk.hk_reexports_usd IS NOT NULL
-             THEN greatest(mp_base.value_importer_usd - hk.hk_reexports_usd, 0)
-             ELSE mp_base.value_importer_usd END AS m_value,
+        mp_pairs.*,
+        CASE WHEN (SELECT hk_adjust FROM p) AND mp_pairs.exporter = 'CHN' THEN hk.hk_reexports_usd END AS hk_reexports_usd,
+        CASE WHEN (SELECT hk_adjust FROM p) AND mp_pairs.exporter = 'CHN' AND hk.hk_reexports_usd IS NOT NULL
+             THEN greatest(mp_pairs.value_importer_usd - hk.hk_reexports_usd, 0)
+             ELSE mp_pairs.value_importer_usd END AS m_value,
         c.n_value, c.n_uv, c.tau_value, c.tau_uv
-    FROM mp_base
+    FROM mp_pairs
     LEFT JOIN mp_hk AS hk
-      ON $hk_adjust AND hk.period_start = mp_base.period_start AND hk.period_end = mp_base.period_end
-     AND hk.importer = mp_base.importer AND hk.hs = mp_base.hs
-    LEFT JOIN mp_cif_pairs AS c ON c.exporter = mp_base.exporter AND c.importer = mp_base.importer
+      ON (SELECT hk_adjust FROM p) AND hk.period_start = mp_pairs.period_start AND hk.period_end = mp_pairs.period_end
+     AND hk.importer = mp_pairs.importer AND hk.hs = mp_pairs.hs
+    LEFT JOIN mp_cif_pairs AS c ON c.exporter = mp_pairs.exporter AND c.importer = mp_pairs.importer
 ),
 t AS (
     SELECT
         b.*,
         CASE
-            WHEN $method = 'fixed' THEN ln($factor)
-            WHEN $method = 'unit-value' AND b.n_uv > 0 THEN b.tau_uv
+            WHEN (SELECT method FROM p) = 'fixed' THEN ln((SELECT factor FROM p))
+            WHEN (SELECT method FROM p) = 'unit-value' AND b.n_uv > 0 THEN b.tau_uv
             ELSE coalesce(b.tau_value, (SELECT m0_value FROM allp))
         END AS tau_estimate,
         CASE
-            WHEN $method = 'fixed' THEN printf('fixed %.3f', $factor)
-            WHEN $method = 'unit-value' AND b.n_uv > 0 THEN printf('unit-value estimate (n=%d)', b.n_uv)
+            WHEN (SELECT method FROM p) = 'fixed' THEN printf('fixed %.3f', (SELECT factor FROM p))
+            WHEN (SELECT method FROM p) = 'unit-value' AND b.n_uv > 0 THEN printf('unit-value estimate (n=%d)', b.n_uv)
             WHEN b.n_value > 0 THEN printf('pair estimate (n=%d)', b.n_value)
             ELSE 'all-pairs median (no pair history)'
         END AS estimate_label
@@ -91,22 +182,22 @@ a AS (
         CASE
             WHEN t.m_value IS NULL THEN NULL
             WHEN t.valuation_importer = 'FOB' THEN 0.0
-            WHEN $method = 'fixed' THEN t.tau_estimate
+            WHEN (SELECT method FROM p) = 'fixed' THEN t.tau_estimate
             WHEN t.tau_estimate IS NULL OR t.tau_estimate < 0 THEN 0.0
             WHEN t.value_exporter_usd IS NOT NULL
-                 AND abs(t.m_value / exp(least(t.tau_estimate, $tau_max)) - t.value_exporter_usd)
+                 AND abs(t.m_value / exp(least(t.tau_estimate, (SELECT tau_max FROM p))) - t.value_exporter_usd)
                      > abs(t.m_value - t.value_exporter_usd) THEN 0.0
-            ELSE least(t.tau_estimate, $tau_max)
+            ELSE least(t.tau_estimate, (SELECT tau_max FROM p))
         END AS tau,
         CASE
             WHEN t.m_value IS NULL THEN NULL
             WHEN t.valuation_importer = 'FOB' THEN 'none: importer reports FOB'
-            WHEN $method = 'fixed' THEN t.estimate_label
+            WHEN (SELECT method FROM p) = 'fixed' THEN t.estimate_label
             WHEN t.tau_estimate IS NULL OR t.tau_estimate < 0 THEN t.estimate_label || ', below zero: not adjusted'
             WHEN t.value_exporter_usd IS NOT NULL
-                 AND abs(t.m_value / exp(least(t.tau_estimate, $tau_max)) - t.value_exporter_usd)
+                 AND abs(t.m_value / exp(least(t.tau_estimate, (SELECT tau_max FROM p))) - t.value_exporter_usd)
                      > abs(t.m_value - t.value_exporter_usd) THEN t.estimate_label || ', would widen the gap: not adjusted'
-            WHEN t.tau_estimate > $tau_max THEN t.estimate_label || printf(', clipped to %.2f', $tau_max)
+            WHEN t.tau_estimate > (SELECT tau_max FROM p) THEN t.estimate_label || printf(', clipped to %.2f', (SELECT tau_max FROM p))
             ELSE t.estimate_label
         END AS cif_fob_method
     FROM t
@@ -217,8 +308,8 @@ FROM e;
 -- name: build_reconciled
 -- Internal: mp_final with BACI's reconciled value V = w X + (1 - w) M_fob, where
 -- w = V_importer / (V_exporter + V_importer): the noisier reporter gets the smaller weight.
--- Flows reported by one side only take that side's value (w = 1 or 0). As temp table mp_reconciled.
-CREATE OR REPLACE TEMP TABLE mp_reconciled AS
+-- Flows reported by one side only take that side's value (w = 1 or 0). As temp view mp_reconciled.
+CREATE OR REPLACE TEMP VIEW mp_reconciled AS
 WITH med AS (SELECT role, median(variance) AS v FROM rel_country GROUP BY role)
 SELECT
     f.*,

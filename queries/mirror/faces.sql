@@ -22,6 +22,14 @@ WHERE ($exporter IS NULL OR exporter = $exporter)
   AND ($year_to IS NULL OR year <= $year_to)
 ORDER BY period_start, exporter, importer, hs;
 
+-- name: cif_fob_pair_rows
+-- Internal: the estimated CIF/FOB margin of each exporter-importer pair (mp_cif_pairs): observations,
+-- the pair's median ln ratio, the shrunk estimate tau and the factor e^tau clipped to [1, e^max].
+SELECT exporter, importer, n_value AS observations, median_value AS pair_median, m0_value AS all_pairs_median,
+       tau_value AS tau, n_uv AS unit_value_observations, tau_uv AS tau_unit_value
+FROM mp_cif_pairs
+ORDER BY exporter, importer;
+
 -- name: reliability_rows
 -- Internal: each country's reporting reliability as exporter and as importer (rel_country): the
 -- fixed effect of |ln(X/M_fob)|, sigma, the implied variance, the number of flows, and whether imputed.

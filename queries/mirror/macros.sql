@@ -104,51 +104,15 @@ UNION ALL SELECT *, '4' FROM r4 WHERE level = '4'
 UNION ALL SELECT *, '2' FROM r2 WHERE level = '2'
 UNION ALL SELECT *, 'TOTAL' FROM rt WHERE level = 'TOTAL';
 
--- Both reports of every flow between two countries, side by side: the exporter's exports and the
--- importer's imports of the same goods in the same period. Either side may be missing.
-CREATE OR REPLACE TEMP MACRO mirror_pairs_raw(level, freq_wanted, source_order, dedupe) AS TABLE
-WITH r AS (
-    SELECT * FROM resolved_flows(level, freq_wanted, source_order, dedupe)
-    WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3
-),
-x AS (
-    SELECT period_start, period_end, period, year, month, reporter_iso3 AS exporter, partner_iso3 AS importer, hs,
-           hs_level, value, net_weight_kg, valuation, source, release, resolved_from, alternatives
-    FROM r WHERE flow = 'export'
-),
-m AS (
-    SELECT period_start, period_end, period, year, month, partner_iso3 AS exporter, reporter_iso3 AS importer, hs,
-           hs_level, value, net_weight_kg, valuation, source, release, resolved_from, alternatives
-    FROM r WHERE flow = 'import'
-)
-SELECT
-    coalesce(x.period, m.period)               AS period,
-    freq_wanted                                AS freq,
-    coalesce(x.year, m.year)                   AS year,
-    coalesce(x.month, m.month)                 AS month,
-    coalesce(x.period_start, m.period_start)   AS period_start,
-    coalesce(x.period_end, m.period_end)       AS period_end,
-    coalesce(x.exporter, m.exporter)           AS exporter,
-    coalesce(x.importer, m.importer)           AS importer,
-    coalesce(x.hs, m.hs)                       AS hs,
-    coalesce(x.hs_level, m.hs_level)           AS hs_level,
-    x.value                                    AS value_exporter_usd,
-    m.value                                    AS value_importer_usd,
-    x.valuation                                AS valuation_exporter,
-    m.valuation                                AS valuation_importer,
-    x.net_weight_kg                            AS weight_exporter_kg,
-    m.net_weight_kg                            AS weight_importer_kg,
-    CASE WHEN x.value IS NOT NULL AND m.value IS NOT NULL THEN 'both'
-         WHEN x.value IS NOT NULL THEN 'exporter only'
-         ELSE 'importer only' END              AS reported_by,
-    x.source                                   AS source_exporter,
-    m.source                                   AS source_importer,
-    x.release                                  AS release_exporter,
-    m.release                                  AS release_importer,
-    x.resolved_from                            AS resolved_exporter,
-    m.resolved_from                            AS resolved_importer,
-    coalesce(x.alternatives, 0) + coalesce(m.alternatives, 0) AS figures_considered
-FROM x
-FULL OUTER JOIN m
-  ON x.period_start = m.period_start AND x.period_end = m.period_end
- AND x.exporter = m.exporter AND x.importer = m.importer AND x.hs = m.hs;
+-- A flow between two countries packed into one BIGINT, so that the two reports of 10 million flows
+-- are matched on one integer instead of five columns: (year - 1900) * 13 + month (0 for annual)
+-- in bits 50+, the exporter's and the importer's ISO3 letters as base-26 numbers (15 bits each),
+-- the HS code as a number (20 bits; TOTAL = 0). Within one build the HS level and the frequency
+-- are fixed, so the key is exact (no hashing) and decodes back to the flow (see mp_pairs).
+CREATE OR REPLACE TEMP MACRO iso_num(c) AS
+    ((ascii(c[1]) - 65) * 676 + (ascii(c[2]) - 65) * 26 + (ascii(c[3]) - 65))::BIGINT;
+CREATE OR REPLACE TEMP MACRO iso_chr(n) AS
+    chr(65 + (n // 676)::INTEGER) || chr(65 + ((n // 26) % 26)::INTEGER) || chr(65 + (n % 26)::INTEGER);
+CREATE OR REPLACE TEMP MACRO pair_key(y, m, exporter, importer, h) AS
+    ((((y - 1900) * 13 + coalesce(m, 0))::BIGINT << 50) | (iso_num(exporter) << 35) | (iso_num(importer) << 20)
+     | CASE WHEN h = 'TOTAL' THEN 0 ELSE CAST(h AS BIGINT) END);

@@ -250,3 +250,24 @@ def test_options_are_checked_with_the_allowed_values(db):
         db.mirror(cif_fob="median")
     with pytest.raises(OptionError, match="freq='Q'"):
         db.mirror(freq="Q")
+
+
+def test_kinds_are_compared_only_over_the_same_span(db, tmp_path):
+    # Customs Jan-Nov 2018 = 100; an estimate for Jan-Nov 2018 = 130 and one for the whole of 2018 = 150.
+    # Only Jan-Nov is compared with Jan-Nov; the annual estimate has no customs partner here.
+    path = tmp_path / "record.csv"
+    path.write_text(
+        "series_id,reporter_iso3,partner_iso3,flow,hs,period,value,unit,source_publisher,source_url,quote,note\n"
+        "A,CHN,PRK,X,TOTAL,2018-01..11,100,USD,GACC,https://e.org/1,q,\n"
+        "S5_KOTRA_PRK_M,PRK,CHN,E,TOTAL,2018-01..11,130,USD,KOTRA,https://e.org/2,q,\n"
+        "S5_KOTRA_PRK_M,PRK,CHN,E,TOTAL,2018,150,USD,KOTRA,https://e.org/3,q,\n"
+        "B,PRK,CHN,M,TOTAL,2018-01..11,90,USD,someone,https://e.org/4,q,\n")
+    db.load(path)
+    kinds = db.compare_kinds("PRK", kind="estimated")
+    # Each side's customs report is set against the estimate separately, never averaged together.
+    assert kinds[["period", "customs_of", "reported_value", "other_value", "gap"]].values.tolist() == [
+        ["2018-01..11", "CHN", 100, 130, 30], ["2018-01..11", "PRK", 90, 130, 40]]
+    # Reporter vs reporter: China's exports (100) against the importer's own report (90) of the same flow.
+    rep = db.compare_reporters("PRK")
+    assert rep[["origin", "destination", "origin_reports", "destination_reports", "gap"]].values.tolist() == [
+        ["CHN", "PRK", 100, 90, -10]]

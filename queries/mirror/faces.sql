@@ -130,8 +130,9 @@ ORDER BY r.period_start, s.section_number;
 -- name: compare_kinds(country, kind, hs)
 -- Customs-reported figures beside analysts' estimates (kind 'estimated') or UN notifications
 -- ('notified') of the same flow and the same span (annual vs annual, Jan-Nov vs Jan-Nov), for
--- flows to or from `country` (NULL = all). One row per (flow, goods, unit, period); where several
--- publishers give a figure, the median is compared and the count and range are shown.
+-- flows to or from `country` (NULL = all). One row per (flow, goods, unit, period, customs reporter):
+-- the exporter's and the importer's customs are kept apart; where several publishers give a
+-- figure, the median is compared and the count and range are shown.
 WITH f AS (
     SELECT * FROM stg_figures_oriented
     WHERE measure IS NOT NULL AND ($country IS NULL OR origin = $country OR destination = $country)
@@ -139,6 +140,7 @@ WITH f AS (
 g AS (
     SELECT origin, destination, direction, hs, coalesce(product, '') AS product, measure_unit,
            period, freq, period_start, period_end, kind,
+           CASE WHEN kind = 'reported' THEN reporter_iso3 END AS customs_of,
            count(*) AS figures, median(measure) AS value, min(measure) AS low, max(measure) AS high,
            string_agg(DISTINCT coalesce(publisher, source), '; ') AS publishers
     FROM f
@@ -146,6 +148,7 @@ g AS (
 )
 SELECT
     r.origin, r.destination, r.direction, r.hs, r.product, r.measure_unit AS unit, r.period, r.freq,
+    r.customs_of,
     r.value AS reported_value, r.figures AS reported_figures, r.low AS reported_low, r.high AS reported_high,
     r.publishers AS reported_by,
     o.kind AS other_kind, o.value AS other_value, o.figures AS other_figures, o.publishers AS other_by,
@@ -157,7 +160,7 @@ JOIN g AS o
  AND o.period_start = r.period_start AND o.period_end = r.period_end
 WHERE r.kind = 'reported' AND o.kind = coalesce($kind, o.kind) AND o.kind <> 'reported'
   AND ($hs IS NULL OR r.hs = $hs)
-ORDER BY r.origin, r.destination, r.direction, r.hs, r.period_start;
+ORDER BY r.origin, r.destination, r.direction, r.hs, r.period_start, r.customs_of;
 
 -- name: compare_reporters(country, hs)
 -- The same flow as each side reports it, for published figures of any unit: the origin's report

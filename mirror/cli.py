@@ -33,6 +33,11 @@ EXAMPLES = {
     "compare": "trade-mirror compare --country PRK --kind estimated\n  trade-mirror compare --country PRK --reporters",
     "reliability": "trade-mirror reliability --level 4",
     "check": "trade-mirror check --json",
+    "sanctions": "trade-mirror sanctions --summary\n  trade-mirror sanctions --measure UNSCR2371-seafood --freq M --before",
+    "oil": "trade-mirror oil --kind notified --factors bp --json",
+    "caps": "trade-mirror caps\n  trade-mirror caps --monthly --kind notified",
+    "notifications": "trade-mirror notifications --unit bbl",
+    "measures": "trade-mirror measures\n  trade-mirror measures --add china_mofcom_2017_40.csv",
 }
 
 
@@ -115,6 +120,40 @@ def build_parser() -> argparse.ArgumentParser:
     _analysis_flags(p)
     _output_flags(p)
     p = add("check", "Run the store's SQL checks (unique current versions, no negative values, known codes ...).")
+    _output_flags(p)
+
+    p = add("sanctions", "Partner-reported trade in banned goods after each measure's effective date, in the banned direction.")
+    p.add_argument("--country", default="PRK", help="the target (default PRK)")
+    p.add_argument("--measure", help="one measure id (see `trade-mirror measures`)")
+    p.add_argument("--freq", default="A", help="A or M (never mixed)")
+    p.add_argument("--before", action="store_true", help="also list the same goods before each measure")
+    p.add_argument("--summary", action="store_true", help="per measure and reporter: after vs the 12 months before")
+    _analysis_flags(p)
+    _output_flags(p)
+
+    p = add("oil", "Crude, refined products and LPG to and from a country in tonnes and barrels, every kind of figure.")
+    p.add_argument("--country", default="PRK")
+    p.add_argument("--factors", default="unsd", help="barrels-per-tonne factor set: unsd (default), bp, unscr2397")
+    p.add_argument("--kind", choices=["reported", "notified", "estimated"])
+    _years_flag(p)
+    _output_flags(p)
+
+    p = add("caps", "Deliveries against the UN caps (refined 500,000 bbl a year; crude 4 M bbl) by supplier and in total.")
+    p.add_argument("--country", default="PRK")
+    p.add_argument("--factors", default="unsd", help="barrels-per-tonne factor set")
+    p.add_argument("--kind", default="notified", help="notified (default), reported, estimated, or all")
+    p.add_argument("--monthly", action="store_true", help="running totals by month and the date a cap is crossed")
+    _output_flags(p)
+
+    p = add("notifications", "1718 Committee notifications beside the same supplier's customs-reported refined exports.")
+    p.add_argument("--country", default="PRK")
+    p.add_argument("--factors", default="unsd", help="barrels-per-tonne factor set")
+    p.add_argument("--unit", default="t", choices=["t", "bbl"], help="compare in tonnes (default) or barrels")
+    _output_flags(p)
+
+    p = add("measures", "The sanctions register (UN measures and your own); --add FILE adds measures from a CSV.")
+    p.add_argument("--country", default="PRK", help="measures against this target ('all' for every target)")
+    p.add_argument("--add", metavar="CSV", help="a CSV with the register's columns (data/sanctions/register.csv)")
     _output_flags(p)
     return parser
 
@@ -330,9 +369,59 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if (frame.offending_rows == 0).all() else 3
 
 
+def cmd_sanctions(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        frame = db.sanctioned_trade(args.country, freq=args.freq, measure=args.measure, include_before=args.before,
+                                    summary=args.summary, **_analysis_options(args))
+    human = (["measure", "reporter", "value_after_usd", "weight_after_kg", "first_period_after", "last_period_after",
+              "value_12m_before_usd"] if args.summary else
+             ["measure", "reporter", "partner", "flow", "hs", "period", "value_usd", "net_weight_kg", "timing"])
+    _emit(frame, args, title="Trade in banned goods, in the banned direction (partner reports; USD)", columns=human)
+    return 0
+
+
+def cmd_oil(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        frame = db.oil(args.country, factor_set=args.factors, kind=args.kind, years=_years(args.years))
+    _emit(frame, args, title="Oil in tonnes and barrels", columns=[
+        "reporter", "partner", "flow", "hs", "product", "period", "kind", "tonnes", "barrels", "bbl_per_tonne", "publisher"])
+    return 0
+
+
+def cmd_caps(args: argparse.Namespace) -> int:
+    kind = None if args.kind == "all" else args.kind
+    with _open(args, read_only=True) as db:
+        frame = db.caps(args.country, factor_set=args.factors, kind=kind, monthly=args.monthly)
+    human = (["cap", "cap_year", "kind", "period", "by_supplier", "delivered", "running_total", "percent_of_cap",
+              "cap_crossed_on"] if args.monthly else
+             ["cap", "cap_year", "reporter", "kind", "delivered", "unit", "cap_amount", "percent_of_cap", "basis", "low", "high"])
+    _emit(frame, args, title="Deliveries against the UN caps", columns=human)
+    return 0
+
+
+def cmd_notifications(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        frame = db.notifications_vs_customs(args.country, factor_set=args.factors, unit=args.unit)
+    _emit(frame, args, title=f"Notified vs customs-reported refined products ({args.unit})", columns=[
+        "supplier", "period", "notified", "customs", "gap", "finding", "customs_products"])
+    return 0
+
+
+def cmd_measures(args: argparse.Namespace) -> int:
+    country = None if args.country.lower() == "all" else args.country
+    with _open(args, read_only=not args.add) as db:
+        if args.add:
+            db.add_measures(args.add)
+        frame = db.measures(country)
+    _emit(frame, args, title="Sanctions register", columns=[
+        "measure_id", "instrument", "effective", "direction", "hs_codes", "goods", "origin"])
+    return 0
+
+
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
             "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "compare": cmd_compare,
-            "reliability": cmd_reliability, "check": cmd_check}
+            "reliability": cmd_reliability, "check": cmd_check, "sanctions": cmd_sanctions, "oil": cmd_oil,
+            "caps": cmd_caps, "notifications": cmd_notifications, "measures": cmd_measures}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,6 +33,7 @@ def define_layers(con: duckdb.DuckDBPyConnection) -> None:
     """Create this version's staging views and mirror macros (TEMP) on a connection."""
     sql.script(con, "define_staging")
     sql.script(con, "define_mirror_macros")
+    sql.script(con, "define_sanctions_layer")
 
 
 @dataclass
@@ -134,6 +135,59 @@ class Engine:
         frame.insert(0, "country", iso3)
         frame.attrs["settings"] = settings.describe() | {"by": by, "level": level, "freq": check_freq(freq)}
         return frame
+
+
+class Sanctions:
+    """Sanctioned trade, oil in tonnes and barrels, caps and notifications (queries/sanctions, queries/oil)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def _dedupe(self, freq: str) -> bool:
+        return sql.run(self.con, "competing_figures", freq=freq).fetchall()[0][0] > 0
+
+    def sanctioned_trade(self, settings: Settings, country: str = "PRK", *, freq: str = "A", measure: str | None = None,
+                         include_before: bool = False) -> pd.DataFrame:
+        freq = check_freq(freq)
+        return sql.frame(self.con, "sanctioned_trade_rows", country=resolve(self.con, country), freq=freq,
+                         source_order=list(settings.source_order), dedupe=self._dedupe(freq), measure=measure,
+                         include_before=include_before)
+
+    def sanctioned_trade_summary(self, settings: Settings, country: str = "PRK", *, freq: str = "A") -> pd.DataFrame:
+        freq = check_freq(freq)
+        return sql.frame(self.con, "sanctioned_trade_summary", country=resolve(self.con, country), freq=freq,
+                         source_order=list(settings.source_order), dedupe=self._dedupe(freq))
+
+    def oil(self, country: str = "PRK", *, factor_set: str = "unsd", kind: str | None = None,
+            years: tuple[int, int] | None = None) -> pd.DataFrame:
+        _check_factor_set(self.con, factor_set)
+        if kind not in (None, "reported", "notified", "estimated"):
+            raise allowed("kind", kind, ["reported", "notified", "estimated"])
+        year_from, year_to = years or (None, None)
+        return sql.frame(self.con, "oil_rows", country=resolve(self.con, country), factor_set=factor_set, kind=kind,
+                         year_from=year_from, year_to=year_to)
+
+    def caps(self, country: str = "PRK", *, factor_set: str = "unsd", kind: str | None = "notified",
+             monthly: bool = False) -> pd.DataFrame:
+        _check_factor_set(self.con, factor_set)
+        iso3 = resolve(self.con, country)
+        if monthly:
+            return sql.frame(self.con, "cap_running_totals", country=iso3, factor_set=factor_set, kind=kind)
+        sql.run(self.con, "build_cap_deliveries", country=iso3, factor_set=factor_set).fetchall()
+        return sql.frame(self.con, "cap_rows", kind=kind)
+
+    def notifications_vs_customs(self, country: str = "PRK", *, factor_set: str = "unsd", unit: str = "t") -> pd.DataFrame:
+        _check_factor_set(self.con, factor_set)
+        if unit not in ("t", "bbl"):
+            raise allowed("unit", unit, ["t", "bbl"])
+        return sql.frame(self.con, "notifications_vs_customs", country=resolve(self.con, country),
+                         factor_set=factor_set, unit=unit)
+
+
+def _check_factor_set(con: duckdb.DuckDBPyConnection, factor_set: str) -> None:
+    sets = [r[0] for r in con.execute(sql.get("factor_sets").sql).fetchall()]
+    if factor_set not in sets:
+        raise allowed("factor_set", factor_set, sets)
 
 
 def _hs_prefix(hs: str | None) -> str | None:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import sql
 from ._version import __version__
-from .engine import Engine, define_layers
+from .engine import Engine, Sanctions, define_layers
 from .errors import LoadError, MirrorError, Problem, StoreBusyError, StoreError, allowed
 from .ingest import LoadOptions, StagedFile, options_json, problem_list, stage_file
 from .paths import data_dir, default_db_path, is_default_store
@@ -33,7 +33,10 @@ SCHEMA_VERSION = "1"
 BUNDLED_FILE = Path("public_record") / "dprk_public_record.csv"
 BUNDLED_RELEASE = "2026-11-22"  # when the public record in data/ was compiled
 REFERENCE_FILES = {"countries": "countries.csv", "hs_codes": "hs_codes.csv", "hs_sections": "hs_sections.csv",
-                   "qty_units": "qty_units.csv"}
+                   "qty_units": "qty_units.csv", "measures_bundled": "sanctions/register.csv",
+                   "caps": "sanctions/caps.csv", "oil_products": "oil/products.csv",
+                   "oil_product_names": "oil/product_names.csv", "oil_factors": "oil/factors.csv"}
+PIPELINE_ESTIMATE_FILE = Path("public_record") / "pipeline_crude_estimate.csv"
 
 ProgressCallback = Callable[[str, str], None]  # (file name, step)
 
@@ -98,6 +101,7 @@ class Store:
             self._prepare()
         define_layers(self.con)
         self.engine = Engine(self.con)
+        self.sanctions = Sanctions(self.con)
         self.settings = Settings()
         if not read_only and is_default_store(self.path) and self.meta("bundled_load") is None:
             self.load_bundled()
@@ -138,12 +142,14 @@ class Store:
         """Create the schema and (re)fill the reference tables when data/ changed. Atomic."""
         with self.transaction():
             sql.script(self.con, "create_store")
+            sql.script(self.con, "create_sanctions_tables")
             sql.script(self.con, "create_views")
             self._set_meta("schema_version", SCHEMA_VERSION)
             self._set_meta("mirror_version", __version__)
             digest = self._reference_digest()
             if self.meta("reference_sha") != digest:
                 sql.script(self.con, "clear_reference")
+                sql.script(self.con, "clear_sanctions_reference")
                 for table, file in REFERENCE_FILES.items():
                     sql.run(self.con, f"fill_{table}", path=str(data_dir() / file)).fetchall()
                 self._set_meta("reference_sha", digest)
@@ -249,11 +255,14 @@ class Store:
         return frame
 
     def load_bundled(self) -> pd.DataFrame:
-        """Load the bundled, cited DPRK public record (data/public_record/). Idempotent."""
-        result = self.load(data_dir() / BUNDLED_FILE, format="public-record", release=BUNDLED_RELEASE)
+        """Load the bundled, cited DPRK public record (data/public_record/) and, as a separate source
+        of kind 'estimated', the industry estimate of China's unrecorded pipeline crude. Idempotent."""
+        record = self.load(data_dir() / BUNDLED_FILE, format="public-record", release=BUNDLED_RELEASE)
+        pipeline = self.load(data_dir() / PIPELINE_ESTIMATE_FILE, format="public-record", release=BUNDLED_RELEASE,
+                             source="pipeline-estimate")
         with self.transaction():
-            self._set_meta("bundled_load", str(int(result["load_id"].iloc[0])))
-        return result
+            self._set_meta("bundled_load", str(int(record["load_id"].iloc[0])))
+        return pd.concat([record, pipeline], ignore_index=True)
 
     # -- analysis ----------------------------------------------------------------------------
     def configure(self, settings: Settings | None = None, **changes: object) -> Settings:
@@ -319,6 +328,59 @@ class Store:
         from .countries import resolve
 
         return sql.frame(self.con, "compare_reporters", country=resolve(self.con, country), hs=hs)
+
+    # -- sanctions and oil --------------------------------------------------------------------
+    def measures(self, country: str | None = "PRK") -> pd.DataFrame:
+        """The sanctions register (UN measures bundled in data/sanctions/ and your own)."""
+        from .countries import resolve
+
+        return sql.frame(self.con, "measure_rows", country=resolve(self.con, country))
+
+    def add_measures(self, path: str | Path) -> pd.DataFrame:
+        """Add your own measures (e.g. a national act enforcing a resolution from a given date) from a
+        CSV with the register's columns (data/sanctions/register.csv). All or nothing."""
+        path = Path(path)
+        if not path.is_file():
+            raise LoadError([Problem(str(path), None, None, None, "no such file", "check the path")])
+        with self.transaction():
+            try:
+                sql.run(self.con, "add_user_measures", path=str(path), added_from=path.name).fetchall()
+            except duckdb.Error as err:
+                raise LoadError([Problem(str(path), None, None, None, f"not a measures table ({str(err).splitlines()[0]})",
+                                         "use the columns of data/sanctions/register.csv, dates as YYYY-MM-DD")]) from None
+            bad = sql.frame(self.con, "user_measure_problems")
+            if len(bad):
+                raise LoadError([Problem(str(path), None, r.field, r.value, f"measure {r.measure_id}: {r.reason}",
+                                         "correct the row and add the file again") for r in bad.itertuples()])
+        return self.measures(None)
+
+    def sanctioned_trade(self, country: str = "PRK", freq: str = "A", measure: str | None = None,
+                         include_before: bool = False, summary: bool = False, **settings: object) -> pd.DataFrame:
+        """Partner-reported trade in goods a measure bans, in the banned direction, after its effective
+        date (rows timed 'after' or 'straddles'; 'before' too with include_before). Rows: measure,
+        reporter, partner, flow, hs, period, value_usd, net_weight_kg, timing. ``summary=True``: per
+        measure and reporter, value and weight after, first and last period, the 12 months before."""
+        if summary:
+            return self.sanctions.sanctioned_trade_summary(self._settings(settings), country, freq=freq)
+        return self.sanctions.sanctioned_trade(self._settings(settings), country, freq=freq, measure=measure,
+                                               include_before=include_before)
+
+    def oil(self, country: str = "PRK", factor_set: str = "unsd", kind: str | None = None,
+            years: tuple[int, int] | None = None) -> pd.DataFrame:
+        """Oil to and from a country, every published figure: crude (2709), refined products (2710,
+        by product where the source names it or the HS6 code tells), LPG (2711), with tonnes, barrels,
+        bbl_per_tonne and the factor's source; kind reported / notified / estimated."""
+        return self.sanctions.oil(country, factor_set=factor_set, kind=kind, years=years)
+
+    def caps(self, country: str = "PRK", factor_set: str = "unsd", kind: str | None = "notified",
+             monthly: bool = False) -> pd.DataFrame:
+        """Deliveries against the UN caps per cap period: by supplier and in total, percent of cap;
+        ``monthly=True``: running totals by month and the date a cap is crossed."""
+        return self.sanctions.caps(country, factor_set=factor_set, kind=kind, monthly=monthly)
+
+    def notifications_vs_customs(self, country: str = "PRK", factor_set: str = "unsd", unit: str = "t") -> pd.DataFrame:
+        """Each supplier's 1718 Committee notifications beside its customs-reported refined exports."""
+        return self.sanctions.notifications_vs_customs(country, factor_set=factor_set, unit=unit)
 
     # -- reading -----------------------------------------------------------------------------
     def query(self, name: str, **params: object) -> pd.DataFrame:

@@ -11,9 +11,10 @@ def test_default_store_receives_the_bundled_record_on_first_use(monkeypatch, tmp
     with mirror.open() as db:
         assert db.path == tmp_path / "trade-mirror" / "mirror.duckdb"
         loads = db.status_dict()["loads"]
-        assert [(ld["source"], ld["rows_read"], ld["rows_rejected"]) for ld in loads] == [("public-record", 712, 0)]
+        assert [(ld["source"], ld["rows_read"], ld["rows_rejected"]) for ld in loads] == [
+            ("public-record", 712, 0), ("pipeline-estimate", 10, 0)]
     with mirror.open() as db:  # second use: nothing loaded again
-        assert len(db.status_dict()["loads"]) == 1
+        assert len(db.status_dict()["loads"]) == 2
 
 
 def test_read_only_open_of_a_new_default_store_builds_it(monkeypatch, tmp_path):
@@ -35,11 +36,13 @@ def test_other_stores_get_it_only_on_request(tmp_path, monkeypatch, cli):
 def test_every_bundled_figure_keeps_its_citation(db):
     db.load_bundled()
     missing = db.con.execute(
-        "SELECT count(*) FROM flows WHERE source_url IS NULL OR quote IS NULL OR publisher IS NULL").fetchall()
+        "SELECT count(*) FROM flows WHERE source_url IS NULL OR publisher IS NULL "
+        "OR (quote IS NULL AND source = 'public-record')").fetchall()
     assert missing == [(0,)]
     with open(data_dir() / "public_record" / "dprk_public_record.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    kept = db.con.execute("SELECT (SELECT count(*) FROM flows) + (SELECT count(*) FROM apart)").fetchall()[0][0]
+    kept = db.con.execute("SELECT (SELECT count(*) FROM flows WHERE source = 'public-record') "
+                          "+ (SELECT count(*) FROM apart)").fetchall()[0][0]
     assert kept == len(rows) == 712  # no row dropped: flows + kept apart = the file
 
 

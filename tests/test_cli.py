@@ -174,3 +174,24 @@ def test_hostile_string_through_every_argument_leaves_the_store_intact(cli, tmp_
     with mirror.open(db) as store:
         assert fingerprint(store) == before
         assert store.con.execute("SELECT count(*) FROM figures").fetchall()[0][0] == 4
+
+
+def test_sanctions_oil_caps_commands_on_the_bundled_record(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    code, out, err = cli("oil", "--json", "--kind", "notified")
+    assert code == 0, err
+    rows = json.loads(out)
+    for col in ("reporter", "partner", "flow", "hs", "product", "period", "tonnes", "barrels", "bbl_per_tonne", "kind"):
+        assert col in rows[0]
+    code, out, err = cli("caps", "--json")
+    assert code == 0, err
+    caps = json.loads(out)
+    assert {"cap", "cap_year", "reporter", "barrels", "cap_barrels", "percent_of_cap"} <= set(caps[0])
+    code, out, err = cli("sanctions", "--json", "--freq", "M")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert rows and {"measure", "reporter", "partner", "flow", "hs", "period", "value_usd"} <= set(rows[0])
+    code, out, err = cli("notifications", "--csv")
+    assert code == 0 and out.startswith("supplier,period,freq,unit,notified,customs,gap,finding")
+    code, out, err = cli("measures", "--country", "all")
+    assert code == 0 and "UNSCR2397-supply" in out

@@ -32,3 +32,38 @@ DELETE FROM countries;
 DELETE FROM hs_codes;
 DELETE FROM hs_sections;
 DELETE FROM qty_units;
+
+-- name: clear_sanctions_reference
+-- Empty the bundled sanctions and oil tables before a refill (users' own measures are kept).
+DELETE FROM measures_bundled;
+DELETE FROM caps;
+DELETE FROM oil_products;
+DELETE FROM oil_product_names;
+DELETE FROM oil_factors;
+
+-- name: fill_measures_bundled(path)
+-- Refill the bundled sanctions register from data/sanctions/register.csv.
+INSERT INTO measures_bundled SELECT * FROM read_csv($path, header = true, all_varchar = false, columns = {
+    'measure_id': 'VARCHAR', 'instrument': 'VARCHAR', 'paragraph': 'VARCHAR', 'adopted': 'DATE', 'effective': 'DATE',
+    'direction': 'VARCHAR', 'target': 'VARCHAR', 'hs_codes': 'VARCHAR', 'hs_revision': 'VARCHAR', 'goods': 'VARCHAR',
+    'exemptions': 'VARCHAR', 'source_url': 'VARCHAR', 'hs_verification': 'VARCHAR'});
+
+-- name: fill_caps(path)
+-- Refill the caps from data/sanctions/caps.csv.
+INSERT INTO caps SELECT * FROM read_csv($path, header = true, columns = {
+    'cap_id': 'VARCHAR', 'measure_id': 'VARCHAR', 'product': 'VARCHAR', 'amount': 'DOUBLE', 'unit': 'VARCHAR',
+    'first_period_start': 'DATE', 'first_period_end': 'DATE', 'repeats': 'VARCHAR', 'superseded_from': 'DATE',
+    'note': 'VARCHAR', 'source_url': 'VARCHAR'});
+
+-- name: fill_oil_products(path)
+-- Refill the map of oil HS codes to products from data/oil/products.csv.
+INSERT INTO oil_products SELECT * FROM read_csv($path, header = true, all_varchar = true);
+
+-- name: fill_oil_product_names(path)
+-- Refill the map of product names used by sources (diesel, jet ...) from data/oil/product_names.csv.
+INSERT INTO oil_product_names SELECT * FROM read_csv($path, header = true, all_varchar = true);
+
+-- name: fill_oil_factors(path)
+-- Refill the barrels-per-tonne factors from data/oil/factors.csv.
+INSERT INTO oil_factors SELECT * FROM read_csv($path, header = true, columns = {
+    'factor_set': 'VARCHAR', 'product': 'VARCHAR', 'bbl_per_tonne': 'DOUBLE', 'source': 'VARCHAR', 'source_url': 'VARCHAR'});

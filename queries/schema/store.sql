@@ -201,3 +201,31 @@ FROM keys
 WHERE key IS NOT NULL AND key <> ''
 GROUP BY key
 HAVING count(DISTINCT iso3) = 1;
+
+-- name: create_sanctions_tables
+-- The sanctions register, caps, oil product map and conversion factors (reference tables refilled
+-- from data/), and users' own measures (kept across refills).
+CREATE TABLE IF NOT EXISTS measures_bundled (
+    measure_id VARCHAR NOT NULL, instrument VARCHAR NOT NULL, paragraph VARCHAR, adopted DATE, effective DATE NOT NULL,
+    direction VARCHAR NOT NULL, target VARCHAR NOT NULL, hs_codes VARCHAR, hs_revision VARCHAR, goods VARCHAR,
+    exemptions VARCHAR, source_url VARCHAR, hs_verification VARCHAR
+);
+CREATE TABLE IF NOT EXISTS measures_user (
+    measure_id VARCHAR NOT NULL, instrument VARCHAR NOT NULL, paragraph VARCHAR, adopted DATE, effective DATE NOT NULL,
+    direction VARCHAR NOT NULL, target VARCHAR NOT NULL, hs_codes VARCHAR, hs_revision VARCHAR, goods VARCHAR,
+    exemptions VARCHAR, source_url VARCHAR, hs_verification VARCHAR, added_at TIMESTAMP, added_from VARCHAR
+);
+CREATE TABLE IF NOT EXISTS caps (
+    cap_id VARCHAR NOT NULL, measure_id VARCHAR NOT NULL, product VARCHAR NOT NULL, amount DOUBLE NOT NULL,
+    unit VARCHAR NOT NULL, first_period_start DATE NOT NULL, first_period_end DATE NOT NULL, repeats VARCHAR,
+    superseded_from DATE, note VARCHAR, source_url VARCHAR
+);
+CREATE TABLE IF NOT EXISTS oil_products (hs VARCHAR, revision VARCHAR, product VARCHAR, label VARCHAR, note VARCHAR);
+CREATE TABLE IF NOT EXISTS oil_product_names (name VARCHAR, product VARCHAR);
+CREATE TABLE IF NOT EXISTS oil_factors (
+    factor_set VARCHAR, product VARCHAR, bbl_per_tonne DOUBLE, source VARCHAR, source_url VARCHAR
+);
+CREATE OR REPLACE VIEW measures AS
+SELECT *, 'bundled' AS origin FROM measures_bundled
+UNION ALL
+SELECT * EXCLUDE (added_at, added_from), 'user: ' || added_from FROM measures_user;

@@ -22,11 +22,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
-
-from build_fixtures import API_FIELDS  # noqa: E402
 
 import mirror  # noqa: E402
+from mirror.simulate import API_FIELDS  # noqa: E402
 
 
 def make_file(path: Path, rows: int, seed: int = 1, revise_every: int = 0) -> None:

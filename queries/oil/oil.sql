@@ -17,9 +17,7 @@ ORDER BY product, reporter, period_start, kind;
 -- caps count refined products (2710; LPG is not counted); crude caps crude (2709).
 CREATE OR REPLACE TEMP TABLE cap_deliveries AS
 WITH o AS (
-    SELECT *, CASE WHEN product IN ('crude') THEN 'crude'
-                   WHEN product IN ('refined', 'gasoline', 'kerosene', 'gasoil', 'fuel_oil', 'lubricants', 'other_refined')
-                   THEN 'refined' END AS cap_product
+    SELECT *, cap_product(product) AS cap_product
     FROM oil_figures($country, $factor_set)
     WHERE partner = $country AND flow = 'export'
 ),
@@ -100,9 +98,7 @@ ORDER BY cap, cap_year, kind, reporter = 'all suppliers', delivered DESC;
 -- supplier and all countries together, the running total, percent of the cap, and the date the cap
 -- is crossed (interpolated within the month the running total passes it). One row per (cap, month).
 WITH o AS (
-    SELECT *, CASE WHEN product = 'crude' THEN 'crude'
-                   WHEN product IN ('refined', 'gasoline', 'kerosene', 'gasoil', 'fuel_oil', 'lubricants', 'other_refined')
-                   THEN 'refined' END AS cap_product
+    SELECT *, cap_product(product) AS cap_product
     FROM oil_figures($country, $factor_set)
     WHERE partner = $country AND flow = 'export' AND freq = 'M' AND ($kind IS NULL OR kind = $kind)
 ),
@@ -143,7 +139,7 @@ ORDER BY cap, cap_year, kind, month_start;
 WITH o AS (
     SELECT * FROM oil_figures($country, $factor_set)
     WHERE partner = $country AND flow = 'export'
-      AND product IN ('refined', 'gasoline', 'kerosene', 'gasoil', 'fuel_oil', 'lubricants', 'other_refined')
+      AND cap_product(product) = 'refined'
 ),
 notified AS (
     SELECT reporter AS supplier, period, freq, period_start, period_end,

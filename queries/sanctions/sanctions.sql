@@ -76,6 +76,12 @@ SELECT
 FROM k
 WHERE net_weight_kg IS NOT NULL OR quantity_unit = 'bbl' OR value IS NOT NULL;
 
+-- Which cap an oil product counts against: crude, or refined products (LPG is not counted).
+CREATE OR REPLACE TEMP MACRO cap_product(product) AS
+    CASE WHEN product = 'crude' THEN 'crude'
+         WHEN product IN ('refined', 'gasoline', 'kerosene', 'gasoil', 'fuel_oil', 'lubricants', 'other_refined')
+         THEN 'refined' END;
+
 -- The periods of every cap: a cap that repeats yearly gets one period per year up to next year;
 -- a cap superseded by a later measure ends there.
 CREATE OR REPLACE TEMP VIEW stg_cap_periods AS

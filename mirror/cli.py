@@ -38,6 +38,7 @@ EXAMPLES = {
     "caps": "trade-mirror caps\n  trade-mirror caps --monthly --kind notified",
     "notifications": "trade-mirror notifications --unit bbl",
     "measures": "trade-mirror measures\n  trade-mirror measures --add china_mofcom_2017_40.csv",
+    "flags": "trade-mirror flags --country PRK\n  trade-mirror flags --detector reporting_gap --freq M --json",
 }
 
 
@@ -154,6 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("measures", "The sanctions register (UN measures and your own); --add FILE adds measures from a CSV.")
     p.add_argument("--country", default="PRK", help="measures against this target ('all' for every target)")
     p.add_argument("--add", metavar="CSV", help="a CSV with the register's columns (data/sanctions/register.csv)")
+    _output_flags(p)
+
+    p = add("flags", "Run the anomaly detectors and list their flags, each with a plain-English reason.")
+    p.add_argument("--detector", help="only this detector: reporting_gap, level_shift, common_shock, mirror_outlier, "
+                                      "unit_value_outlier, rerouting, sanctioned_trade, cap_exceeded")
+    p.add_argument("--country", default="PRK", help="the country of interest (default PRK)")
+    p.add_argument("--freq", default="A", help="A or M")
+    p.add_argument("--level", default="4", help="HS level of the mirror comparisons (default 4)")
     _output_flags(p)
     return parser
 
@@ -418,10 +427,18 @@ def cmd_measures(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_flags(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        frame = db.flags(detector=args.detector, country=args.country, freq=args.freq, level=args.level)
+    _emit(frame, args, title=f"Flags ({len(frame)})", columns=["detector", "severity", "reporter", "partner", "hs",
+                                                                "period", "explained_by", "reason"])
+    return 0
+
+
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
             "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "compare": cmd_compare,
             "reliability": cmd_reliability, "check": cmd_check, "sanctions": cmd_sanctions, "oil": cmd_oil,
-            "caps": cmd_caps, "notifications": cmd_notifications, "measures": cmd_measures}
+            "caps": cmd_caps, "notifications": cmd_notifications, "measures": cmd_measures, "flags": cmd_flags}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

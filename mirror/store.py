@@ -27,7 +27,7 @@ from .engine import Engine, Sanctions, define_layers
 from .errors import LoadError, MirrorError, Problem, StoreBusyError, StoreError, allowed
 from .ingest import LoadOptions, StagedFile, options_json, problem_list, stage_file
 from .paths import data_dir, default_db_path, is_default_store
-from .settings import Settings
+from .settings import Settings, check_freq, check_level
 
 SCHEMA_VERSION = "1"
 BUNDLED_FILE = Path("public_record") / "dprk_public_record.csv"
@@ -143,6 +143,7 @@ class Store:
         with self.transaction():
             sql.script(self.con, "create_store")
             sql.script(self.con, "create_sanctions_tables")
+            sql.script(self.con, "create_flags_table")
             sql.script(self.con, "create_views")
             self._set_meta("schema_version", SCHEMA_VERSION)
             self._set_meta("mirror_version", __version__)
@@ -381,6 +382,36 @@ class Store:
     def notifications_vs_customs(self, country: str = "PRK", factor_set: str = "unsd", unit: str = "t") -> pd.DataFrame:
         """Each supplier's 1718 Committee notifications beside its customs-reported refined exports."""
         return self.sanctions.notifications_vs_customs(country, factor_set=factor_set, unit=unit)
+
+    # -- detection ---------------------------------------------------------------------------
+    def flags(self, detector: str | None = None, country: str = "PRK", freq: str = "A", level: str = "4",
+              settings: object | None = None) -> pd.DataFrame:
+        """Run every detector on the current data and return the flags (most severe first): detector,
+        reporter, partner, flow, hs, unit, freq, period, statistic, score, threshold, p_value,
+        severity, reason, explained_by, implied_missing, evidence. On a store opened read-write the
+        flags are also stored with the data state they were computed on (data_version, releases)."""
+        from .countries import resolve
+        from .detect import DETECTORS, run
+
+        if detector is not None and detector not in DETECTORS:
+            raise allowed("detector", detector, list(DETECTORS))
+        iso3 = resolve(self.con, country)
+        flags = run(self, iso3, freq=check_freq(freq), level=check_level(level), settings=settings)
+        if not self.read_only:
+            self._store_flags(flags, iso3, check_freq(freq))
+        if detector is not None:
+            flags = flags[flags.detector == detector].reset_index(drop=True)
+        return flags
+
+    def _store_flags(self, flags: pd.DataFrame, country: str, freq: str) -> None:
+        version, releases = sql.run(self.con, "data_version").fetchall()[0]
+        self.con.register("new_flags", flags)
+        try:
+            with self.transaction():
+                sql.run(self.con, "replace_flags", data_version=version, country=country, freq=freq).fetchall()
+                sql.run(self.con, "insert_flags", data_version=version, releases=releases, country=country).fetchall()
+        finally:
+            self.con.unregister("new_flags")
 
     # -- reading -----------------------------------------------------------------------------
     def query(self, name: str, **params: object) -> pd.DataFrame:

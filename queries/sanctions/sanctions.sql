@@ -13,7 +13,10 @@ WHERE t.code <> '';
 -- measure's own HS level (heading codes matched at HS4, chapters at HS2, resolved without double
 -- counting), before and after the effective date. One row per (measure, reporter, hs, period).
 CREATE OR REPLACE TEMP MACRO sanctioned_flows(country, freq_wanted, source_order, dedupe) AS TABLE
-WITH codes AS (SELECT * FROM stg_measure_codes WHERE target = country),
+WITH codes AS (  -- bans only: a capped good is not banned (caps are accounted for by cap_rows)
+    SELECT * FROM stg_measure_codes
+    WHERE target = country AND measure_id NOT IN (SELECT measure_id FROM caps)
+),
 f AS (
     SELECT * FROM resolved_flows('2', freq_wanted, source_order, dedupe)
     UNION ALL SELECT * FROM resolved_flows('4', freq_wanted, source_order, dedupe)

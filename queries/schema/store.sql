@@ -229,3 +229,13 @@ CREATE OR REPLACE VIEW measures AS
 SELECT *, 'bundled' AS origin FROM measures_bundled
 UNION ALL
 SELECT * EXCLUDE (added_at, added_from), 'user: ' || added_from FROM measures_user;
+
+-- name: create_flags_table
+-- Flags as computed on a given state of the store (data_version = the last load id), so that a
+-- later refresh can say which flags are new and which disappeared.
+CREATE TABLE IF NOT EXISTS flags (
+    data_version INTEGER NOT NULL, releases VARCHAR, country VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL,
+    detector VARCHAR NOT NULL, reporter VARCHAR, partner VARCHAR, flow VARCHAR, hs VARCHAR, unit VARCHAR,
+    freq VARCHAR, period VARCHAR, statistic VARCHAR, score DOUBLE, threshold DOUBLE, p_value DOUBLE,
+    severity VARCHAR, reason VARCHAR, explained_by VARCHAR, implied_missing DOUBLE, evidence VARCHAR
+);

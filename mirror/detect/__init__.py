@@ -1,0 +1,57 @@
+"""Anomaly detection on built frames, one module per family (breaks, outliers, rerouting,
+sanctions), statsmodels for the statistics, one tidy flags table with a reason per row.
+
+    flags = db.flags()                       # DataFrame, one row per flag
+    db.flags(detector="reporting_gap")
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import sql
+from .base import DETECTORS, FLAG_COLUMNS, DetectSettings, flags_frame
+from .breaks import breaks, common_shocks
+from .outliers import mirror_outliers, unit_value_outliers
+from .rerouting import relabelling, roundabout
+from .sanctions import cap_exceeded, sanctioned_trade
+
+__all__ = ["DETECTORS", "FLAG_COLUMNS", "DetectSettings", "run"]
+
+_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
+        settings: DetectSettings | None = None) -> pd.DataFrame:
+    """Every detector on the store's current data; returns the flags, most severe first."""
+    s = settings or DetectSettings()
+    con = store.con
+    series = sql.frame(con, "detect_series", freq=freq)
+    context = sql.frame(con, "detect_context", freq=freq)
+    estimates = sql.frame(con, "detect_estimates", freq=freq)
+    bans = sql.frame(con, "detect_bans", country=country)
+    bans["effective"] = pd.to_datetime(bans.effective)
+    series["period_start"] = pd.to_datetime(series.period_start)
+    for frame in (series, context):
+        for col in ("period",):
+            frame[col] = frame[col].astype(str)
+
+    shocks = common_shocks(series, s)
+    rows = list(shocks.to_dict("records")) if len(shocks) else []
+    for r in rows:
+        r["freq"] = freq
+    rows += breaks(series, context, estimates, bans, shocks, country, s)
+    pairs = store.mirror(level=level, freq=freq)
+    rows += mirror_outliers(pairs, s)
+    rows += unit_value_outliers(series, s)
+    rows += relabelling(pairs, bans, country, s)
+    rows += roundabout(series, bans, country, s)
+    rows += sanctioned_trade(store.sanctioned_trade(country, freq=freq, summary=True), freq)
+    if freq == "A":
+        rows += cap_exceeded(store.caps(country, kind=None), store.caps(country, kind=None, monthly=True))
+    flags = flags_frame(rows)
+    if flags.empty:
+        return flags
+    flags["freq"] = flags["freq"].fillna(freq)
+    flags = flags.assign(_o=flags.severity.map(_ORDER)).sort_values(["_o", "detector", "reporter", "period"])
+    return flags.drop(columns="_o").reset_index(drop=True)

@@ -1,0 +1,93 @@
+"""What every detector shares: the flags schema, the settings, and the series frames they read.
+
+A flag is one row: detector, series key (reporter, partner, flow, hs, unit, freq), period, the
+statistic and its score against a threshold, a p-value where one exists, a severity, a reason in
+plain English with the numbers in it, and for level shifts the measure that explains them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+FLAG_COLUMNS = ["detector", "reporter", "partner", "flow", "hs", "unit", "freq", "period", "statistic", "score",
+                "threshold", "p_value", "severity", "reason", "explained_by", "implied_missing", "evidence"]
+
+DETECTORS = ("reporting_gap", "level_shift", "common_shock", "mirror_outlier", "unit_value_outlier", "rerouting",
+             "sanctioned_trade", "cap_exceeded")
+
+# The target's neighbours through which banned goods are rerouted or relabelled (DPRK: the land
+# borders and the ports named in the 2017 coal case).
+NEIGHBOURS = {"PRK": ("CHN", "RUS")}
+
+
+@dataclass(frozen=True)
+class DetectSettings:
+    """Thresholds of the detectors, with their defaults (see the README's table).
+
+    min_history: positive periods a series needs before a break can be judged.
+    max_history_cv: a history is "stable" when its coefficient of variation is at most this.
+    min_other_ratio: the pair's other trade "continues" when it is at least this share of its
+        level before the break.
+    alpha: significance level of the Chow-type and CUSUM tests.
+    min_shift: a level shift is reported when the level moves by at least this share.
+    shock_share / shock_min_series / shock_drop: a common shock is a period in which at least
+        shock_share of a pair's (at least shock_min_series) series fall by shock_drop or more.
+    outlier_z: robust z (median/MAD) beyond which a log ratio or unit value is an outlier;
+        outlier_min_ratio: and the log ratio must be at least this far from 0 (ln 1.5).
+    reroute_min: DiD effect (log points) above which rerouting is flagged (ln 1.5);
+        relabel_min_ratio: importer/exporter ratio above which relabelling is flagged (2x).
+    """
+
+    min_history: int = 3
+    max_history_cv: float = 0.6
+    min_other_ratio: float = 0.5
+    alpha: float = 0.05
+    min_shift: float = 0.5
+    shock_share: float = 0.6
+    shock_min_series: int = 4
+    shock_drop: float = 0.5
+    outlier_z: float = 4.0
+    outlier_min_ratio: float = float(np.log(1.5))
+    outlier_min_history: int = 4
+    reroute_min: float = float(np.log(1.5))
+    relabel_min_ratio: float = 2.0
+
+    def describe(self) -> dict:
+        return asdict(self)
+
+
+def flags_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=FLAG_COLUMNS)
+    for col in ("score", "threshold", "p_value", "implied_missing"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    return frame
+
+
+def severity(p_value: float | None, score: float, strong: float) -> str:
+    if (p_value is not None and not np.isnan(p_value) and p_value < 0.01) or score >= strong:
+        return "high"
+    return "medium"
+
+
+def fmt_amount(value: float, unit: str) -> str:
+    """Numbers as people write them in a sentence: 523,000 t, USD 2.3bn."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    if unit == "kg":
+        t = value / 1000
+        return f"{t:,.0f} t" if abs(t) >= 10 else f"{value:,.0f} kg"
+    if unit == "USD":
+        a = abs(value)
+        if a >= 1e9:
+            return f"USD {value / 1e9:,.2f}bn"
+        if a >= 1e6:
+            return f"USD {value / 1e6:,.1f}m"
+        return f"USD {value:,.0f}"
+    return f"{value:,.0f} {unit}"
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:+.0f}%"

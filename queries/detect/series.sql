@@ -1,0 +1,85 @@
+-- name: detect_series(freq)
+-- Internal: every reported series as detectors read it: one row per (reporter, partner, flow, hs,
+-- unit, period) of current customs-reported figures at one frequency, the median where several
+-- publishers or sources give the same figure (never their sum). Units: USD or kg.
+WITH f AS (
+    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, hs_level, period, period_start, year, month,
+           'USD' AS unit, value AS amount, source
+    FROM flows
+    WHERE kind = 'reported' AND freq = $freq AND currency = 'USD' AND value IS NOT NULL
+      AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
+    UNION ALL
+    SELECT reporter_iso3, partner_iso3, flow, hs, hs_level, period, period_start, year, month,
+           'kg', net_weight_kg, source
+    FROM flows
+    WHERE kind = 'reported' AND freq = $freq AND net_weight_kg IS NOT NULL
+      AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
+)
+SELECT reporter, partner, flow, hs, hs_level, unit, period, any_value(period_start) AS period_start,
+       any_value(year) AS year, any_value(month) AS month, median(amount) AS amount, count(*) AS figures,
+       string_agg(DISTINCT source, '+') AS sources
+FROM f
+GROUP BY reporter, partner, flow, hs, hs_level, unit, period
+ORDER BY reporter, partner, flow, hs, unit, period_start;
+
+-- name: detect_estimates(freq)
+-- Internal: physical or value estimates of flows (kind 'estimated'), by (reporter, partner, flow, hs,
+-- unit, period): what a reporting gap's missing volume can be compared with. Median over publishers.
+SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, period, any_value(year) AS year,
+       CASE WHEN net_weight_kg IS NOT NULL THEN 'kg' ELSE 'USD' END AS unit,
+       median(coalesce(net_weight_kg, CASE WHEN currency = 'USD' THEN value END)) AS amount,
+       string_agg(DISTINCT coalesce(publisher, source), '; ') AS publishers
+FROM flows
+WHERE kind = 'estimated' AND freq = $freq AND (net_weight_kg IS NOT NULL OR currency = 'USD')
+GROUP BY ALL;
+
+-- name: detect_context(freq)
+-- Internal: the pair's trade of any kind at one frequency (reported preferred, estimated otherwise),
+-- by (reporter, partner, flow, hs, period) in USD: the "other trade" a reporting gap is judged against.
+-- Two-way totals are listed under both countries' views.
+WITH f AS (
+    SELECT reporter_iso3 AS a, partner_iso3 AS b, flow, hs, period, year, kind, value
+    FROM flows
+    WHERE freq = $freq AND currency = 'USD' AND value IS NOT NULL AND kind IN ('reported', 'estimated')
+),
+oriented AS (
+    -- exports of A to B: A's exports, B's imports, or the two-way total of A and B
+    SELECT a AS exporter, b AS importer, hs, period, year, kind, value, flow FROM f WHERE flow = 'export'
+    UNION ALL SELECT b, a, hs, period, year, kind, value, flow FROM f WHERE flow = 'import'
+    UNION ALL SELECT a, b, hs, period, year, kind, value, flow FROM f WHERE flow = 'two-way'
+    UNION ALL SELECT b, a, hs, period, year, kind, value, flow FROM f WHERE flow = 'two-way'
+)
+SELECT exporter, importer, hs, period, any_value(year) AS year, flow = 'two-way' AS two_way,
+       min(kind) AS best_kind,  -- 'estimated' < 'reported': reported figures are taken when both exist
+       median(value) FILTER (WHERE kind = 'reported') AS reported, median(value) FILTER (WHERE kind = 'estimated') AS estimated
+FROM oriented
+GROUP BY exporter, importer, hs, period, flow = 'two-way';
+
+-- name: detect_bans(country)
+-- Internal: bans (not caps) against a country with their HS codes, direction and effective date.
+SELECT measure_id AS measure, instrument, effective, direction, hs_prefix, goods
+FROM stg_measure_codes
+WHERE target = $country AND measure_id NOT IN (SELECT measure_id FROM caps);
+
+-- name: data_version
+-- Internal: the state of the store flags are computed on: the last load and every source's latest release.
+SELECT coalesce(max(load_id), 0) AS data_version,
+       (SELECT string_agg(source || ' ' || release, '; ' ORDER BY source)
+        FROM (SELECT source, max_by(release, load_id) AS release FROM loads GROUP BY source)) AS releases
+FROM loads;
+
+-- name: replace_flags(data_version:int, country, freq)
+-- Internal: store freshly computed flags (registered as new_flags) for one state, country and frequency.
+DELETE FROM flags WHERE data_version = $data_version AND country = $country AND freq = $freq;
+
+-- name: insert_flags(data_version:int, releases, country)
+-- Internal: insert the flags registered as new_flags.
+INSERT INTO flags BY NAME
+SELECT $data_version AS data_version, $releases AS releases, $country AS country, now()::TIMESTAMP AS computed_at, *
+FROM new_flags;
+
+-- name: stored_flags(country, detector)
+-- Flags stored by `trade-mirror detect` (or a refresh), newest state first: one row per flag.
+SELECT * FROM flags
+WHERE ($country IS NULL OR country = $country) AND ($detector IS NULL OR detector = $detector)
+ORDER BY data_version DESC, severity, detector, reporter, period;

@@ -1,0 +1,90 @@
+"""Detectors on the bundled public record and on hand-made series whose answers are known."""
+
+import json
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from mirror.detect.breaks import chow_known_date
+
+from .helpers import load_rows, row
+
+
+def test_chow_known_date_matches_statsmodels_ols():
+    y = np.array([10.0, 11, 9, 10.5, 2, 1.5, 2.5])
+    after = np.array([0, 0, 0, 0, 1, 1, 1.0])
+    f, p = chow_known_date(y, after)
+    fit = sm.OLS(y, sm.add_constant(after)).fit()
+    assert f == pytest.approx(fit.tvalues[1] ** 2) and p == pytest.approx(fit.pvalues[1])
+
+
+def test_bundled_crude_is_a_reporting_gap_of_half_a_million_tonnes(db):
+    db.load_bundled()
+    flags = db.flags(detector="reporting_gap")
+    crude = flags[(flags.hs == "2709") & (flags.reporter == "CHN")]
+    assert len(crude) == 1
+    r = crude.iloc[0]
+    assert r.period == "2014" and r.partner == "PRK" and r.flow == "export"
+    assert 450_000_000 <= r.implied_missing <= 600_000_000  # kg: about half a million tonnes
+    assert "reporting gap" in r.reason and "520,000 t" in r.reason  # the loaded pipeline estimate is named
+    assert r.explained_by is None or r.explained_by != r.explained_by
+
+
+def test_bundled_coal_fall_is_explained_by_2371_not_a_gap(db):
+    db.load_bundled()
+    flags = db.flags(freq="M")
+    coal = flags[(flags.hs == "2701") & (flags.reporter == "CHN")]
+    assert set(coal.detector) <= {"level_shift", "sanctioned_trade"}
+    shift = coal[coal.detector == "level_shift"].iloc[0]
+    assert shift.explained_by == "UNSCR2371-coal-iron" and shift.period == "2017-10"
+    assert not ((flags.detector == "reporting_gap") & (flags.hs == "2701")).any()
+
+
+def test_flags_are_stored_with_the_data_state(db, tmp_path):
+    db.load_bundled()
+    db.flags()
+    stored = db.query("stored_flags", country="PRK", detector=None)
+    assert len(stored) >= 1 and stored.data_version.nunique() == 1
+    assert "public-record" in stored.releases.iloc[0]
+
+
+def series_rows(reporter, partner, flow, hs, values, start=2010):
+    return [row(reporter, partner, flow, hs, v, year=start + i) for i, v in enumerate(values)]
+
+
+def test_gap_needs_the_other_trade_to_continue_and_a_stable_history(db, tmp_path):
+    # A: stable 100s then zeros while the pair's TOTAL continues: reporting gap.
+    # B: same drop but the pair's TOTAL collapses too: no gap.  C: erratic history: no gap.
+    rows = series_rows("CHN", "SYR", "X", "2709", [100, 105, 98, 102, 0, 0])
+    rows += series_rows("CHN", "SYR", "X", "TOTAL", [1000, 1010, 990, 1005, 1020, 1015])
+    rows += series_rows("TUR", "SYR", "X", "2709", [100, 105, 98, 102, 0, 0])
+    rows += series_rows("TUR", "SYR", "X", "TOTAL", [1000, 1010, 990, 1005, 100, 90])
+    rows += series_rows("IRN", "SYR", "X", "2709", [10, 300, 5, 250, 0, 0])
+    rows += series_rows("IRN", "SYR", "X", "TOTAL", [1000, 1010, 990, 1005, 1020, 1015])
+    load_rows(db, tmp_path, rows)
+    gaps = db.flags(detector="reporting_gap", country="SYR")
+    assert list(gaps.reporter) == ["CHN"] and gaps.period.iloc[0] == "2014"
+    assert gaps.implied_missing.iloc[0] == pytest.approx(102.0)  # median of the last three reported periods
+
+
+def test_common_shock_is_reported_once_for_the_pair(db, tmp_path):
+    rows = []
+    for hs in ("8703", "8517", "6109", "0306", "2710"):
+        rows += series_rows("CHN", "MMR", "X", hs, [100, 102, 99, 101, 20, 22])
+    load_rows(db, tmp_path, rows)
+    flags = db.flags(country="MMR")
+    shocks = flags[flags.detector == "common_shock"]
+    assert len(shocks) == 1 and shocks.period.iloc[0] == "2014" and shocks.score.iloc[0] == 1.0
+    assert not (flags.detector == "reporting_gap").any()
+
+
+def test_flags_command(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    code, out, err = cli("flags", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert {"detector", "reporter", "partner", "flow", "hs", "period", "score", "severity", "reason",
+            "explained_by"} <= set(rows[0])
+    code, _, err = cli("flags", "--detector", "magic")
+    assert code == 2 and "detector='magic' is not allowed" in err

@@ -88,3 +88,62 @@ def test_flags_command(cli, tmp_path, monkeypatch):
             "explained_by"} <= set(rows[0])
     code, _, err = cli("flags", "--detector", "magic")
     assert code == 2 and "detector='magic' is not allowed" in err
+
+
+def test_mirror_outlier_against_own_history_and_cross_section(db, tmp_path):
+    # Ten pairs trade HS 8703 for six years with the importer reporting X * 1.06 (no discrepancy);
+    # in 2013 Korea reports importing 6x what Japan reports exporting: ln 6 = 1.79 vs 0 elsewhere.
+    rows = []
+    exporters = ["JPN", "DEU", "FRA", "ITA", "ESP", "GBR", "USA", "CAN", "MEX", "BRA"]
+    for i, e in enumerate(exporters):
+        for year in range(2010, 2016):
+            x = 100 + 10 * i + year % 3
+            m = x * 1.06 * (6 if (e == "JPN" and year == 2013) else 1) * (1 + 0.01 * ((year + i) % 3 - 1))
+            rows += [row(e, "KOR", "X", "8703", x, year=year), row("KOR", e, "M", "8703", round(m, 2), year=year)]
+    load_rows(db, tmp_path, rows)
+    out = db.flags(detector="mirror_outlier", country="KOR")
+    assert out[["reporter", "partner", "hs", "period"]].values.tolist() == [["KOR", "JPN", "8703", "2013"]]
+    assert "importer reports more" in out.reason.iloc[0]
+
+
+def test_unit_value_outlier_on_either_side(db, tmp_path):
+    # Twelve exporters ship HS 0306 at about USD 5/kg; one declares 1/20 of the weight: USD 100/kg.
+    rows = []
+    for i, e in enumerate(["VNM", "THA", "IND", "IDN", "ECU", "CHN", "MYS", "PHL", "BGD", "LKA", "PER", "ARG"]):
+        kg = 1000 + 37 * i
+        rows.append(row(e, "JPN", "X", "0306", 5.0 * kg * (1 + 0.02 * (i % 4)), kg=kg / 20 if e == "ECU" else kg))
+    load_rows(db, tmp_path, rows)
+    out = db.flags(detector="unit_value_outlier", country="JPN")
+    assert out[["reporter", "hs", "period"]].values.tolist() == [["ECU", "0306", "2018"]]
+    assert out.score.iloc[0] > 4 and "over-invoiced or under-weighed" in out.reason.iloc[0]
+
+
+def test_relabelling_importer_reports_more_from_a_neighbour_after_the_ban(db, tmp_path):
+    # Korea and Russia agree on coal (2701) until 2016; after 2371 (Aug 2017) Korea reports 3x Russia's exports.
+    rows = []
+    for year, factor in [(2014, 1.0), (2015, 1.0), (2016, 1.0), (2018, 3.0), (2019, 3.2)]:
+        rows += [row("RUS", "KOR", "X", "2701", 100, year=year), row("KOR", "RUS", "M", "2701", 106 * factor, year=year)]
+    load_rows(db, tmp_path, rows)
+    out = db.flags(detector="rerouting")
+    assert out[["reporter", "partner", "period", "explained_by"]].values.tolist()[:2] == [
+        ["KOR", "RUS", "2018", "UNSCR2371-coal-iron"], ["KOR", "RUS", "2019", "UNSCR2371-coal-iron"]]
+
+
+def test_roundabout_difference_in_differences(db, tmp_path):
+    # Germany's exports to China: machinery (84, banned for supply to PRK by 2397 from Dec 2017) jumps 2.5x
+    # from 2018 while its other goods to China stay flat: a rise beyond the other goods.
+    rows = []
+    for year in range(2013, 2022):
+        jump = 2.5 if year >= 2018 else 1.0
+        wiggle = 1 + 0.02 * (year % 3)
+        rows += [row("DEU", "CHN", "X", "8429", 100 * jump * wiggle, year=year),
+                 row("DEU", "CHN", "X", "8481", 80 * jump * wiggle, year=year),
+                 row("DEU", "CHN", "X", "3004", 120 * wiggle, year=year),
+                 row("DEU", "CHN", "X", "2204", 60 * wiggle, year=year)]
+    load_rows(db, tmp_path, rows)
+    out = db.flags(detector="rerouting")
+    did = out[out.statistic.str.startswith("difference")]
+    measures = set(did.explained_by)
+    assert "UNSCR2397-supply" in measures
+    r = did[did.explained_by == "UNSCR2397-supply"].iloc[0]
+    assert (r.reporter, r.partner, r.period) == ("DEU", "CHN", "2018") and r.score == pytest.approx(np.log(2.5), abs=0.05)

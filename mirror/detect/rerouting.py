@@ -54,8 +54,15 @@ def relabelling(pairs: pd.DataFrame, bans: pd.DataFrame, target: str, s: DetectS
                            f" ({'no ratio' if not np.isfinite(ratio) else f'{ratio:.1f}x'}; before {measure} the pair's ratio was "
                            f"{'unknown' if pd.isna(prior) else f'{prior:.2f}'}): goods of {target} banned by {measure} "
                            f"may be relabelled as {r.exporter}'s"),
-                "explained_by": measure, "implied_missing": float(excess), "evidence": "mirror pair after the ban"})
-    return out
+                "explained_by": measure, "implied_missing": float(excess), "evidence": "mirror pair after the ban",
+                "_effective": effective})
+    # Several bans cover coal (2270, then 2371): a finding is attributed once, to the latest in force.
+    latest: dict[tuple, dict] = {}
+    for f in out:
+        key = (f["reporter"], f["partner"], f["hs"], f["period"])
+        if key not in latest or f["_effective"] > latest[key]["_effective"]:
+            latest[key] = f
+    return [{k: v for k, v in f.items() if k != "_effective"} for f in latest.values()]
 
 
 def roundabout(series: pd.DataFrame, bans: pd.DataFrame, target: str, s: DetectSettings) -> list[dict]:

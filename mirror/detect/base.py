@@ -35,8 +35,10 @@ class DetectSettings:
     min_shift: a level shift is reported when the level moves by at least this share.
     shock_share / shock_min_series / shock_drop: a common shock is a period in which at least
         shock_share of a pair's (at least shock_min_series) series fall by shock_drop or more.
-    outlier_z: robust z (median/MAD) beyond which a log ratio or unit value is an outlier;
-        outlier_min_ratio: and the log ratio must be at least this far from 0 (ln 1.5).
+    outlier_z: robust z (median/MAD) beyond which a log ratio is an outlier; outlier_min_ratio:
+        and the log ratio must be at least this far from 0 (ln 1.5).
+    uv_z / uv_min_ratio: the same for unit values, which sit in small cross-sections (8-20 reports
+        per product and year): z of 5, and a price at least 2x or at most 1/2 of the median.
     reroute_min: DiD effect (log points) above which rerouting is flagged (ln 1.5);
         relabel_min_ratio: importer/exporter ratio above which relabelling is flagged (2x).
     """
@@ -52,6 +54,8 @@ class DetectSettings:
     outlier_z: float = 4.0
     outlier_min_ratio: float = float(np.log(1.5))
     outlier_min_history: int = 4
+    uv_z: float = 5.0
+    uv_min_ratio: float = float(np.log(2.0))
     reroute_min: float = float(np.log(1.5))
     relabel_min_ratio: float = 2.0
 

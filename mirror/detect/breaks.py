@@ -111,7 +111,8 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
         explained = {gap["explained_by"]} if gap and gap["explained_by"] else set()
         flags.extend(f for f in _known_date_shifts(key, y, periods, starts, covering, freq, s)
                      if f["explained_by"] not in explained)
-        if not covering.shape[0] and not gap:
+        # Unknown dates only for product series: a TOTAL moves with every measure and shock at once.
+        if not covering.shape[0] and not gap and key[3] != "TOTAL":
             shift = _unknown_date_shift(key, y, periods, shock_keys, freq, s)
             if shift:
                 flags.append(shift)
@@ -217,6 +218,9 @@ def _known_date_shifts(key, y, periods, starts, covering, freq, s) -> list[dict]
     out = []
     for m in covering.drop_duplicates("measure").itertuples():
         eff = np.datetime64(pd.Timestamp(m.effective))
+        year_before = (starts < eff) & (starts >= eff - np.timedelta64(366, "D"))
+        if year_before.any() and (y[year_before] <= 0).all():
+            continue  # nothing was left to ban: an earlier measure already explains the fall
         after = (starts >= eff).astype(float)
         n_after, n_before = int(after.sum()), int(len(after) - after.sum())
         if n_after < 1 or n_before < 2:

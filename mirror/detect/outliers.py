@@ -65,20 +65,21 @@ def unit_value_outliers(series: pd.DataFrame, s: DetectSettings) -> list[dict]:
     if uv.empty:
         return []
     uv = uv.assign(log_uv=np.log(uv.amount / uv.amount_kg))
-    uv["n"] = uv.groupby(["hs", "period"]).log_uv.transform("size")
+    # like with like: exporters' FOB unit values against exporters', importers' CIF against importers'
+    uv["n"] = uv.groupby(["hs", "period", "flow"]).log_uv.transform("size")
     uv = uv[uv.n >= 8]
     if uv.empty:
         return []
-    z, center = _robust_z(uv.log_uv, [uv.hs, uv.period])
+    z, center = _robust_z(uv.log_uv, [uv.hs, uv.period, uv.flow])
     uv = uv.assign(z=z, center=center)
     out = []
-    for r in uv[uv.z.abs() >= s.outlier_z].itertuples():
+    for r in uv[(uv.z.abs() >= s.uv_z) & ((uv.log_uv - uv.center).abs() >= s.uv_min_ratio)].itertuples():
         kind = "over-invoiced or under-weighed" if r.z > 0 else "under-invoiced or over-weighed"
         out.append({
             "detector": "unit_value_outlier", "reporter": r.reporter, "partner": r.partner, "flow": r.flow, "hs": r.hs,
             "unit": "USD/kg", "freq": "M" if pd.notna(r.month) else "A", "period": r.period,
             "statistic": "robust z of ln(USD/kg) against the product's world distribution", "score": float(r.z),
-            "threshold": s.outlier_z, "p_value": np.nan, "severity": "high" if abs(r.z) >= 2 * s.outlier_z else "medium",
+            "threshold": s.uv_z, "p_value": np.nan, "severity": "high" if abs(r.z) >= 2 * s.uv_z else "medium",
             "reason": (f"{r.reporter}'s {r.flow} of HS {r.hs} {'to' if r.flow == 'export' else 'from'} {r.partner} in "
                        f"{r.period}: USD {np.exp(r.log_uv):,.2f}/kg against a world median of USD {np.exp(r.center):,.2f}/kg "
                        f"({int(r.n)} reports; robust z {r.z:+.1f}): {kind}"),

@@ -1,0 +1,205 @@
+"""A simulated DPRK-like panel with planted anomalies and decoys, each labelled, to measure the
+detectors' precision and recall.
+
+The world: the target (PRK), its neighbours (CHN, RUS), Korea and other real countries trading
+real HS6 codes yearly with persistent series (level x small noise), a TOTAL per pair, and mirror
+pairs between third countries. Planted at known places:
+
+- reporting_gap: partners' exports of unsanctioned goods to PRK stop being reported while their
+  other exports continue;
+- level_shift (explained): bans obeyed (seafood and coal imports from PRK, machinery to PRK fall to
+  zero after UNSCR 2371 / 2397) - decoys for reporting_gap;
+- level_shift (unexplained): an unsanctioned substitute that grows (wigs, HS 6704) - a decoy for
+  rerouting and sanctioned_trade;
+- common_shock: every series of a pair collapses in 2020 - a decoy for gaps;
+- sanctioned_trade: partners that keep importing banned seafood after 2371;
+- rerouting: Korea's imports of coal "from Russia" far above Russia's exports after 2371
+  (relabelling), and Germany's exports of banned machinery to China rising after 2397 (roundabout);
+- mirror_outlier and unit_value_outlier between third countries;
+- cap_exceeded: China's reported diesel to PRK above the 500,000 bbl cap in 2019 (2018 below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+YEARS = tuple(range(2010, 2022))
+TARGET = "PRK"
+OTHERS = ("DEU", "FRA", "ITA", "JPN", "THA", "VNM", "IND", "BRA", "MEX", "TUR", "EGY", "ZAF", "AUS", "CAN")
+PRODUCTS = {  # HS6 (H5) -> role; "free" goods are covered by no measure in either direction
+    "030617": "seafood", "030389": "seafood", "270112": "coal", "842952": "machinery", "848180": "machinery",
+    "220421": "free", "300490": "free", "940360": "free", "640399": "free", "330499": "free", "420222": "free",
+    "670420": "wigs", "271019": "diesel",
+}
+FREE = ("220421", "300490", "940360", "640399", "330499", "420222")
+
+
+@dataclass
+class AnomalyPanel:
+    reports: pd.DataFrame  # reporter, partner, flow, hs, year, value, net_weight_kg
+    labels: pd.DataFrame  # detector, reporter, partner, flow, hs, period, explained_by
+
+
+def anomaly_panel(seed: int = 7) -> AnomalyPanel:
+    rng = np.random.default_rng(seed)
+    rows: list[tuple] = []
+    labels: list[dict] = []
+
+    def add(reporter, partner, flow, hs, year, value, kg=None):
+        rows.append((reporter, partner, flow, hs, year, float(value), None if kg is None else float(kg)))
+
+    def noise(n=1):
+        return np.exp(rng.normal(0, 0.03, n))
+
+    partners = ("CHN", "RUS", "KOR", *OTHERS[:8])
+    gap_partners = {"THA": "640399", "VNM": "330499", "IND": "420222"}  # year 2015
+    shock_pairs = ("JPN", "BRA")  # exports to PRK collapse in 2020
+    violators = ("CHN", "RUS")  # keep importing seafood after 2371
+    for p in partners:
+        for direction in ("X", "M"):
+            total = np.zeros(len(YEARS))
+            for hs, role in PRODUCTS.items():
+                if role in ("diesel",):
+                    continue
+                if direction == "X" and role in ("seafood", "coal", "wigs"):
+                    continue  # partners do not export these to PRK
+                if direction == "M" and role == "machinery":
+                    continue
+                level = np.exp(rng.normal(13, 1.0))
+                values = level * noise(len(YEARS))
+                if direction == "M" and role == "seafood" and p not in violators:
+                    values[np.array(YEARS) >= 2018] = 0.0  # ban obeyed (2371: 5 Aug 2017)
+                    labels.append(_label("level_shift", p, direction, hs, 2018, "UNSCR2371-seafood"))
+                if direction == "M" and role == "coal":
+                    values[np.array(YEARS) >= 2016] = 0.0  # ban obeyed from 2270 (2 March 2016) on
+                    labels.append(_label("level_shift", p, direction, hs, 2016, "UNSCR2270-coal-iron"))
+                if direction == "X" and role == "machinery":
+                    values[np.array(YEARS) >= 2018] = 0.0  # supply ban obeyed (2397: 22 Dec 2017)
+                    labels.append(_label("level_shift", p, direction, hs, 2018, "UNSCR2397-supply"))
+                if direction == "M" and role == "wigs" and p == "CHN":
+                    values[np.array(YEARS) >= 2018] *= 3.0  # an unsanctioned substitute grows
+                    labels.append(_label("level_shift", p, direction, hs, 2018, None))
+                if direction == "X" and gap_partners.get(p) == hs:
+                    values[np.array(YEARS) >= 2015] = 0.0  # stops being reported; other trade goes on
+                    labels.append(_label("reporting_gap", p, direction, hs, 2015, None))
+                if direction == "X" and p in shock_pairs:
+                    values[np.array(YEARS) >= 2020] *= 0.15
+                for i, year in enumerate(YEARS):
+                    if values[i] > 0 or (role in ("seafood", "coal", "machinery") or gap_partners.get(p) == hs):
+                        add(p, TARGET, direction, hs, year, round(values[i], 2))
+                total += values
+            for i, year in enumerate(YEARS):
+                add(p, TARGET, direction, "TOTAL", year, round(total[i] * 1.2, 2))  # other goods too
+        if p in violators:
+            labels.append(_label("sanctioned_trade", p, "M", None, None, "UNSCR2371-seafood"))
+    for p in shock_pairs:
+        labels.append(_label("common_shock", p, "X", None, 2020, None))
+
+    # Korea imports coal "from Russia": agreed until 2017, then three times Russia's exports (relabelling;
+    # a mirror outlier too, against the pair's own history).
+    for year in YEARS:
+        x = 5e6 * noise()[0]
+        m = x * 1.06 * (3.0 if year >= 2018 else 1.0) * noise()[0]
+        add("RUS", "KOR", "X", "270112", year, round(x, 2), round(x / 80, 1))
+        add("KOR", "RUS", "M", "270112", year, round(m, 2), round(m / 85, 1))
+        if year >= 2018:
+            labels.append(_label("rerouting", "KOR", "M", "270112", year, "UNSCR2371-coal-iron", partner="RUS"))
+            labels.append(_label("mirror_outlier", "KOR", "M", "2701", year, None, partner="RUS"))
+            if year == 2018:
+                labels.append(_label("level_shift", "KOR", "M", "270112", year, None, partner="RUS"))
+    # Germany's exports to China: banned machinery jumps 2.5x from 2018, other goods flat (roundabout).
+    for year in YEARS:
+        jump = 2.5 if year >= 2018 else 1.0
+        for hs in ("842952", "848180"):
+            add("DEU", "CHN", "X", hs, year, round(2e7 * jump * noise()[0], 2))
+            if year == 2018:  # each series also shifts in level, with no measure on DEU-CHN trade
+                labels.append(_label("level_shift", "DEU", "X", hs, year, None, partner="CHN"))
+        for hs in ("300490", "220421", "940360"):
+            add("DEU", "CHN", "X", hs, year, round(3e7 * noise()[0], 2))
+    labels.append(_label("rerouting", "DEU", "X", None, 2018, "UNSCR2397-supply", partner="CHN"))
+
+    # Third-country mirror pairs for the outlier detectors.
+    uv_price = {hs: float(np.exp(rng.normal(1.5, 0.6))) for hs in PRODUCTS}
+    mirror_hits = {("JPN", "AUS", "330499", 2016), ("TUR", "EGY", "640399", 2019), ("ZAF", "CAN", "420222", 2013)}
+    uv_hits = {("ITA", "FRA", "220421", 2014), ("FRA", "DEU", "300490", 2017), ("CAN", "MEX", "940360", 2020)}
+    forced = {(e, i_) for e, i_, _, _ in mirror_hits | uv_hits}
+    for e in OTHERS:
+        for i_ in OTHERS:
+            if e == i_ or (rng.random() > 0.35 and (e, i_) not in forced):
+                continue
+            for hs in FREE:
+                level = np.exp(rng.normal(14, 1.0))
+                for year in YEARS:
+                    x = level * noise()[0]
+                    kg_x = x / uv_price[hs] * noise()[0]
+                    m = x * 1.06 * noise()[0] * (6.0 if (e, i_, hs, year) in mirror_hits else 1.0)
+                    kg_m = kg_x * noise()[0]
+                    if (e, i_, hs, year) in uv_hits:
+                        kg_x /= 20.0
+                    add(e, i_, "X", hs, year, round(x, 2), round(kg_x, 1))
+                    add(i_, e, "M", hs, year, round(m, 2), round(kg_m, 1))
+                    if (e, i_, hs, year) in mirror_hits:  # the mirror is compared at HS4
+                        labels.append(_label("mirror_outlier", i_, "M", hs[:4], year, None, partner=e))
+                        # the importer's inflated value is also an outlying import unit value
+                        labels.append(_label("unit_value_outlier", i_, "M", hs, year, None, partner=e))
+                    if (e, i_, hs, year) in uv_hits:
+                        labels.append(_label("unit_value_outlier", e, "X", hs, year, None, partner=i_))
+    # China's diesel to PRK, in tonnes: 2018 below the refined cap, 2019 above (80,000 t x 7.23 = 578,400 bbl).
+    for year, tonnes in ((2018, 40_000), (2019, 80_000)):
+        add("CHN", TARGET, "X", "271019", year, 40_000_000 * tonnes / 80_000, tonnes * 1000)
+    labels.append(_label("cap_exceeded", "all suppliers", "X", "UNSCR2397-refined", 2019, None, partner=""))
+
+    reports = pd.DataFrame(rows, columns=["reporter", "partner", "flow", "hs", "year", "value", "net_weight_kg"])
+    return AnomalyPanel(reports, pd.DataFrame(labels))
+
+
+def _label(detector, reporter, flow, hs, year, explained_by, partner=TARGET) -> dict:
+    return {"detector": detector, "reporter": reporter, "partner": partner,
+            "flow": {"X": "export", "M": "import"}[flow], "hs": hs, "period": None if year is None else str(year),
+            "explained_by": explained_by}
+
+
+def to_store(panel: AnomalyPanel, db, release: str = "simulated") -> pd.DataFrame:
+    """Insert the panel's reports into a store (one load), as customs-reported annual figures."""
+    from .store import insert_canonical
+
+    r = panel.reports
+    frame = pd.DataFrame({
+        "source_row": np.arange(2, len(r) + 2), "freq": "A", "period": r.year.astype(str), "year": r.year,
+        "reporter_iso3": r.reporter, "reporter_code": None, "partner_iso3": r.partner, "partner_code": None,
+        "flow": r.flow.map({"X": "export", "M": "import"}), "classification": "H5", "hs": r.hs,
+        "hs_level": np.where(r.hs == "TOTAL", "TOTAL", "6"), "value": r.value,
+        "valuation": np.where(r.flow == "X", "FOB", "CIF"), "net_weight_kg": r.net_weight_kg,
+    })
+    return insert_canonical(db, frame, source="comtrade", release=release, label="anomaly panel")
+
+
+def score(flags: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Precision and recall per detector: a flag is right when it matches a planted case's key."""
+    rows = []
+    for detector in sorted(set(labels.detector) | set(flags.detector)):
+        lab = labels[labels.detector == detector]
+        got = flags[flags.detector == detector]
+        keys = _keys(detector)
+        want = {tuple(r[k] for k in keys) for r in lab.to_dict("records")}
+        have = {tuple(r[k] for k in keys) for r in got.to_dict("records")}
+        hit = want & have
+        rows.append({"detector": detector, "planted": len(want), "flagged": len(have), "correct": len(hit),
+                     "precision": len(hit) / len(have) if have else float("nan"),
+                     "recall": len(hit) / len(want) if want else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def _keys(detector: str) -> tuple[str, ...]:
+    if detector == "sanctioned_trade":
+        return ("reporter", "explained_by")
+    if detector == "cap_exceeded":
+        return ("hs", "period")
+    if detector == "common_shock":
+        return ("reporter", "partner", "flow", "period")
+    if detector == "rerouting":
+        return ("reporter", "partner", "period")
+    return ("reporter", "partner", "flow", "hs", "period")

@@ -147,3 +147,17 @@ def test_roundabout_difference_in_differences(db, tmp_path):
     assert "UNSCR2397-supply" in measures
     r = did[did.explained_by == "UNSCR2397-supply"].iloc[0]
     assert (r.reporter, r.partner, r.period) == ("DEU", "CHN", "2018") and r.score == pytest.approx(np.log(2.5), abs=0.05)
+
+
+def test_conflicting_publishers_are_compared_not_double_counted(db, tmp_path):
+    from mirror import sql
+
+    path = tmp_path / "rec.csv"
+    path.write_text(
+        "series_id,reporter_iso3,partner_iso3,flow,hs,period,value,unit,source_publisher,source_url,quote,note\n"
+        "A,CHN,PRK,X,2709,2013,578000,tonnes,Yonhap,https://e.org/1,q,\n"
+        "A,CHN,PRK,X,2709,2013,590000,tonnes,Chosun Ilbo,https://e.org/2,q,\n")
+    db.load(path)
+    series = sql.frame(db.con, "detect_series", freq="A")
+    crude = series[(series.hs == "2709") & (series.unit == "kg")].iloc[0]
+    assert crude.amount == pytest.approx(584_000_000) and crude.figures == 2  # the median, never 1,168,000 t

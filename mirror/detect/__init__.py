@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import sql
-from .base import DETECTORS, FLAG_COLUMNS, DetectSettings, flags_frame
+from .base import DETECTORS, FLAG_COLUMNS, NEIGHBOURS, DetectSettings, flags_frame
 from .breaks import breaks, common_shocks
 from .outliers import mirror_outliers, unit_value_outliers
 from .rerouting import relabelling, roundabout
@@ -41,7 +41,8 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     for r in rows:
         r["freq"] = freq
     rows += breaks(series, context, estimates, bans, shocks, country, s)
-    pairs = store.mirror(level=level, freq=freq)
+    store.engine.build(store.settings, level, freq)
+    pairs = sql.frame(con, "detect_mirror_pairs", neighbours=list(NEIGHBOURS.get(country, ())))
     rows += mirror_outliers(pairs, s)
     rows += unit_value_outliers(series, s)
     rows += relabelling(pairs, bans, country, s)

@@ -96,14 +96,17 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
     shock_keys = set(zip(shocks.get("reporter", []), shocks.get("partner", []), shocks.get("flow", []),
                          shocks.get("period", []), strict=False)) if len(shocks) else set()
     keys = ["reporter", "partner", "flow", "hs", "unit"]
-    wide = series.pivot_table(index=keys, columns="period_start", values="amount", aggfunc="first")
+    # the series as a matrix (series x periods, NaN where unreported), built with integer codes
+    row_codes, row_keys = pd.MultiIndex.from_frame(series[keys]).factorize()
+    col_codes, col_starts = pd.factorize(series.period_start, sort=True)
+    Y = np.full((len(row_keys), len(col_starts)), np.nan)
+    Y[row_codes, col_codes] = series.amount.to_numpy(dtype=float)
     label = series.drop_duplicates("period_start").set_index("period_start").period
-    starts = wide.columns.to_numpy()
-    labels = label.reindex(wide.columns).to_numpy()
+    starts = np.asarray(col_starts, dtype="datetime64[ns]")
+    labels = label.reindex(col_starts).to_numpy()
     freq = "M" if series.month.notna().any() else "A"
-    Y = wide.to_numpy(dtype=float)
     valid = ~np.isnan(Y)
-    index = list(wide.index)
+    index = list(row_keys)
     positive = (np.nan_to_num(Y) > 0)
     n_pos = positive.sum(axis=1)
     last = np.where(valid.any(axis=1), Y.shape[1] - 1 - np.argmax(valid[:, ::-1], axis=1), -1)

@@ -41,6 +41,7 @@ WITH f AS (
     SELECT reporter_iso3 AS a, partner_iso3 AS b, flow, hs, period, year, kind, value
     FROM flows
     WHERE freq = $freq AND currency = 'USD' AND value IS NOT NULL AND kind IN ('reported', 'estimated')
+      AND hs = 'TOTAL'  -- a gap is judged against the pair's total trade
 ),
 oriented AS (
     -- exports of A to B: A's exports, B's imports, or the two-way total of A and B
@@ -50,7 +51,6 @@ oriented AS (
     UNION ALL SELECT b, a, hs, period, year, kind, value, flow FROM f WHERE flow = 'two-way'
 )
 SELECT exporter, importer, hs, period, any_value(year) AS year, flow = 'two-way' AS two_way,
-       min(kind) AS best_kind,  -- 'estimated' < 'reported': reported figures are taken when both exist
        median(value) FILTER (WHERE kind = 'reported') AS reported, median(value) FILTER (WHERE kind = 'estimated') AS estimated
 FROM oriented
 GROUP BY exporter, importer, hs, period, flow = 'two-way';
@@ -83,3 +83,11 @@ FROM new_flags;
 SELECT * FROM flags
 WHERE ($country IS NULL OR country = $country) AND ($detector IS NULL OR detector = $detector)
 ORDER BY data_version DESC, severity, detector, reporter, period;
+
+-- name: detect_mirror_pairs(neighbours)
+-- Internal: the rows of the built mirror the outlier and rerouting detectors read: flows both
+-- sides report, and flows from the target's neighbours reported by the importer only. USD, FOB.
+SELECT period, freq, year, exporter, importer, hs, value_exporter_usd, value_importer_fob_usd, log_ratio
+FROM mp_final
+WHERE reported_by = 'both'
+   OR (reported_by = 'importer only' AND list_contains($neighbours, exporter));

@@ -46,18 +46,6 @@ def _f_pvalue(f, n):
     return fdist.sf(f, 1, np.maximum(np.asarray(n, dtype=float) - 2, 1))
 
 
-def _covering_bans(key: tuple, bans: pd.DataFrame, target: str) -> pd.DataFrame:
-    """Bans whose codes cover the series' HS code and whose direction matches its flow."""
-    reporter, partner, flow, hs = key
-    if hs == "TOTAL" or bans.empty:
-        return bans.iloc[0:0]
-    exports_from = (flow == "import" and partner == target) or (flow == "export" and reporter == target)
-    supply_to = (flow == "export" and partner == target) or (flow == "import" and reporter == target)
-    covered = bans[[hs.startswith(p) for p in bans.hs_prefix]]  # the series' code lies within the measure's
-    direction = covered.direction.map({"exports_from_target": exports_from, "supply_to_target": supply_to})
-    return covered[direction.astype(bool)]
-
-
 def common_shocks(series: pd.DataFrame, s: DetectSettings) -> pd.DataFrame:
     """Periods in which most of a pair's series fell at once: one flag per (reporter, partner, flow,
     period). ``series`` rows: key columns, period, period_start, amount."""

@@ -1,5 +1,5 @@
 # trade-mirror: every set-up step lives here, so a fresh clone needs only Python 3.11+ and make.
-#   make report   - the main job: build the store from the bundled data and show its status
+#   make report   - the main job: build the store from the bundled data, show its status and its flags
 #   make test     - the whole test suite (what .ci/run runs)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 report: $(STAMP)
 	$(BIN)/trade-mirror status
+	$(BIN)/trade-mirror flags
 
 test: $(STAMP)
 	$(BIN)/ruff check .

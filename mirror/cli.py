@@ -290,9 +290,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             sys.stdout.write(export.to_csv(frame))
             return 0
         summary = db.status_dict()
-    from rich.console import Console
-
-    Console().print(f"[bold]{summary['path']}[/bold]: {summary['rows']:,} current figures "
+    _console().print(f"[bold]{summary['path']}[/bold]: {summary['rows']:,} current figures "
                     f"({summary['versions']:,} versions kept), {summary['load_count']} loads, "
                     f"years {summary['first_year']}-{summary['last_year']}, {summary['reporters']} reporters, "
                     f"{summary['partners']} partners; {summary['breakdown_rows']:,} breakdown rows and "

@@ -19,6 +19,8 @@ def sanctioned_trade(summary: pd.DataFrame, freq: str) -> list[dict]:
         verb = "imported from" if r.direction == "exports_from_target" else "exported to"
         before = (f"; in the 12 months before: {fmt_amount(r.value_12m_before_usd, 'USD')}"
                   if pd.notna(r.value_12m_before_usd) else "")
+        if isinstance(r.exemptions, str) and r.exemptions.strip().lower() not in ("", "none"):
+            before += f". The measure's exemptions may apply: {r.exemptions}"
         out.append({
             "detector": "sanctioned_trade", "reporter": r.reporter, "partner": r.partner,
             "flow": "import" if r.direction == "exports_from_target" else "export", "hs": str(r.goods)[:60],

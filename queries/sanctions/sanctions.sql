@@ -4,7 +4,7 @@
 -- One row per (measure, HS code or prefix) of the register and users' own measures.
 CREATE OR REPLACE TEMP VIEW stg_measure_codes AS
 SELECT m.measure_id, m.instrument, m.paragraph, m.adopted, m.effective, m.direction, m.target, m.goods,
-       m.source_url, m.hs_verification, m.origin, t.code AS hs_prefix, CAST(length(t.code) AS VARCHAR) AS prefix_level
+       m.exemptions, m.source_url, m.hs_verification, m.origin, t.code AS hs_prefix, CAST(length(t.code) AS VARCHAR) AS prefix_level
 FROM measures AS m, unnest(string_split(trim(coalesce(m.hs_codes, '')), ' ')) AS t(code)
 WHERE t.code <> '';
 
@@ -23,7 +23,7 @@ f AS (
     UNION ALL SELECT * FROM resolved_flows('6', freq_wanted, source_order, dedupe)
 )
 SELECT
-    c.measure_id AS measure, c.instrument, c.effective, c.direction, c.goods, c.hs_prefix,
+    c.measure_id AS measure, c.instrument, c.effective, c.direction, c.goods, c.exemptions, c.hs_prefix,
     f.reporter_iso3 AS reporter, f.partner_iso3 AS partner, f.flow, f.hs, f.period, freq_wanted AS freq,
     f.year, f.month, f.period_start, f.period_end,
     f.value AS value_usd, f.net_weight_kg, f.source, f.release,
@@ -113,7 +113,7 @@ ORDER BY measure, reporter, hs, period_start;
 -- (or the year) before it for comparison. USD and kg.
 SELECT
     measure, any_value(instrument) AS instrument, any_value(effective) AS effective, any_value(direction) AS direction,
-    any_value(goods) AS goods, reporter, any_value(partner) AS partner,
+    any_value(goods) AS goods, any_value(exemptions) AS exemptions, reporter, any_value(partner) AS partner,
     sum(value_usd) FILTER (WHERE timing = 'after')        AS value_after_usd,
     sum(net_weight_kg) FILTER (WHERE timing = 'after')    AS weight_after_kg,
     min(period) FILTER (WHERE timing = 'after')           AS first_period_after,

@@ -230,3 +230,10 @@ def panel(countries: int = 30, products: int = 200, years: Iterable[int] = (2018
     keep = ex != im
     pairs = pd.DataFrame({"exporter": iso[ex[keep]], "importer": iso[im[keep]], "tau": tau[keep]})
     return SimulatedPanel(spec, world, hs6, pairs, flows)
+
+
+# The panel with planted anomalies and decoys, for validating the detectors (its own module).
+from .simulate_anomalies import AnomalyPanel, anomaly_panel  # noqa: E402
+from .simulate_anomalies import score as score_flags  # noqa: E402
+
+__all__ = ["Spec", "SimulatedPanel", "panel", "API_FIELDS", "AnomalyPanel", "anomaly_panel", "score_flags"]

@@ -43,7 +43,8 @@ class AnomalyPanel:
     labels: pd.DataFrame  # detector, reporter, partner, flow, hs, period, explained_by
 
 
-def anomaly_panel(seed: int = 7) -> AnomalyPanel:
+def anomaly_panel(seed: int = 7, noise_sd: float = 0.03) -> AnomalyPanel:
+    """The planted panel; ``noise_sd`` is the log-scale reporting noise of every figure."""
     rng = np.random.default_rng(seed)
     rows: list[tuple] = []
     labels: list[dict] = []
@@ -52,7 +53,7 @@ def anomaly_panel(seed: int = 7) -> AnomalyPanel:
         rows.append((reporter, partner, flow, hs, year, float(value), None if kg is None else float(kg)))
 
     def noise(n=1):
-        return np.exp(rng.normal(0, 0.03, n))
+        return np.exp(rng.normal(0, noise_sd, n))
 
     partners = ("CHN", "RUS", "KOR", *OTHERS[:8])
     gap_partners = {"THA": "640399", "VNM": "330499", "IND": "420222"}  # year 2015

@@ -4,13 +4,18 @@
 import pytest
 
 import mirror
+from mirror import simulate
 from mirror import simulate_anomalies as sa
 
 
+def test_the_planted_panel_is_part_of_the_simulator():
+    assert simulate.anomaly_panel is sa.anomaly_panel and simulate.score_flags is sa.score
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [7, 11])
-def test_precision_and_recall_per_detector(tmp_path, seed):
-    panel = sa.anomaly_panel(seed)
+@pytest.mark.parametrize("seed, noise_sd", [(7, 0.03), (11, 0.03), (13, 0.08)])
+def test_precision_and_recall_per_detector(tmp_path, seed, noise_sd):
+    panel = sa.anomaly_panel(seed, noise_sd=noise_sd)
     with mirror.open(tmp_path / "sim.duckdb") as db:
         sa.to_store(panel, db)
         flags = db.flags()

@@ -39,6 +39,8 @@ EXAMPLES = {
     "notifications": "trade-mirror notifications --unit bbl",
     "measures": "trade-mirror measures\n  trade-mirror measures --add china_mofcom_2017_40.csv",
     "flags": "trade-mirror flags --country PRK\n  trade-mirror flags --detector reporting_gap --freq M --json",
+    "refresh": "trade-mirror refresh --from ~/drop/comtrade\n  trade-mirror refresh --from drop --release 2024-06 --json",
+    "changes": "trade-mirror changes --since 3 --threshold 0.01 --json",
 }
 
 
@@ -163,6 +165,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--country", default="PRK", help="the country of interest (default PRK)")
     p.add_argument("--freq", default="A", help="A or M")
     p.add_argument("--level", default="4", help="HS level of the mirror comparisons (default 4)")
+    _output_flags(p)
+
+    p = add("refresh", "Load every new file of a drop folder and recompute the flags, all or nothing.")
+    p.add_argument("--from", dest="folder", required=True, metavar="DIR", help="the drop folder")
+    p.add_argument("--release", help="the release label of the new files (default: from names or dates)")
+    p.add_argument("--allow-rejects", action="store_true", help="load valid rows, keep refused ones in rejects")
+    p.add_argument("--country", default="PRK", help="the country whose flags are recomputed")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = add("changes", "What the last loads changed: revised figures, new periods and reporters, flags gone or new.")
+    p.add_argument("--since", type=int, help="load id to compare from (default: the one before the last)")
+    p.add_argument("--threshold", type=float, default=0.0, help="leave out revisions smaller than this share")
+    p.add_argument("--country", default="PRK")
     _output_flags(p)
     return parser
 
@@ -433,10 +448,51 @@ def cmd_flags(args: argparse.Namespace) -> int:
     return 0
 
 
+def _changes_json(summary: dict) -> dict:
+    return {k: (export.records(v) if isinstance(v, pd.DataFrame) else v) for k, v in summary.items()}
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    with _open(args, read_only=False) as db:
+        summary = db.refresh(args.folder, release=args.release, allow_rejects=args.allow_rejects, country=args.country)
+    if args.json:
+        print(export.to_json(_changes_json(summary)))
+        return 0
+    console = _console()
+    console.print(f"[bold]refresh of {summary['folder']}[/bold]: {summary['files_seen']} files, "
+                  f"{summary['files_loaded']} loaded, {summary['files_skipped']} already in the store")
+    files = summary["files"]
+    if len(files) and "rows_new" in files:
+        loaded = files[files.status == "loaded"]
+        console.print(f"figures: {int(loaded.rows_new.sum()):,} new, {int(loaded.rows_revised.sum()):,} revised, "
+                      f"{int(loaded.rows_unchanged.sum()):,} unchanged, {int(loaded.rows_rejected.sum()):,} rejected")
+    console.print(f"revisions: {len(summary['revisions'])}; sources/reporters with new periods: "
+                  f"{int(summary['coverage'].new_periods.notna().sum()) if len(summary['coverage']) else 0}; "
+                  f"flags appeared/disappeared: {len(summary['flags'])}")
+    if len(summary["flags"]):
+        _print_table(summary["flags"][["change", "detector", "reporter", "partner", "hs", "period"]].head(20), "Flags")
+    return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        summary = db.changes(since=args.since, country=args.country, threshold=args.threshold)
+    if args.json:
+        print(export.to_json(_changes_json(summary)))
+    elif args.csv:
+        sys.stdout.write(export.to_csv(summary["revisions"]))
+    else:
+        _print_table(summary["revisions"].head(50), "Revised figures")
+        _print_table(summary["coverage"], "New periods and reporters")
+        _print_table(summary["flags"], "Flags appeared or disappeared")
+    return 0
+
+
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
             "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "compare": cmd_compare,
             "reliability": cmd_reliability, "check": cmd_check, "sanctions": cmd_sanctions, "oil": cmd_oil,
-            "caps": cmd_caps, "notifications": cmd_notifications, "measures": cmd_measures, "flags": cmd_flags}
+            "caps": cmd_caps, "notifications": cmd_notifications, "measures": cmd_measures, "flags": cmd_flags,
+            "refresh": cmd_refresh, "changes": cmd_changes}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

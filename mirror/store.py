@@ -182,39 +182,45 @@ class Store:
             paths = [paths]
         options = LoadOptions(format=format, release=release, source=source, encoding=encoding,
                               mapping=Path(mapping) if mapping else None)
-        report = []
         with self.transaction():
-            next_id = sql.run(self.con, "next_load_id").fetchall()[0][0]
-            seen: dict[str, int] = {}
-            for raw_path in paths:
-                path = Path(raw_path)
-                note = progress or (lambda _f, _s: None)
-                note(path.name, "checking")
-                digest = sha256_of(path) if path.is_file() else ""
-                earlier = sql.run(self.con, "load_by_sha", sha256=digest).fetchall() if digest else []
-                if earlier or digest in seen:
-                    first = earlier[0][0] if earlier else seen[digest]
-                    report.append({"file_name": path.name, "status": "skipped", "load_id": first,
-                                   "note": f"same bytes as load {first}: nothing to do"})
-                    note(path.name, "skipped")
-                    continue
-                started = datetime.now(UTC).replace(tzinfo=None)
-                note(path.name, "reading")
-                staged = stage_file(self.con, path, options)
-                if staged.problems and not allow_rejects:
-                    problems, total = problem_list(self.con, staged)
-                    raise LoadError(problems, total=total, hint=(
-                        "Nothing was loaded. To load the valid rows and keep the refused ones in the table "
-                        "`rejects`, run again with --allow-rejects (Python: allow_rejects=True)."))
-                note(path.name, "merging")
-                self._merge(next_id, staged, digest, started, options_json(options, staged))
-                seen[digest] = next_id
-                report.append({"file_name": path.name, "status": "loaded", "load_id": next_id, "note": ""})
-                next_id += 1
-                note(path.name, "done")
+            report = self._load_files(paths, options, allow_rejects, progress)
         self._verify_loads([r["load_id"] for r in report if r["status"] == "loaded"])
         self.engine.invalidate()
         return self._load_report(report)
+
+    def _load_files(self, paths: Iterable[str | Path], options: LoadOptions, allow_rejects: bool,
+                    progress: ProgressCallback | None) -> list[dict]:
+        """The body of a load, inside a transaction the caller opened (load, refresh)."""
+        report = []
+        next_id = sql.run(self.con, "next_load_id").fetchall()[0][0]
+        seen: dict[str, int] = {}
+        for raw_path in paths:
+            path = Path(raw_path)
+            note = progress or (lambda _f, _s: None)
+            note(path.name, "checking")
+            digest = sha256_of(path) if path.is_file() else ""
+            earlier = sql.run(self.con, "load_by_sha", sha256=digest).fetchall() if digest else []
+            if earlier or digest in seen:
+                first = earlier[0][0] if earlier else seen[digest]
+                report.append({"file_name": path.name, "status": "skipped", "load_id": first,
+                               "note": f"same bytes as load {first}: nothing to do"})
+                note(path.name, "skipped")
+                continue
+            started = datetime.now(UTC).replace(tzinfo=None)
+            note(path.name, "reading")
+            staged = stage_file(self.con, path, options)
+            if staged.problems and not allow_rejects:
+                problems, total = problem_list(self.con, staged)
+                raise LoadError(problems, total=total, hint=(
+                    "Nothing was loaded. To load the valid rows and keep the refused ones in the table "
+                    "`rejects`, run again with --allow-rejects (Python: allow_rejects=True)."))
+            note(path.name, "merging")
+            self._merge(next_id, staged, digest, started, options_json(options, staged))
+            seen[digest] = next_id
+            report.append({"file_name": path.name, "status": "loaded", "load_id": next_id, "note": ""})
+            next_id += 1
+            note(path.name, "done")
+        return report
 
     def _merge(self, load_id: int, staged: StagedFile, digest: str, started: datetime, options: str) -> None:
         sql.run(self.con, "accept_rows").fetchall()
@@ -404,14 +410,56 @@ class Store:
         return flags
 
     def _store_flags(self, flags: pd.DataFrame, country: str, freq: str) -> None:
+        with self.transaction():
+            self._insert_flags(flags, country, freq)
+
+    def _insert_flags(self, flags: pd.DataFrame, country: str, freq: str) -> None:
+        """Store flags with the data state they were computed on (inside the caller's transaction)."""
         version, releases = sql.run(self.con, "data_version").fetchall()[0]
         self.con.register("new_flags", flags)
         try:
-            with self.transaction():
-                sql.run(self.con, "replace_flags", data_version=version, country=country, freq=freq).fetchall()
-                sql.run(self.con, "insert_flags", data_version=version, releases=releases, country=country).fetchall()
+            sql.run(self.con, "replace_flags", data_version=version, country=country, freq=freq).fetchall()
+            sql.run(self.con, "insert_flags", data_version=version, releases=releases, country=country).fetchall()
         finally:
             self.con.unregister("new_flags")
+
+    # -- refresh -------------------------------------------------------------------------------
+    def refresh(self, folder: str | Path, *, release: str | None = None, allow_rejects: bool = False,
+                country: str = "PRK", progress: ProgressCallback | None = None) -> dict:
+        """Load every new file of a drop folder and recompute the flags, all in one transaction: the
+        store is as before or fully refreshed, never between. Files already loaded (same sha256)
+        are skipped, so a second run changes nothing. Returns a summary (files, counts, changes)."""
+        from .countries import resolve
+        from .detect import run
+
+        if self.read_only:
+            raise StoreError(f"The store {self.path} is open read-only. Fix: open it read-write to refresh.")
+        files = refresh_candidates(Path(folder))
+        iso3 = resolve(self.con, country)
+        since = sql.run(self.con, "last_load_id").fetchall()[0][0]
+        with self.transaction():
+            report = self._load_files(files, LoadOptions(release=release), allow_rejects, progress)
+            loaded = [r["load_id"] for r in report if r["status"] == "loaded"]
+            if loaded:
+                self.engine.invalidate()
+                self._insert_flags(run(self, iso3, freq="A"), iso3, "A")
+        self._verify_loads(loaded)
+        self.engine.invalidate()
+        files_frame = self._load_report(report) if report else pd.DataFrame()
+        return {"folder": str(folder), "files_seen": len(files), "files_loaded": len(loaded),
+                "files_skipped": len(report) - len(loaded), "since_load": since, "files": files_frame,
+                **self.changes(since=since, country=iso3)}
+
+    def changes(self, since: int | None = None, country: str = "PRK", threshold: float = 0.0) -> dict:
+        """What loads after load ``since`` (default: the one before the last) changed: revised
+        figures (old, new, change; relative changes below ``threshold`` left out), new periods and
+        reporters per source, and flags that appeared or disappeared."""
+        if since is None:
+            last = sql.run(self.con, "last_load_id").fetchall()[0][0]
+            since = max(last - 1, 0)
+        return {"revisions": sql.frame(self.con, "changes_revisions", since=since, threshold=threshold),
+                "coverage": sql.frame(self.con, "changes_coverage", since=since),
+                "flags": sql.frame(self.con, "changes_flags", country=country)}
 
     # -- reading -----------------------------------------------------------------------------
     def query(self, name: str, **params: object) -> pd.DataFrame:
@@ -448,6 +496,20 @@ class Store:
             "releases": _records(self.status()),
             "loads": _records(loads),
         }
+
+
+# Files in a drop folder that are not data: mappings, the public record's series table, BACI's code files.
+_NOT_DATA = ("series.csv",)
+_NOT_DATA_PREFIXES = ("country_codes_", "product_codes_", ".")
+
+
+def refresh_candidates(folder: Path) -> list[Path]:
+    """The data files of a drop folder, in name order (releases named by date load oldest first)."""
+    if not folder.is_dir():
+        raise LoadError([Problem(str(folder), None, None, None, "not a folder", "give the drop folder's path")])
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in (".csv", ".json", ".gz", ".tsv", ".txt")
+                  and p.name not in _NOT_DATA and not p.name.startswith(_NOT_DATA_PREFIXES))
 
 
 def insert_canonical(store: Store, frame: pd.DataFrame, *, source: str, release: str, label: str) -> pd.DataFrame:

@@ -26,7 +26,9 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     """Every detector on the store's current data; returns the flags, most severe first."""
     s = settings or DetectSettings()
     con = store.con
-    series = sql.frame(con, "detect_series", freq=freq)
+    # the country's trade and its neighbours' (rerouting, outliers' cross-sections): not the whole world
+    countries = [country, *NEIGHBOURS.get(country, ())]
+    series = sql.frame(con, "detect_series", freq=freq, countries=countries)
     context = sql.frame(con, "detect_context", freq=freq)
     estimates = sql.frame(con, "detect_estimates", freq=freq)
     bans = sql.frame(con, "detect_bans", country=country)
@@ -42,9 +44,10 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
         r["freq"] = freq
     rows += breaks(series, context, estimates, bans, shocks, country, s)
     store.engine.build(store.settings, level, freq)
-    pairs = sql.frame(con, "detect_mirror_pairs", neighbours=list(NEIGHBOURS.get(country, ())))
-    rows += mirror_outliers(pairs, s)
-    rows += unit_value_outliers(series, s)
+    pairs = sql.frame(con, "detect_mirror_pairs", neighbours=list(NEIGHBOURS.get(country, ())), countries=countries)
+    rows += mirror_outliers(sql.frame(con, "detect_mirror_outliers", min_history=s.outlier_min_history,
+                                      z=s.outlier_z, min_ratio=s.outlier_min_ratio), s)
+    rows += unit_value_outliers(sql.frame(con, "detect_unit_values", freq=freq, z=s.uv_z, min_ratio=s.uv_min_ratio), s)
     rows += relabelling(pairs, bans, country, s)
     rows += roundabout(series, bans, country, s)
     rows += sanctioned_trade(store.sanctioned_trade(country, freq=freq, summary=True), freq)

@@ -1,19 +1,22 @@
--- name: detect_series(freq)
+-- name: detect_series(freq, countries)
 -- Internal: every reported series as detectors read it: one row per (reporter, partner, flow, hs,
 -- unit, period) of current customs-reported figures at one frequency, the median where several
--- publishers or sources give the same figure (never their sum). Units: USD or kg.
+-- publishers or sources give the same figure (never their sum). Units: USD or kg. Only the trade
+-- of `countries` (the country of interest and its neighbours) is read: a world store can be large.
 WITH f AS (
     SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, hs_level, period, period_start, year, month,
            'USD' AS unit, value AS amount, source
     FROM flows
     WHERE kind = 'reported' AND freq = $freq AND currency = 'USD' AND value IS NOT NULL
       AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
+      AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
     UNION ALL
     SELECT reporter_iso3, partner_iso3, flow, hs, hs_level, period, period_start, year, month,
            'kg', net_weight_kg, source
     FROM flows
     WHERE kind = 'reported' AND freq = $freq AND net_weight_kg IS NOT NULL
       AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
+      AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
 )
 SELECT reporter, partner, flow, hs, hs_level, unit, period, any_value(period_start) AS period_start,
        any_value(year) AS year, any_value(month) AS month, median(amount) AS amount, count(*) AS figures,
@@ -84,10 +87,55 @@ SELECT * FROM flags
 WHERE ($country IS NULL OR country = $country) AND ($detector IS NULL OR detector = $detector)
 ORDER BY data_version DESC, severity, detector, reporter, period;
 
--- name: detect_mirror_pairs(neighbours)
+-- name: detect_mirror_pairs(neighbours, countries)
 -- Internal: the rows of the built mirror the outlier and rerouting detectors read: flows both
 -- sides report, and flows from the target's neighbours reported by the importer only. USD, FOB.
 SELECT period, freq, year, exporter, importer, hs, value_exporter_usd, value_importer_fob_usd, log_ratio
 FROM mp_final
-WHERE reported_by = 'both'
-   OR (reported_by = 'importer only' AND list_contains($neighbours, exporter));
+WHERE (list_contains($countries, exporter) OR list_contains($countries, importer))
+  AND (reported_by = 'both' OR (reported_by = 'importer only' AND list_contains($neighbours, exporter)));
+
+-- name: detect_mirror_outliers(min_history:int, z:float, min_ratio:float)
+-- Internal: candidate mirror outliers over the whole built mirror: ln(M_fob/X) robust z against the
+-- pair-product's own periods and against all pairs of the product in the period (median and MAD
+-- scaled by 1/0.6745, as statsmodels' robust scale). Only rows beyond the thresholds are returned.
+WITH p AS (SELECT * FROM mp_final WHERE log_ratio IS NOT NULL),
+own AS (
+    SELECT exporter, importer, hs, count(*) AS n_own, median(log_ratio) AS own_center,
+           mad(log_ratio) / 0.6744897501960817 AS own_scale
+    FROM p GROUP BY exporter, importer, hs HAVING count(*) >= $min_history
+),
+cs AS (
+    SELECT hs, period, count(*) AS n_cs, median(log_ratio) AS cs_center, mad(log_ratio) / 0.6744897501960817 AS cs_scale
+    FROM p GROUP BY hs, period
+),
+z AS (
+    SELECT p.period, p.freq, p.exporter, p.importer, p.hs, p.value_exporter_usd, p.value_importer_fob_usd, p.log_ratio,
+           own.n_own, own.own_center, cs.cs_center,
+           (p.log_ratio - own.own_center) / nullif(own.own_scale, 0) AS z_own,
+           CASE WHEN cs.n_cs > 2 THEN (p.log_ratio - cs.cs_center) / nullif(cs.cs_scale, 0) END AS z_cs
+    FROM p JOIN own USING (exporter, importer, hs) JOIN cs USING (hs, period)
+)
+SELECT * FROM z
+WHERE abs(z_own) >= $z AND (abs(z_cs) >= $z OR z_cs IS NULL) AND abs(log_ratio) >= $min_ratio;
+
+-- name: detect_unit_values(freq, z:float, min_ratio:float)
+-- Internal: candidate unit-value outliers over every reported figure with a value and a weight:
+-- ln(USD/kg) robust z against the same product, period and side (exports FOB, imports CIF), in
+-- cross-sections of at least 8 reports. Only rows beyond the thresholds are returned.
+WITH f AS (
+    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, period, month,
+           median(value) AS amount, median(net_weight_kg) AS amount_kg
+    FROM flows
+    WHERE kind = 'reported' AND freq = $freq AND currency = 'USD' AND value > 0 AND net_weight_kg > 0
+      AND hs_level IN ('2', '4', '6') AND flow IN ('export', 'import')
+    GROUP BY ALL
+),
+u AS (SELECT *, ln(amount / amount_kg) AS log_uv FROM f),
+cs AS (
+    SELECT hs, period, flow, count(*) AS n, median(log_uv) AS center, mad(log_uv) / 0.6744897501960817 AS scale
+    FROM u GROUP BY hs, period, flow HAVING count(*) >= 8
+)
+SELECT u.*, cs.n, cs.center, (u.log_uv - cs.center) / nullif(cs.scale, 0) AS z
+FROM u JOIN cs USING (hs, period, flow)
+WHERE abs((u.log_uv - cs.center) / nullif(cs.scale, 0)) >= $z AND abs(u.log_uv - cs.center) >= $min_ratio;

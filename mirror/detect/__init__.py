@@ -34,9 +34,8 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     bans = sql.frame(con, "detect_bans", country=country)
     bans["effective"] = pd.to_datetime(bans.effective)
     series["period_start"] = pd.to_datetime(series.period_start)
-    for frame in (series, context):
-        for col in ("period",):
-            frame[col] = frame[col].astype(str)
+    series["period"] = series.period.astype(str)
+    context["period"] = context.period.astype(str)
 
     shocks = common_shocks(series, s)
     rows = list(shocks.to_dict("records")) if len(shocks) else []

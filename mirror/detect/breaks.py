@@ -191,12 +191,16 @@ def _unknown_date_shifts(index, Y, valid, labels, skip: set, shock_keys, freq, s
             "detector": "level_shift", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,
             "freq": freq, "period": period, "statistic": "sup-F break date; CUSUM test", "score": float(shift[j]),
             "threshold": s.min_shift, "p_value": float(cusum_p), "severity": severity(cusum_p, abs(shift[j]), 0.9),
-            "reason": (f"{reporter}'s reported HS {hs} {'exports to' if flow == 'export' else 'imports from'} {partner} "
+            "reason": (f"{reporter}'s reported HS {hs} {_verb(flow)} {partner} "
                        f"shifted {pct(shift[j])} from {period} ({fmt_amount(before_mean[j], unit)} per period before, "
                        f"{fmt_amount(after_mean[j], unit)} after; CUSUM p={cusum_p:.3g}); no measure in the register "
                        "covers it: unexplained"),
             "explained_by": None, "implied_missing": np.nan, "evidence": f"sup-F={f[j, best[j]]:.3g} at {period}"})
     return out
+
+
+def _verb(flow: str) -> str:
+    return "exports to" if flow == "export" else "imports from"
 
 
 def _pre_level(y: np.ndarray, k: int) -> tuple[float, np.ndarray]:
@@ -230,12 +234,11 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
         # classified as a level shift explained by the measure, not a reporting gap
         m = explaining.sort_values("effective").iloc[-1]
         f, p = chow_known_date(y, after)
-        verb = "exports to" if flow == "export" else "imports from"
         return {
             "detector": "level_shift", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,
             "freq": freq, "period": periods[k], "statistic": "drop to zero; Chow F at the first zero", "score": -1.0,
             "threshold": s.min_shift, "p_value": p, "severity": severity(p, 1.0, 0.9),
-            "reason": (f"{reporter}'s reported HS {hs} {verb} {partner} fell from a median of {fmt_amount(level, unit)} "
+            "reason": (f"{reporter}'s reported HS {hs} {_verb(flow)} {partner} fell from a median of {fmt_amount(level, unit)} "
                        f"to 0 in {periods[k]}, after {m.measure} took effect on {m.effective:%Y-%m-%d} ({m.goods}; "
                        f"Chow F={f:.3g}, p={p:.3g}): explained by the measure, not a reporting gap"),
             "explained_by": m.measure, "implied_missing": np.nan, "evidence": f"history {', '.join(f'{v:,.0f}' for v in history)}"}
@@ -257,12 +260,11 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
         other_text = (f" while {exporter}'s other exports to {importer} moved {pct(other[0] - 1)} "
                       f"({fmt_amount(other[1], 'USD')} vs {fmt_amount(other[2], 'USD')} before, {other[3]} figures)")
     n_after = len(y) - k
-    verb = "exports to" if flow == "export" else "imports from"
     return {
         "detector": "reporting_gap", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,
         "freq": freq, "period": periods[k], "statistic": "Chow F at the first zero", "score": 1.0,
         "threshold": s.min_other_ratio, "p_value": p, "severity": "high" if other is not None else "medium",
-        "reason": (f"{reporter}'s reported HS {hs} {verb} {partner} fell from a median of {fmt_amount(level, unit)} "
+        "reason": (f"{reporter}'s reported HS {hs} {_verb(flow)} {partner} fell from a median of {fmt_amount(level, unit)} "
                    f"(last {len(history)} reported periods, CV {cv:.2f}) to 0 in {periods[k]} and stayed at 0 for "
                    f"{n_after} period(s){other_text}: reporting gap, not a collapse of trade. Implied missing "
                    f"volume {fmt_amount(level, unit)} per period{est_text}"),
@@ -317,7 +319,7 @@ def _known_date_shifts(key, y, periods, starts, covering, freq, s) -> list[dict]
             "detector": "level_shift", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,
             "freq": freq, "period": first_after, "statistic": "Chow F at the measure's effective date", "score": shift,
             "threshold": s.min_shift, "p_value": p, "severity": severity(p, abs(shift), 0.9),
-            "reason": (f"{reporter}'s reported HS {hs} {'exports to' if flow == 'export' else 'imports from'} {partner} "
+            "reason": (f"{reporter}'s reported HS {hs} {_verb(flow)} {partner} "
                        f"moved {pct(shift)} after {m.effective:%Y-%m-%d} ({fmt_amount(before_mean, unit)} per period "
                        f"before, {fmt_amount(after_mean, unit)} after; Chow F={f:.3g}, p={p:.3g}): explained by "
                        f"{m.measure} ({m.goods}), not a reporting gap"),

@@ -95,20 +95,16 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, options: LoadOptions)
     fmt = options.format or detect(path)
     if fmt not in _MODULES:
         raise allowed("format", fmt, list(FORMATS))
-    module = _MODULES[fmt]
-    if fmt == "csv":
+    release = options.release or default_release(path, fmt)
+    if fmt == "csv":  # the generic reader is driven by the user's mapping, which also names the source
         mapping = generic.read_mapping(options.mapping, path)
         source = options.source or mapping.source
-    else:
-        mapping = None
-        source = options.source or SOURCE_OF[fmt]
-    release = options.release or default_release(path, fmt)
-    if fmt == "csv":
         info = generic.read(con, path, mapping, options.encoding)
         generic.stage(con, mapping, source, release)
     else:
-        info = module.read(con, path, fmt, options.encoding)
-        module.stage(con, source, release, info)
+        source = options.source or SOURCE_OF[fmt]
+        info = _MODULES[fmt].read(con, path, fmt, options.encoding)
+        _MODULES[fmt].stage(con, source, release, info)
     if info.rows == 0:
         raise LoadError([Problem(str(path), 2, None, None, "the file has a header but no data rows",
                                  "download the file again, or check the query that produced it")])

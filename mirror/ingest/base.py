@@ -154,7 +154,7 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *
     except duckdb.Error as err:
         raise FormatError([Problem(str(path), _line_of(err), None, None,
                                    f"the file cannot be read as {'tab' if delimiter == chr(9) else 'comma'}-separated text "
-                                   f"({_first_line(err)})",
+                                   f"({_error_summary(err)})",
                                    "check that the file is the format you named (--format) and is not truncated")]) from None
     rejects = con.execute(get_query("read_rejects").sql).fetchall()
     if not rejects:
@@ -197,7 +197,7 @@ def _line_of(err: Exception) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _first_line(err: Exception) -> str:
+def _error_summary(err: Exception) -> str:
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__
 

@@ -39,7 +39,9 @@ EXAMPLES = {
     "notifications": "trade-mirror notifications --unit bbl",
     "measures": "trade-mirror measures\n  trade-mirror measures --add china_mofcom_2017_40.csv",
     "flags": "trade-mirror flags --country PRK\n  trade-mirror flags --detector reporting_gap --freq M --json",
-    "refresh": "trade-mirror refresh --from ~/drop/comtrade\n  trade-mirror refresh --from drop --release 2024-06 --json",
+    "refresh": "trade-mirror refresh --from ~/drop/comtrade\n  trade-mirror refresh --from drop --release 2024-06 --json\n"
+               "  COMTRADE_API_KEY=... trade-mirror refresh --comtrade\n"
+               "  trade-mirror refresh --comtrade-config my_sets.toml --cache /srv/comtrade-cache",
     "changes": "trade-mirror changes --since 3 --threshold 0.01 --json",
 }
 
@@ -167,8 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", default="4", help="HS level of the mirror comparisons (default 4)")
     _output_flags(p)
 
-    p = add("refresh", "Load every new file of a drop folder and recompute the flags, all or nothing.")
-    p.add_argument("--from", dest="folder", required=True, metavar="DIR", help="the drop folder")
+    p = add("refresh", "Load what is new (a drop folder, the Comtrade API) and recompute the flags, all or nothing.")
+    p.add_argument("--from", dest="folder", metavar="DIR", help="a drop folder: every new data file in it")
+    p.add_argument("--comtrade", action="store_true",
+                   help="fetch from the UN Comtrade API what was published since the last refresh "
+                        "(key from COMTRADE_API_KEY; needs trade-mirror[comtrade])")
+    p.add_argument("--comtrade-config", metavar="TOML",
+                   help="your own fetch sets (default: the bundled data/comtrade/fetch_sets.toml); implies --comtrade")
+    p.add_argument("--cache", metavar="DIR", help="where API downloads wait to be loaded (default ~/.cache/trade-mirror/comtrade)")
     p.add_argument("--release", help="the release label of the new files (default: from names or dates)")
     p.add_argument("--allow-rejects", action="store_true", help="load valid rows, keep refused ones in rejects")
     p.add_argument("--country", default="PRK", help="the country whose flags are recomputed")
@@ -449,18 +457,38 @@ def cmd_flags(args: argparse.Namespace) -> int:
 
 
 def _changes_json(summary: dict) -> dict:
-    return {k: (export.records(v) if isinstance(v, pd.DataFrame) else v) for k, v in summary.items()}
+    return {k: (export.records(v) if isinstance(v, pd.DataFrame) else _changes_json(v) if isinstance(v, dict) else v)
+            for k, v in summary.items()}
+
+
+def _refresh_progress():
+    """API refreshes take minutes: say on stderr what is being fetched (stdout stays the summary)."""
+    def progress(name: str, step: str) -> None:
+        if name == "comtrade":
+            print(f"comtrade: {step}", file=sys.stderr, flush=True)
+    return progress
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     with _open(args, read_only=False) as db:
-        summary = db.refresh(args.folder, release=args.release, allow_rejects=args.allow_rejects, country=args.country)
+        comtrade = args.comtrade_config or args.comtrade
+        summary = db.refresh(args.folder, comtrade=comtrade, cache=args.cache, release=args.release,
+                             allow_rejects=args.allow_rejects, country=args.country,
+                             progress=_refresh_progress() if comtrade else None)
     if args.json:
         print(export.to_json(_changes_json(summary)))
         return 0
     console = _console()
-    console.print(f"[bold]refresh of {summary['folder']}[/bold]: {summary['files_seen']} files, "
+    sources = " and ".join(x for x in (summary["folder"], "the Comtrade API" if "comtrade" in summary else None) if x)
+    console.print(f"[bold]refresh of {sources}[/bold]: {summary['files_seen']} files, "
                   f"{summary['files_loaded']} loaded, {summary['files_skipped']} already in the store")
+    if "comtrade" in summary:
+        api = summary["comtrade"]
+        console.print(f"Comtrade API: {api['requests']} requests ({api['retries']} retried), {api['files']} files, "
+                      f"{api['empty_replies']} empty replies (no rows for that request)")
+        sets = api["sets"]
+        if len(sets):
+            _print_table(sets, "Fetch sets: datasets published since the last refresh")
     files = summary["files"]
     if len(files) and "rows_new" in files:
         loaded = files[files.status == "loaded"]

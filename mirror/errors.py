@@ -33,6 +33,20 @@ class OptionError(MirrorError):
     exit_code = 2
 
 
+class ApiError(MirrorError):
+    """The UN Comtrade API refused a request or could not be reached. Nothing was written to the
+    store. ``exit_code`` 69 (EX_UNAVAILABLE: try again later) for outages, rate limits and network
+    failures that outlasted the retries; 2 for replies that no retry can fix (bad key, bad request)."""
+
+    exit_code = 69
+
+    def __init__(self, message: str, *, retryable: bool = True):
+        self.retryable = retryable
+        if not retryable:
+            self.exit_code = 2
+        super().__init__(message)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One bad cell or line of an input file."""
@@ -44,13 +58,14 @@ class Problem:
     reason: str
     fix: str
     unit: str = "line"  # "record" for the records of a JSON reply
+    column_kind: str = "column"  # "setting" for the keys of a TOML file
 
     def describe(self) -> str:
         where = self.file
         if self.line is not None:
             where += f", {self.unit} {self.line}"
         if self.column:
-            where += f", column {self.column!r}"
+            where += f", {self.column_kind} {self.column!r}"
         shown = "" if self.value is None else f": value {_clip(self.value)!r}"
         return f"{where}{shown}: {self.reason}. Fix: {self.fix}"
 

@@ -44,3 +44,10 @@ def default_home_store() -> Path:
 def is_default_store(path: Path) -> bool:
     """True for the store a user gets without naming one: the one that receives the bundled data."""
     return Path(path).expanduser().resolve() == default_home_store().resolve()
+
+
+def default_cache_dir() -> Path:
+    """Where API downloads wait to be loaded: $XDG_CACHE_HOME/trade-mirror (~/.cache/trade-mirror).
+    Kept between runs, so an interrupted refresh resumes without downloading again."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "trade-mirror"

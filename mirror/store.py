@@ -144,6 +144,7 @@ class Store:
             sql.script(self.con, "create_store")
             sql.script(self.con, "create_sanctions_tables")
             sql.script(self.con, "create_flags_table")
+            sql.script(self.con, "create_comtrade_fetches")
             sql.script(self.con, "create_views")
             self._set_meta("schema_version", SCHEMA_VERSION)
             self._set_meta("mirror_version", __version__)
@@ -424,21 +425,32 @@ class Store:
             self.con.unregister("new_flags")
 
     # -- refresh -------------------------------------------------------------------------------
-    def refresh(self, folder: str | Path, *, release: str | None = None, allow_rejects: bool = False,
+    def refresh(self, folder: str | Path | None = None, *, comtrade: bool | str | Path = False,
+                cache: str | Path | None = None, release: str | None = None, allow_rejects: bool = False,
                 country: str = "PRK", progress: ProgressCallback | None = None) -> dict:
-        """Load every new file of a drop folder and recompute the flags, all in one transaction: the
-        store is as before or fully refreshed, never between. Files already loaded (same sha256)
-        are skipped, so a second run changes nothing. Returns a summary (files, counts, changes)."""
+        """Load what is new and recompute the flags, all in one transaction: the store is as before
+        or fully refreshed, never between. Files already loaded (same sha256) are skipped, so a
+        second run changes nothing. Returns a summary (files, counts, changes).
+
+        Sources: ``folder``, a drop folder (every data file in it); ``comtrade``, the UN Comtrade
+        API (True for the bundled fetch sets, or the path of your own fetch-set TOML; key from
+        COMTRADE_API_KEY). API downloads go to ``cache`` first (default ~/.cache/trade-mirror),
+        outside the transaction, so an interrupted refresh resumes without downloading again."""
         from .countries import resolve
         from .detect import run
 
         if self.read_only:
             raise StoreError(f"The store {self.path} is open read-only. Fix: open it read-write to refresh.")
-        files = refresh_candidates(Path(folder))
+        if folder is None and not comtrade:
+            raise MirrorError("Nothing to refresh from. Fix: give a drop folder (--from DIR) and/or --comtrade.")
+        files = refresh_candidates(Path(folder)) if folder is not None else []
         iso3 = resolve(self.con, country)
+        fetched = self._fetch_comtrade(comtrade, cache, progress) if comtrade else None
         since = sql.run(self.con, "last_load_id").fetchall()[0][0]
         with self.transaction():
             report = self._load_files(files, LoadOptions(release=release), allow_rejects, progress)
+            if fetched is not None:
+                report += self._load_fetched(fetched, allow_rejects, progress)
             loaded = [r["load_id"] for r in report if r["status"] == "loaded"]
             if loaded:
                 self.engine.invalidate()
@@ -446,9 +458,48 @@ class Store:
         self._verify_loads(loaded)
         self.engine.invalidate()
         files_frame = self._load_report(report) if report else pd.DataFrame()
-        return {"folder": str(folder), "files_seen": len(files), "files_loaded": len(loaded),
-                "files_skipped": len(report) - len(loaded), "since_load": since, "files": files_frame,
-                **self.changes(since=since, country=iso3)}
+        out = {"folder": str(folder) if folder is not None else None, "files_seen": len(report),
+               "files_loaded": len(loaded), "files_skipped": len(report) - len(loaded), "since_load": since,
+               "files": files_frame}
+        if fetched is not None:
+            out["comtrade"] = {"requests": fetched.stats.requests, "retries": fetched.stats.retries,
+                               "empty_replies": len(fetched.stats.empty), "files": len(fetched.files),
+                               "sets": pd.DataFrame(fetched.per_set)}
+        return {**out, **self.changes(since=since, country=iso3)}
+
+    def _fetch_comtrade(self, comtrade: bool | str | Path, cache: str | Path | None,
+                        progress: ProgressCallback | None) -> object:
+        from .comtrade_api import ComtradeClient, api_key, fetch, read_config
+        from .paths import default_cache_dir
+
+        known = {r[0] for r in sql.run(self.con, "comtrade_codes").fetchall()}
+        config = read_config(None if comtrade is True else comtrade, known_iso3=known)
+        client = ComtradeClient(api_key(), config.api)
+        folder = Path(cache) if cache else default_cache_dir() / "comtrade"
+        return fetch(self.con, config, client, folder, (lambda m: progress("comtrade", m)) if progress else None)
+
+    def _load_fetched(self, fetched: object, allow_rejects: bool, progress: ProgressCallback | None) -> list[dict]:
+        """Inside the refresh transaction: load the downloaded files (each as the release of its
+        publication date) and record every dataset taken, so the next refresh skips them."""
+        report: list[dict] = []
+        load_of: dict[str, int] = {}
+        for item in fetched.files:
+            rows = self._load_files([item.path], LoadOptions(release=item.release, source="comtrade"), allow_rejects,
+                                    progress)
+            report += rows
+            load_of[item.path.name] = rows[0]["load_id"]
+        if fetched.log:
+            read = dict(self.con.execute("SELECT load_id, rows_read FROM loads").fetchall())
+            log = pd.DataFrame(fetched.log)
+            log["load_id"] = log.file_name.map(load_of)
+            log["rows_fetched"] = [int(read.get(lid, 0)) if pd.notna(lid) else 0 for lid in log.load_id]
+            log["load_id"] = log.load_id.astype("Int64")
+            self.con.register("new_fetches", log)
+            try:
+                sql.run(self.con, "insert_comtrade_fetches").fetchall()
+            finally:
+                self.con.unregister("new_fetches")
+        return report
 
     def changes(self, since: int | None = None, country: str = "PRK", threshold: float = 0.0) -> dict:
         """What loads after load ``since`` (default: the one before the last) changed: revised

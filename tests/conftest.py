@@ -39,7 +39,7 @@ def fixtures() -> Path:
 def fingerprint(store) -> str:
     """A digest of everything a load may change: equal before and after = the store is unchanged."""
     h = hashlib.sha256()
-    for table in ("figures", "apart", "loads", "rejects", "meta"):
+    for table in ("figures", "apart", "loads", "rejects", "meta", "flags", "comtrade_fetches"):
         rows = store.con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
         h.update(repr((table, rows)).encode())
     return h.hexdigest()

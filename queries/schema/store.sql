@@ -239,3 +239,13 @@ CREATE TABLE IF NOT EXISTS flags (
     freq VARCHAR, period VARCHAR, statistic VARCHAR, score DOUBLE, threshold DOUBLE, p_value DOUBLE,
     severity VARCHAR, reason VARCHAR, explained_by VARCHAR, implied_missing DOUBLE, evidence VARCHAR
 );
+
+-- name: create_comtrade_fetches
+-- Internal: what `refresh --comtrade` has fetched: one row per fetch set and dataset (reporter,
+-- period, classification) at its publication date, written in the refresh's transaction, so the
+-- next refresh asks only for datasets published since and a failed refresh asks again.
+CREATE TABLE IF NOT EXISTS comtrade_fetches (
+    fetch_set VARCHAR NOT NULL, method VARCHAR NOT NULL, freq VARCHAR NOT NULL, classification VARCHAR NOT NULL,
+    reporter_code INTEGER NOT NULL, period VARCHAR NOT NULL, published_at TIMESTAMP NOT NULL,
+    file_name VARCHAR, rows_fetched INTEGER NOT NULL, load_id INTEGER, fetched_at TIMESTAMP NOT NULL
+);

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from collections.abc import Sequence
 
 import pandas as pd
@@ -43,6 +44,7 @@ EXAMPLES = {
                "  COMTRADE_API_KEY=... trade-mirror refresh --comtrade\n"
                "  trade-mirror refresh --comtrade-config my_sets.toml --cache /srv/comtrade-cache",
     "changes": "trade-mirror changes --since 3 --threshold 0.01 --json",
+    "report": "trade-mirror report\n  trade-mirror report --country PRK --years 2010-2024 --out prk.html --export-dir prk-files",
 }
 
 
@@ -187,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=0.0, help="leave out revisions smaller than this share")
     p.add_argument("--country", default="PRK")
     _output_flags(p)
+
+    p = add("report", "Write the HTML report: one self-contained file that works offline (and, optionally, every "
+                      "chart as PNG/SVG and every table as CSV/Parquet).")
+    p.add_argument("--country", default="PRK", help="ISO3, Comtrade code or name (default PRK)")
+    _years_flag(p)
+    p.add_argument("--out", metavar="PATH", help="the HTML file (default: reports/<COUNTRY>-report.html)")
+    p.add_argument("--export-dir", metavar="DIR", help="also write each chart (PNG, SVG) and table (CSV, Parquet) here")
+    p.add_argument("--template-dir", metavar="DIR", help="a folder with your own report.html.j2 (overrides the bundled one)")
+    p.add_argument("--factor-set", default="unsd", help="oil conversion factors: unsd, bp or unscr2397 (default unsd)")
     return parser
 
 
@@ -516,11 +527,29 @@ def cmd_changes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    with _open(args, read_only=True) as db:
+        report = build_report(db, country=args.country, years=_years(args.years), factor_set=args.factor_set,
+                              template_dir=args.template_dir)
+        out = Path(args.out) if args.out else Path("reports") / f"{report.country}-report.html"
+        path = report.save(out)
+        exported = report.export(args.export_dir) if args.export_dir else []
+    size = path.stat().st_size
+    print(f"report: {path} ({size / 1e6:.1f} MB, {len(report.figures())} charts, {len(report.tables())} tables, "
+          f"{len(report.findings)} headline findings); open it in any browser, no network needed")
+    if exported:
+        print(f"exports: {len(exported)} files in {args.export_dir}")
+    return 0
+
+
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
             "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "compare": cmd_compare,
             "reliability": cmd_reliability, "check": cmd_check, "sanctions": cmd_sanctions, "oil": cmd_oil,
             "caps": cmd_caps, "notifications": cmd_notifications, "measures": cmd_measures, "flags": cmd_flags,
-            "refresh": cmd_refresh, "changes": cmd_changes}
+            "refresh": cmd_refresh, "changes": cmd_changes,
+            "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,3 +51,8 @@ def default_cache_dir() -> Path:
     Kept between runs, so an interrupted refresh resumes without downloading again."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base).expanduser() / "trade-mirror"
+
+
+def templates_dir() -> Path:
+    """The bundled report templates (reports/templates in a checkout, mirror/reports/templates in a wheel)."""
+    return _resource_dir("reports/templates")

@@ -1,0 +1,253 @@
+"""One function per chart: a DataFrame in (already aggregated, by a Store method or a named query
+in queries/report/), an ``alt.Chart`` out. Every mark has a tooltip with units and the source.
+
+No Altair theme or option is changed at import; the row guard (5,000 rows) is left on on purpose:
+the frames come aggregated, and a frame too big for a chart is a bug to fix in SQL, not a limit to
+lift. An empty frame gives a chart that says what is missing rather than a blank box.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+WIDTH = 620
+USD = ",.0f"
+SEVERITY_ORDER = ["high", "medium", "low"]
+SEVERITY_COLOURS = ["#b2182b", "#ef8a62", "#999999"]
+
+
+def rebuilt_trade(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
+    """A country's trade rebuilt from its partners' reports, by partner and year (``Store.reconstruct``
+    by partner): imports = partners' exports to it, exports = partners' imports from it at FOB."""
+    long = _long(frame, ["year", "partner", "partner_name", "source"], {"imports_usd": "imports", "exports_usd": "exports"},
+                 "usd")
+    if long.empty:
+        return message(f"No partner reports {country}'s trade in the store.")
+    return alt.Chart(long).mark_bar().encode(
+        x=alt.X("year:O", title=None),
+        y=alt.Y("sum(usd):Q", title="USD (FOB)", axis=_usd_axis()),
+        color=alt.Color("partner_name:N", title="partner", sort="-y"),
+        tooltip=[alt.Tooltip("partner_name:N", title="partner"), alt.Tooltip("year:O"),
+                 alt.Tooltip("direction:N", title=f"{country}'s"), alt.Tooltip("sum(usd):Q", title="USD (FOB)", format=USD),
+                 alt.Tooltip("source:N")],
+    ).properties(width=WIDTH // 2 - 20, height=260).facet(
+        column=alt.Column("direction:N", title=None),
+        title=f"{country}'s trade rebuilt from its partners' reports (USD, FOB)")
+
+
+def pair_series(frame: pd.DataFrame, title: str) -> alt.Chart:
+    """One pair-product's two reports over time (``Store.mirror``): the exporter's FOB value, the
+    importer's value converted to FOB, and the band the importer's CIF value spans at CIF/FOB
+    margins from 0% to 20% (where the two reports agree once freight and insurance are allowed for)."""
+    if frame.empty:
+        return message("No pair with both reports to compare.")
+    data = frame.assign(band_low=frame.value_importer_usd / 1.20, band_high=frame.value_importer_usd)
+    base = alt.Chart(data, title=title).encode(x=alt.X("year:O", title=None))
+    tip = [alt.Tooltip("year:O"), alt.Tooltip("value_exporter_usd:Q", title="exporter reported (FOB, USD)", format=USD),
+           alt.Tooltip("value_importer_usd:Q", title="importer reported (CIF, USD)", format=USD),
+           alt.Tooltip("value_importer_fob_usd:Q", title="importer at FOB (USD)", format=USD),
+           alt.Tooltip("cif_fob_factor:Q", title="CIF/FOB factor", format=".3f"),
+           alt.Tooltip("source_exporter:N", title="exporter's source"),
+           alt.Tooltip("source_importer:N", title="importer's source")]
+    band = base.mark_area(opacity=0.25, color="#9ecae1").encode(
+        y=alt.Y("band_low:Q", title="USD", axis=_usd_axis()), y2="band_high:Q", tooltip=tip)
+    lines = base.transform_fold(["value_exporter_usd", "value_importer_fob_usd"], as_=["report", "usd"]).transform_calculate(
+        report="datum.report == 'value_exporter_usd' ? 'exporter reported (FOB)' : 'importer reported, at FOB'",
+    ).mark_line(point=True).encode(y=alt.Y("usd:Q"), color=alt.Color("report:N", title=None), tooltip=tip)
+    return alt.layer(band, lines).properties(width=WIDTH, height=260)
+
+
+def discrepancy_heatmap(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
+    """Partners x years, coloured by the discrepancy index (X - M_fob)/(X + M_fob) of the two reports;
+    grey where only one side reports (query report_discrepancy_cells)."""
+    if frame.empty:
+        return message(f"No mirror pairs for {country}.")
+    return alt.Chart(frame).mark_rect().encode(
+        x=alt.X("year:O", title=None),
+        y=alt.Y("partner_name:N", title=None),
+        color=alt.condition("datum.discrepancy_index === null", alt.value("#e0e0e0"),
+                            alt.Color("discrepancy_index:Q", title="(X − M) / (X + M)",
+                                      scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True))),
+        tooltip=[alt.Tooltip("partner_name:N", title="partner"), alt.Tooltip("year:O"),
+                 alt.Tooltip("direction:N", title=f"{country}'s"),
+                 alt.Tooltip("exporter_reported_usd:Q", title="exporter reported (USD)", format=USD),
+                 alt.Tooltip("importer_reported_usd:Q", title="importer reported (CIF, USD)", format=USD),
+                 alt.Tooltip("discrepancy_index:Q", title="discrepancy index", format=".2f"),
+                 alt.Tooltip("reported_by:N", title="reported by"), alt.Tooltip("sources:N")],
+    ).properties(width=WIDTH // 2 - 20, height=alt.Step(14)).facet(
+        column=alt.Column("direction:N", title=None), title=f"Mirror discrepancies of {country}'s trade, by partner and year")
+
+
+def oil_deliveries(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
+    """Annual oil to the country in tonnes, by product and kind of figure (``Store.oil``, annual
+    rows), with barrels and the conversion factor in the tooltip."""
+    data = frame[(frame.freq == "A") & (frame.partner == country) & (frame.flow == "export")] if len(frame) else frame
+    if data.empty:
+        return message(f"No annual oil figures for {country}.")
+    data = data.groupby(["year", "product", "kind", "reporter"], as_index=False).agg(
+        tonnes=("tonnes", "median"), barrels=("barrels", "median"), bbl_per_tonne=("bbl_per_tonne", "first"),
+        publisher=("publisher", lambda s: "; ".join(sorted({str(x) for x in s.dropna()}))[:300]))
+    return alt.Chart(data, title=f"Oil to {country}: tonnes by product and kind of figure").mark_line(point=True).encode(
+        x=alt.X("year:O", title=None),
+        y=alt.Y("tonnes:Q", title="tonnes", axis=_usd_axis()),
+        color=alt.Color("product:N"),
+        strokeDash=alt.StrokeDash("kind:N", title="figure"),
+        detail="reporter:N",
+        tooltip=[alt.Tooltip("reporter:N", title="supplier"), alt.Tooltip("year:O"), alt.Tooltip("product:N"),
+                 alt.Tooltip("kind:N"), alt.Tooltip("tonnes:Q", format=USD), alt.Tooltip("barrels:Q", format=USD),
+                 alt.Tooltip("bbl_per_tonne:Q", title="barrels per tonne", format=".2f"),
+                 alt.Tooltip("publisher:N", title="source")],
+    ).properties(width=WIDTH, height=280)
+
+
+def cap_running_totals(frame: pd.DataFrame) -> alt.Chart:
+    """Running totals of notified deliveries against the cap, month by month within each cap year
+    (``Store.caps(monthly=True)``), with the cap as a rule."""
+    if frame.empty:
+        return message("No monthly deliveries against a cap.")
+    data = frame.assign(month=frame.period.str[5:7].astype(int), cap_year=frame.cap_year.astype(str))
+    base = alt.Chart(data, title="Notified refined petroleum: running total against the UN cap")
+    tip = [alt.Tooltip("cap_year:N", title="cap year"), alt.Tooltip("period:N", title="month"),
+           alt.Tooltip("by_supplier:N", title="delivered by supplier"),
+           alt.Tooltip("delivered:Q", format=USD), alt.Tooltip("running_total:Q", title="running total", format=USD),
+           alt.Tooltip("unit:N"), alt.Tooltip("percent_of_cap:Q", title="% of cap", format=".1f"),
+           alt.Tooltip("cap:N")]
+    lines = base.mark_line(point=True, interpolate="step-after").encode(
+        x=alt.X("month:O", title="month of the cap year"),
+        y=alt.Y("running_total:Q", title="barrels (running total)", axis=_usd_axis()),
+        color=alt.Color("cap_year:N", title="cap year"), tooltip=tip)
+    cap = base.mark_rule(color="#b2182b", strokeDash=[6, 3]).encode(y="max(cap_amount):Q")
+    label = base.mark_text(align="left", dx=4, dy=-6, color="#b2182b").encode(
+        y="max(cap_amount):Q", x=alt.value(0), text=alt.value("cap"))
+    return alt.layer(lines, cap, label).properties(width=WIDTH, height=280)
+
+
+def notifications_vs_customs(frame: pd.DataFrame) -> alt.Chart:
+    """What suppliers notified to the UN 1718 Committee beside what their customs reported, in tonnes,
+    for the same span (``Store.notifications_vs_customs``)."""
+    long = _long(frame, ["supplier", "period", "finding", "notified_by", "customs_by"],
+                 {"notified": "notified to the UN", "customs": "customs exports"}, "tonnes")
+    if long.empty:
+        return message("No notifications or customs figures of refined petroleum.")
+    return alt.Chart(long, title="Refined petroleum: UN notifications vs customs (tonnes)").mark_point(
+        filled=True, size=60).encode(
+        x=alt.X("period:N", title=None, sort=None),
+        y=alt.Y("tonnes:Q", axis=_usd_axis()),
+        color=alt.Color("direction:N", title=None),
+        shape=alt.Shape("supplier:N"),
+        tooltip=[alt.Tooltip("supplier:N"), alt.Tooltip("period:N"), alt.Tooltip("direction:N", title="figure"),
+                 alt.Tooltip("tonnes:Q", format=USD), alt.Tooltip("finding:N"),
+                 alt.Tooltip("notified_by:N", title="notified (source)"), alt.Tooltip("customs_by:N", title="customs (source)")],
+    ).properties(width=WIDTH, height=260)
+
+
+def banned_goods(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
+    """Reported trade in goods a measure banned, before and after it, with a rule at each measure's
+    effective date (``Store.sanctioned_trade(include_before=True)``)."""
+    if frame.empty:
+        return message(f"No reported trade in banned goods for {country}.")
+    data = frame[frame.freq == "A"].copy() if "freq" in frame else frame.copy()
+    data["year"] = data.period.str[:4].astype(int)
+    # Overlapping measures (2270, then 2371's full ban) list the same figure once each: count it once.
+    key = ["reporter", "partner", "flow", "hs", "period"]
+    data = data.groupby(key, as_index=False).agg(
+        year=("year", "first"), value_usd=("value_usd", "first"), source=("source", "first"),
+        goods=("goods", "first"), measures=("measure", lambda s: ", ".join(sorted(set(s)))))
+    effective = pd.to_datetime(frame.effective)
+    rules = (pd.DataFrame({"measure": frame.measure, "effective": effective.dt.strftime("%Y-%m-%d"),
+                           "at": effective.dt.year + (effective.dt.dayofyear - 1) / 365.25})
+             .drop_duplicates("measure").groupby(["effective", "at"], as_index=False)
+             .agg(measure=("measure", lambda s: ", ".join(sorted(s)))))
+    bars = alt.Chart(data).mark_bar(opacity=0.85, size=8).encode(
+        x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
+        y=alt.Y("sum(value_usd):Q", title="USD", axis=_usd_axis()),
+        color=alt.Color("hs:N", title="HS code"),
+        tooltip=[alt.Tooltip("hs:N", title="HS"), alt.Tooltip("goods:N"), alt.Tooltip("year:Q", format="d"),
+                 alt.Tooltip("reporter:N"), alt.Tooltip("flow:N"),
+                 alt.Tooltip("sum(value_usd):Q", title="USD", format=USD), alt.Tooltip("measures:N"),
+                 alt.Tooltip("source:N")])
+    rule = alt.Chart(rules).mark_rule(color="#333", strokeDash=[4, 3]).encode(
+        x="at:Q", tooltip=[alt.Tooltip("measure:N"), alt.Tooltip("effective:N", title="in force from")])
+    text = alt.Chart(rules).mark_text(angle=270, align="right", baseline="bottom", dy=-2, y=4, fontSize=10).encode(
+        x="at:Q", text="measure:N")
+    return alt.layer(bars, rule, text, title=f"Trade in goods banned from {country}, before and after each measure"
+                     ).properties(width=WIDTH, height=280)
+
+
+def flags_timeline(frame: pd.DataFrame) -> alt.Chart:
+    """Every flag on a timeline: detector by period, coloured by severity, the reason in the tooltip."""
+    if frame.empty:
+        return message("No flags.")
+    data = frame.assign(year=frame.period.astype(str).str[:4].astype(int))[
+        ["year", "period", "detector", "severity", "reporter", "partner", "flow", "hs", "reason", "score"]]
+    return alt.Chart(data, title="Flags by period").mark_point(filled=True, size=90, opacity=0.85).encode(
+        x=alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(zero=False, padding=12)),
+        y=alt.Y("detector:N", title=None),
+        color=alt.Color("severity:N", scale=alt.Scale(domain=SEVERITY_ORDER, range=SEVERITY_COLOURS)),
+        tooltip=[alt.Tooltip("detector:N"), alt.Tooltip("period:N"), alt.Tooltip("severity:N"),
+                 alt.Tooltip("reporter:N"), alt.Tooltip("partner:N"), alt.Tooltip("flow:N"), alt.Tooltip("hs:N"),
+                 alt.Tooltip("score:Q", format=".2f"), alt.Tooltip("reason:N")],
+    ).properties(width=WIDTH, height=alt.Step(28))
+
+
+def unit_values(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
+    """The country's unit values (USD per kg) against every pair's for the same product and year:
+    the 10-90% and 25-75% ranges and the median, the country's pairs as points (query
+    report_unit_values)."""
+    if frame.empty:
+        return message(f"No figures with both value and weight for {country}'s trade.")
+    base = alt.Chart(frame).encode(x=alt.X("year:O", title=None))
+    spread = [alt.Tooltip("product:N"), alt.Tooltip("year:O"), alt.Tooltip("median:Q", title="median USD/kg", format=".3f"),
+              alt.Tooltip("p10:Q", title="10th percentile", format=".3f"), alt.Tooltip("p90:Q", title="90th percentile", format=".3f"),
+              alt.Tooltip("pairs:Q", title="pairs in the distribution")]
+    whisker = base.mark_rule(color="#999").encode(y=alt.Y("p10:Q", title="USD per kg", scale=alt.Scale(type="log")),
+                                                  y2="p90:Q", tooltip=spread)
+    box = base.mark_bar(size=10, color="#c6dbef").encode(y="p25:Q", y2="p75:Q", tooltip=spread)
+    median = base.mark_tick(color="#08519c", size=12).encode(y="median:Q", tooltip=spread)
+    own = base.mark_point(filled=True, size=50, color="#b2182b").encode(
+        y="usd_per_kg:Q", shape=alt.Shape("flow:N"),
+        tooltip=[alt.Tooltip("reporter:N"), alt.Tooltip("partner:N"), alt.Tooltip("flow:N"), alt.Tooltip("year:O"),
+                 alt.Tooltip("usd_per_kg:Q", title="USD per kg", format=".3f"),
+                 alt.Tooltip("value_usd:Q", title="USD", format=USD),
+                 alt.Tooltip("net_weight_kg:Q", title="kg", format=USD), alt.Tooltip("source:N")])
+    return alt.layer(whisker, box, median, own).properties(width=WIDTH // 2, height=160).facet(
+        row=alt.Row("product:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=300)),
+        title=f"Unit values of {country}'s trade against all pairs in the store")
+
+
+def coverage_heatmap(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
+    """Who reports the country's trade, when (query report_coverage): a cell per reporter and year,
+    pale red where a reporter that reports in other years has nothing."""
+    if frame.empty:
+        return message(f"Nothing in the store reports {country}'s trade.")
+    return alt.Chart(frame, title=f"Coverage: who reports {country}'s trade, when").mark_rect(stroke="white").encode(
+        x=alt.X("year:O", title=None),
+        y=alt.Y("reporter_name:N", title=None),
+        color=alt.condition("datum.figures == 0", alt.value("#f4c7c3"),
+                            alt.Color("figures:Q", title="figures", scale=alt.Scale(scheme="blues", type="sqrt"))),
+        tooltip=[alt.Tooltip("reporter_name:N", title="reporter"), alt.Tooltip("year:O"),
+                 alt.Tooltip("figures:Q", title="figures (0 = nothing)"), alt.Tooltip("kinds:N"),
+                 alt.Tooltip("sources:N")],
+    ).properties(width=WIDTH, height=alt.Step(14))
+
+
+def _usd_axis() -> alt.Axis:
+    """SI prefixes as economists write them: 3.5 bn, not 3.5G."""
+    return alt.Axis(format="~s", labelExpr="replace(replace(datum.label, 'G', ' bn'), 'M', ' m')")
+
+
+def message(text: str) -> alt.Chart:
+    """A chart that says what is missing: an empty section still renders and explains itself."""
+    return alt.Chart(pd.DataFrame({"text": [text]})).mark_text(align="left", x=5, y=20, fontSize=13, color="#555").encode(
+        text="text:N").properties(width=WIDTH, height=40)
+
+
+def _long(frame: pd.DataFrame, keep: list[str], values: dict[str, str], value_name: str) -> pd.DataFrame:
+    """The frame with one row per value column (named by ``values``), rows without a value dropped."""
+    if frame.empty:
+        return pd.DataFrame(columns=[*keep, "direction", value_name])
+    keep = [c for c in keep if c in frame.columns]
+    long = frame.melt(id_vars=keep, value_vars=list(values), var_name="direction", value_name=value_name)
+    long["direction"] = long["direction"].map(values)
+    return long.dropna(subset=[value_name])

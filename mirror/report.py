@@ -1,0 +1,449 @@
+"""The report: sections of charts and tables built from the store, rendered to ONE self-contained
+HTML file that works offline, exported chart by chart (PNG, SVG) and table by table (CSV, Parquet),
+and shown in notebooks through the same renderer (``_repr_html_``).
+
+Safety: every value goes through Jinja's autoescaping; chart specs are embedded as JSON with
+``<``, ``>``, ``&``, U+2028 and U+2029 escaped (Altair's own HTML puts data in a <script> block
+unescaped, so a name containing ``</script>`` would run as code); the Vega JavaScript is inlined
+once. Nothing in the page asks the network for anything.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from . import charts, export, sql
+from ._version import __version__
+from .errors import MirrorError, OptionError
+from .paths import templates_dir
+
+TEMPLATE = "report.html.j2"
+REFINED_CAP = "UNSCR2397-refined"
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+@dataclass
+class Finding:
+    """A headline: a sentence with its numbers and the sources they come from."""
+
+    text: str
+    source: str
+    kind: str = "finding"
+
+
+@dataclass
+class Table:
+    name: str  # file name of its exports
+    title: str
+    frame: pd.DataFrame
+    columns: list[str] | None = None  # shown in the page (exports carry every column)
+    max_rows: int = 200
+    sortable: bool = False
+
+    def shown(self) -> pd.DataFrame:
+        cols = [c for c in (self.columns or list(self.frame.columns)) if c in self.frame.columns]
+        return self.frame[cols].head(self.max_rows)
+
+    def rows(self) -> list[list[tuple[str, str]]]:
+        """Each cell as (text shown, sort key): numbers with thousands separators, sorted as numbers."""
+        return [[_cell(v) for v in rec] for rec in self.shown().itertuples(index=False)]
+
+
+@dataclass
+class Figure:
+    id: str
+    title: str
+    chart: alt.TopLevelMixin
+    caption: str = ""
+
+    def spec(self) -> dict:
+        return self.chart.to_dict()  # validates, and applies Altair's row guard (never switched off)
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    intro: str = ""
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def _repr_html_(self) -> str:
+        return _iframe(render(Report(country="", years=None, sections=[self], title=self.title)))
+
+
+@dataclass
+class Report:
+    country: str
+    years: tuple[int, int] | None
+    sections: list[Section]
+    findings: list[Finding] = field(default_factory=list)
+    title: str = ""
+    generated_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    version: str = __version__
+    template_dir: Path | None = None
+
+    def figures(self) -> list[Figure]:
+        return [f for s in self.sections for f in s.figures]
+
+    def tables(self) -> list[Table]:
+        return [t for s in self.sections for t in s.tables]
+
+    def to_html(self) -> str:
+        return render(self, self.template_dir)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_text(self.to_html(), encoding="utf-8")
+        tmp.replace(path)  # a reader never sees half a report
+        return path
+
+    def export(self, folder: str | Path) -> list[Path]:
+        """Every chart as SVG and PNG (vl-convert, fonts bundled: offline), every table as CSV
+        (text cells that a spreadsheet would run as formulas neutralised) and Parquet."""
+        vlc = _vl_convert()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for fig in self.figures():
+            spec = fig.spec()
+            (folder / f"{fig.id}.svg").write_text(vlc.vegalite_to_svg(spec, vl_version=_vl_version()), encoding="utf-8")
+            (folder / f"{fig.id}.png").write_bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=2))
+            written += [folder / f"{fig.id}.svg", folder / f"{fig.id}.png"]
+        for table in self.tables():
+            frame = table.frame.reset_index(drop=True)
+            (folder / f"{table.name}.csv").write_text(export.to_csv(frame), encoding="utf-8")
+            _parquet_safe(frame).to_parquet(folder / f"{table.name}.parquet", index=False)
+            written += [folder / f"{table.name}.csv", folder / f"{table.name}.parquet"]
+        return written
+
+    def _repr_html_(self) -> str:
+        return _iframe(self.to_html())
+
+
+# -- building --------------------------------------------------------------------------------
+def build_report(db: object, country: str = "PRK", years: tuple[int, int] | None = None,
+                 factor_set: str = "unsd", template_dir: str | Path | None = None, top: int = 15) -> Report:
+    """Everything the report shows, from one store: headline findings, the country's rebuilt trade,
+    mirror discrepancies, oil and caps, sanctioned trade, flags, what changed, data and methods."""
+    from .countries import resolve
+
+    iso3 = resolve(db.con, country)
+    name = db.con.execute("SELECT name FROM country_by_iso3 WHERE iso3 = ?", [iso3]).fetchall()[0][0]
+    span = years or _data_years(db, iso3)
+    flags = db.flags(country=iso3)
+    flags = flags[_in_years(flags.period, span)].reset_index(drop=True) if len(flags) else flags
+    caps = db.caps(iso3, factor_set=factor_set)
+    oil = db.oil(iso3, factor_set=factor_set, years=span)
+    sections = [
+        _rebuilt_section(db, iso3, name, span, top),
+        _mirror_section(db, iso3, name, span, top),
+        _oil_section(db, iso3, name, oil, caps, factor_set),
+        _sanctions_section(db, iso3, name, span),
+        _flags_section(flags),
+        _changes_section(db, iso3),
+        _methods_section(db, iso3, span, factor_set, top),
+    ]
+    findings = _findings(db, iso3, name, flags, caps, oil)
+    return Report(country=iso3, years=span, sections=sections, findings=findings,
+                  title=f"{name} ({iso3}): trade rebuilt from its partners' reports, {span[0]}-{span[1]}",
+                  template_dir=Path(template_dir) if template_dir else None)
+
+
+def _data_years(db: object, iso3: str) -> tuple[int, int]:
+    lo, hi = db.con.execute("SELECT min(year), max(year) FROM flows WHERE partner_iso3 = ? OR reporter_iso3 = ?",
+                            [iso3, iso3]).fetchall()[0]
+    if lo is None:
+        raise MirrorError(f"The store holds no figures of {iso3}'s trade. Fix: load data first "
+                          "(`trade-mirror load FILES` or `trade-mirror load --bundled`).")
+    return int(lo), int(hi)
+
+
+def _in_years(periods: pd.Series, span: tuple[int, int]) -> pd.Series:
+    year = pd.to_numeric(periods.astype(str).str[:4], errors="coerce")
+    return year.between(span[0], span[1])
+
+
+def _rebuilt_section(db: object, iso3: str, name: str, span: tuple[int, int], top: int) -> Section:
+    by_partner = db.reconstruct(iso3, by="partner", years=span)
+    reported = by_partner[by_partner[["imports_usd", "exports_usd"]].notna().any(axis=1)]
+    totals = db.reconstruct(iso3, by="period", years=span)
+    return Section("rebuilt", f"{name}'s trade rebuilt from its partners",
+                   f"{name}'s imports are what its partners report exporting to it; its exports are what they report "
+                   "importing from it, converted from CIF to FOB. Partners that reported nothing for a year are "
+                   "listed as such, not counted as zero.",
+                   [Figure("rebuilt_trade", "Rebuilt trade by partner", charts.rebuilt_trade(reported, iso3))],
+                   [Table("rebuilt_by_year", "Rebuilt totals by year (USD, FOB)", totals),
+                    Table("rebuilt_by_partner", "By partner and year (USD, FOB)", by_partner,
+                          ["year", "partner_name", "imports_usd", "exports_usd", "imports_status", "exports_status",
+                           "source"], sortable=True)])
+
+
+def _mirror_section(db: object, iso3: str, name: str, span: tuple[int, int], top: int) -> Section:
+    db.mirror(years=span)  # builds the mirror tables the cells query reads, at the TOTAL level
+    cells = sql.frame(db.con, "report_discrepancy_cells", country=iso3, top=top)
+    cells = cells[cells.year.between(*span)]
+    pair, title = _pair_to_show(db, iso3, span)
+    uv = sql.frame(db.con, "report_unit_values", country=iso3, top=6)
+    uv = uv[uv.year.between(*span)]
+    return Section("mirror", "Mirror discrepancies",
+                   "Each flow has two reports: the exporter's (FOB) and the importer's (CIF, converted to FOB here). "
+                   "The discrepancy index (X − M) / (X + M) runs from −1 to 1; grey cells have one report only, "
+                   f"which for {name} is the rule: it publishes nothing.",
+                   [Figure("discrepancy_heatmap", "Discrepancies by partner and year",
+                           charts.discrepancy_heatmap(cells, iso3)),
+                    Figure("pair_series", title, charts.pair_series(pair, title)),
+                    Figure("unit_values", "Unit values against the world distribution", charts.unit_values(uv, iso3))],
+                   [Table("mirror_cells", "Both reports by partner and year (USD)", cells,
+                          ["partner_name", "direction", "year", "exporter_reported_usd", "importer_reported_usd",
+                           "importer_reported_fob_usd", "discrepancy_index", "reported_by", "sources"], sortable=True)])
+
+
+def _pair_to_show(db: object, iso3: str, span: tuple[int, int]) -> tuple[pd.DataFrame, str]:
+    """The pair-product with the most years reported by both sides (the largest trade breaking
+    ties) at HS4, else at the total; empty when no pair of the country has both reports."""
+    for level in ("4", "TOTAL"):
+        rows = db.mirror(level=level, years=span)
+        rows = rows[((rows.exporter == iso3) | (rows.importer == iso3)) & (rows.reported_by == "both")]
+        if len(rows):
+            best = (rows.groupby(["exporter", "importer", "hs"], as_index=False)
+                    .agg(years=("year", "count"), usd=("value_exporter_usd", "sum"))
+                    .sort_values(["years", "usd"], ascending=False).iloc[0])
+            pair = rows[(rows.exporter == best.exporter) & (rows.importer == best.importer) & (rows.hs == best.hs)]
+            what = "all goods" if best.hs == "TOTAL" else f"HS {best.hs}"
+            return pair.sort_values("year"), f"{best.exporter} → {best.importer}, {what}: both reports"
+    return pd.DataFrame(), "No pair with both reports"
+
+
+def _oil_section(db: object, iso3: str, name: str, oil: pd.DataFrame, caps: pd.DataFrame, factor_set: str) -> Section:
+    running = db.caps(iso3, factor_set=factor_set, monthly=True)
+    vs_customs = db.notifications_vs_customs(iso3, factor_set=factor_set)
+    annual_caps = caps[caps.reporter.isin(["all suppliers", "CHN", "RUS"])] if len(caps) else caps
+    return Section("oil", "Oil and the UN caps",
+                   "Crude (HS 2709) and refined products (HS 2710) in tonnes, converted to barrels with the factor set "
+                   f"'{factor_set}'; notified deliveries against the caps of UNSC resolution 2397 (4 million barrels of "
+                   "crude, 500,000 barrels of refined products a year); UN notifications beside customs figures.",
+                   [Figure("oil_deliveries", "Oil in tonnes", charts.oil_deliveries(oil, iso3)),
+                    Figure("cap_running_totals", "Running totals against the cap", charts.cap_running_totals(running)),
+                    Figure("notifications_vs_customs", "Notifications vs customs",
+                           charts.notifications_vs_customs(vs_customs))],
+                   [Table("caps", "Deliveries against the caps", annual_caps,
+                          ["cap", "cap_year", "reporter", "kind", "delivered", "unit", "cap_amount", "percent_of_cap",
+                           "basis"], sortable=True),
+                    Table("oil", "Every oil figure", oil,
+                          ["reporter", "partner", "flow", "hs", "product", "period", "kind", "tonnes", "barrels",
+                           "publisher", "release"], sortable=True),
+                    Table("notifications_vs_customs", "Notifications vs customs (tonnes)", vs_customs,
+                          ["supplier", "period", "notified", "customs", "gap", "finding", "notified_by", "customs_by"],
+                          sortable=True)])
+
+
+def _sanctions_section(db: object, iso3: str, name: str, span: tuple[int, int]) -> Section:
+    rows = db.sanctioned_trade(iso3, include_before=True)
+    rows = rows[_in_years(rows.period, span)] if len(rows) else rows
+    after = db.sanctioned_trade(iso3, summary=True)
+    return Section("sanctions", "Trade in banned goods",
+                   "Reported trade in goods after the date a UN measure banned it. A fall to zero after the date is "
+                   "the ban obeyed; trade after it is a finding, subject to the measure's exemptions.",
+                   [Figure("banned_goods", "Banned goods before and after each measure", charts.banned_goods(rows, iso3))],
+                   [Table("sanctioned_trade", "Trade after each ban, by measure", after),
+                    Table("measures", "The measures", db.measures(iso3),
+                          ["measure_id", "instrument", "effective", "direction", "goods", "hs_codes", "source_url"])])
+
+
+def _flags_section(flags: pd.DataFrame) -> Section:
+    return Section("flags", "All flags",
+                   "Every anomaly the detectors found, most severe first, with the reason in plain English. Click a "
+                   "column heading to sort.",
+                   [Figure("flags_timeline", "Flags on a timeline", charts.flags_timeline(flags))],
+                   [Table("flags", "Flags", flags, ["severity", "detector", "reporter", "partner", "flow", "hs", "period",
+                                                    "score", "reason"], max_rows=1000, sortable=True)])
+
+
+def _changes_section(db: object, iso3: str) -> Section:
+    loads = db.con.execute("SELECT count(*), max(load_id) FROM loads").fetchall()[0]
+    if loads[0] < 2:
+        return Section("changes", "What changed", notes=[
+            "The store has had a single load, so there is no earlier release to compare with."])
+    changes = db.changes(country=iso3)
+    since = int(loads[1]) - 1
+    return Section("changes", "What changed since the previous load",
+                   f"Figures revised, periods and reporters added and flags that appeared or disappeared in the last "
+                   f"load (after load {since}).",
+                   tables=[Table("changes_revisions", "Revised figures", changes["revisions"], max_rows=100),
+                           Table("changes_coverage", "New periods and reporters", changes["coverage"]),
+                           Table("changes_flags", "Flags appeared or disappeared", changes["flags"])],
+                   notes=[f"{len(changes['revisions'])} figures revised, {len(changes['coverage'])} reporters with new "
+                          f"figures, {len(changes['flags'])} flags appeared or disappeared."])
+
+
+def _methods_section(db: object, iso3: str, span: tuple[int, int], factor_set: str, top: int) -> Section:
+    from dataclasses import asdict
+
+    from .detect.base import DetectSettings
+
+    coverage = sql.frame(db.con, "report_coverage", country=iso3, year_from=span[0], year_to=span[1], top=max(top, 30))
+    settings = [{"setting": k, "value": str(v)} for k, v in asdict(db.settings).items() if k != "extra"]
+    settings += [{"setting": f"detect.{k}", "value": str(v)} for k, v in asdict(DetectSettings()).items()]
+    settings += [{"setting": "oil factor set", "value": factor_set},
+                 {"setting": "trade-mirror version", "value": __version__},
+                 {"setting": "store", "value": Path(db.path).name}]
+    return Section("methods", "Data and methods",
+                   "Every figure comes from a loaded source release; the tables below cite them. Mirror values are "
+                   "converted CIF → FOB as the settings say; oil is converted with the factors listed.",
+                   [Figure("coverage_heatmap", "Coverage", charts.coverage_heatmap(coverage, iso3))],
+                   [Table("sources", "Sources and their citations", sql.frame(db.con, "report_sources", country=iso3),
+                          max_rows=400, sortable=True),
+                    Table("releases", "Releases loaded", db.status(),
+                          ["source", "release", "loads", "current_figures", "first_year", "last_year", "kinds",
+                           "rows_rejected", "last_loaded"]),
+                    Table("settings", "Settings used", pd.DataFrame(settings)),
+                    Table("oil_factors", "Oil conversion factors (barrels per tonne)",
+                          sql.frame(db.con, "oil_factor_rows", factor_set=factor_set))])
+
+
+# -- headline findings -------------------------------------------------------------------------
+_FIRST = {"reporting_gap": 0, "cap_exceeded": 1, "sanctioned_trade": 2, "rerouting": 3}
+
+
+def _findings(db: object, iso3: str, name: str, flags: pd.DataFrame, caps: pd.DataFrame, oil: pd.DataFrame) -> list[Finding]:
+    out = []
+    if len(flags):
+        top = flags.assign(_o=flags.detector.map(_FIRST).fillna(9), _s=flags.severity.map({"high": 0, "medium": 1}).fillna(2))
+        for flag in top.sort_values(["_s", "_o"]).head(5).itertuples(index=False):
+            out.append(Finding(flag.reason, _flag_sources(db, flag), flag.detector))
+    cap_finding = _cap_finding(iso3, name, caps, oil)
+    if cap_finding:
+        out.insert(min(1, len(out)), cap_finding)
+    return out
+
+
+def _flag_sources(db: object, flag: object) -> str:
+    """The publishers of the figures behind a flag's series (and of an estimate it cites)."""
+    hs = str(flag.hs) if flag.hs and str(flag.hs)[:1].isdigit() else None
+    rows = db.con.execute(
+        "SELECT DISTINCT coalesce(publisher, source) || ' (' || source || ', release ' || release || ')' "
+        "FROM flows WHERE reporter_iso3 = $r AND partner_iso3 = $p AND ($hs IS NULL OR hs = $hs) "
+        "AND (kind = 'reported' OR source = 'pipeline-estimate') ORDER BY 1 LIMIT 6",
+        {"r": flag.reporter, "p": flag.partner, "hs": hs}).fetchall()
+    return "; ".join(r[0] for r in rows) or "the figures in the store"
+
+
+def _cap_finding(iso3: str, name: str, caps: pd.DataFrame, oil: pd.DataFrame) -> Finding | None:
+    if caps.empty:
+        return None
+    refined = caps[(caps.cap == REFINED_CAP) & (caps.reporter == "all suppliers")].sort_values("cap_year")
+    if refined.empty:
+        return None
+    cap_amount = refined.cap_amount.iloc[0]
+    years = "; ".join(f"{int(r.cap_year)}: {r.delivered:,.0f} bbl ({r.percent_of_cap:.0f}% of the cap)"
+                      for r in refined.itertuples(index=False))
+    peak = refined.loc[refined.percent_of_cap.idxmax()]
+    verdict = ("above the cap" if peak.percent_of_cap > 100 else "below the cap on paper")
+    text = (f"Refined petroleum notified to the UN 1718 Committee as delivered to {name}, against the cap of "
+            f"{cap_amount:,.0f} barrels a year (UNSC resolution 2397): {years}. The highest year, "
+            f"{int(peak.cap_year)}, is {verdict}; the notifications are what suppliers chose to report, and the "
+            "UN Panel of Experts estimated far larger unreported ship-to-ship deliveries.")
+    notified = oil[(oil.kind == "notified")] if len(oil) else oil
+    publishers = sorted({str(p) for p in notified.get("publisher", pd.Series(dtype=str)).dropna()})
+    source = "; ".join(publishers[:6]) or "UN 1718 Committee notifications"
+    return Finding(text, source, "cap")
+
+
+# -- rendering ---------------------------------------------------------------------------------
+def render(report: Report, template_dir: Path | None = None) -> str:
+    env = _environment(template_dir)
+    figures = report.figures()
+    specs = {f.id: Markup(safe_json(f.spec())) for f in figures}
+    return env.get_template(TEMPLATE).render(
+        report=report, specs=specs, bundle=Markup(javascript_bundle()) if figures else "",
+        chart_count=len(figures))
+
+
+def safe_json(value: object) -> str:
+    """JSON safe inside an HTML <script> element: no '<', '>' or '&' (so no '</script>' or '<!--')
+    and no U+2028/U+2029 (line breaks to old JavaScript parsers) - as Django's json_script."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str).translate(_JSON_ESCAPES)
+
+
+def _environment(template_dir: Path | None) -> Environment:
+    loaders = [FileSystemLoader(str(template_dir))] if template_dir else []
+    if template_dir and not Path(template_dir).is_dir():
+        raise OptionError(f"--template-dir {template_dir} is not a folder. Fix: give a folder holding your own "
+                          f"{TEMPLATE} (copy {templates_dir() / TEMPLATE} to start).")
+    env = Environment(loader=ChoiceLoader([*loaders, FileSystemLoader(str(templates_dir()))]), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = _number
+    return env
+
+
+@cache
+def javascript_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script (vl-convert ships them: no network). A
+    '</script' inside it would end the element early, so it is written '<\\/script' (same string)."""
+    bundle = _vl_convert().javascript_bundle(vl_version=_vl_version())
+    return re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
+
+
+def _vl_version() -> str:
+    return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def _vl_convert():  # noqa: ANN202 - the optional module
+    try:
+        import vl_convert
+    except ImportError:
+        raise OptionError("The HTML report and chart exports need vl-convert (Vega's JavaScript and fonts, offline). "
+                          "Fix: pip install 'trade-mirror[report]'.") from None
+    return vl_convert
+
+
+def _iframe(page: str) -> str:
+    """A notebook cell shows the page as the file shows it: isolated in an iframe, same renderer."""
+    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:720px;border:1px solid #ddd" '
+            'sandbox="allow-scripts allow-popups"></iframe>')
+
+
+def _number(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}" if value else "0"
+    return str(value)
+
+
+def _cell(value: object) -> tuple[str, str]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown = _number(value)
+        return shown, "" if shown == "" else repr(float(value))
+    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
+        return "", ""
+    text = str(value)
+    return text, text.lower()
+
+
+def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet needs one type per column: mixed object columns are written as text."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
+    return out

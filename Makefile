@@ -1,12 +1,13 @@
 # trade-mirror: every set-up step lives here, so a fresh clone needs only Python 3.11+ and make.
-#   make report   - the main job: build the store from the bundled data, show its status and its flags
-#   make test     - the whole test suite (what .ci/run runs)
+#   make report   - the main job: the full HTML report on the bundled data (reports/PRK-report.html)
+#   make test     - the whole test suite (what .ci/run runs; the browser tests want Debian's chromium:
+#                   `make browser` installs it, as root or with sudo)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test lint bench clean
+.PHONY: report test lint bench browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +16,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/trade-mirror status
-	$(BIN)/trade-mirror flags
+	$(BIN)/trade-mirror report --export-dir reports/out
+
+browser:
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && S= || S="sudo -n"; \
+	  $$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq chromium; }
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,9 +12,10 @@ from . import simulate
 from ._version import __version__
 from .errors import LoadError, MirrorError, OptionError, StoreBusyError, StoreError
 from .ingest import FORMATS
+from .report import Report, build_report, use_offline_renderer
 from .settings import Settings
 from .store import Store
 from .store import open_store as open  # noqa: A004 - mirror.open() is the notebook API
 
-__all__ = ["__version__", "open", "Store", "Settings", "simulate", "FORMATS", "MirrorError", "LoadError", "OptionError", "StoreError",
-           "StoreBusyError"]
+__all__ = ["__version__", "open", "Store", "Settings", "simulate", "FORMATS", "Report", "build_report",
+           "use_offline_renderer", "MirrorError", "LoadError", "OptionError", "StoreError", "StoreBusyError"]

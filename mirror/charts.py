@@ -156,7 +156,7 @@ def banned_goods(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
         goods=("goods", "first"), measures=("measure", lambda s: ", ".join(sorted(set(s)))))
     effective = pd.to_datetime(frame.effective)
     rules = (pd.DataFrame({"measure": frame.measure, "effective": effective.dt.strftime("%Y-%m-%d"),
-                           "at": effective.dt.year + (effective.dt.dayofyear - 1) / 365.25})
+                           "at": effective.dt.year + (effective.dt.day_of_year - 1) / 365.25})
              .drop_duplicates("measure").groupby(["effective", "at"], as_index=False)
              .agg(measure=("measure", lambda s: ", ".join(sorted(s)))))
     bars = alt.Chart(data).mark_bar(opacity=0.85, size=8).encode(

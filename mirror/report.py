@@ -68,6 +68,8 @@ class Figure:
     caption: str = ""
 
     def spec(self) -> dict:
+        if isinstance(self.chart, dict):  # a spec Altair's renderer hands over, already validated
+            return self.chart
         return self.chart.to_dict()  # validates, and applies Altair's row guard (never switched off)
 
 
@@ -133,6 +135,29 @@ class Report:
 
     def _repr_html_(self) -> str:
         return _iframe(self.to_html())
+
+
+# -- notebooks ---------------------------------------------------------------------------------
+RENDERER = "trade-mirror"
+
+
+def use_offline_renderer() -> None:
+    """Show Altair charts in Jupyter through the report's renderer: each chart in an iframe with
+    Vega's JavaScript inlined, so it draws with no network (the default renderer fetches Vega from
+    a CDN). Call it once per notebook; nothing changes until you do."""
+    if RENDERER not in alt.renderers.names():
+        alt.renderers.register(RENDERER, _render_mimebundle)
+    alt.renderers.enable(RENDERER)
+
+
+def _render_mimebundle(spec: dict, **_: object) -> dict:
+    page = Report(country="", years=None, sections=[Section("chart", "", figures=[Figure("chart", "", spec)])])
+    return {"text/html": _iframe(page.to_html(), height=_height(spec))}
+
+
+def _height(spec: dict) -> int:
+    height = spec.get("height") if isinstance(spec.get("height"), int) else 300
+    return min(max(height + 160, 220), 1200)
 
 
 # -- building --------------------------------------------------------------------------------
@@ -333,14 +358,19 @@ def _findings(db: object, iso3: str, name: str, flags: pd.DataFrame, caps: pd.Da
 
 
 def _flag_sources(db: object, flag: object) -> str:
-    """The publishers of the figures behind a flag's series (and of an estimate it cites)."""
+    """The publishers of the figures behind a flag's series - the reports, then any estimate of the
+    same flow - each with its source and release."""
     hs = str(flag.hs) if flag.hs and str(flag.hs)[:1].isdigit() else None
-    rows = db.con.execute(
-        "SELECT DISTINCT coalesce(publisher, source) || ' (' || source || ', release ' || release || ')' "
-        "FROM flows WHERE reporter_iso3 = $r AND partner_iso3 = $p AND ($hs IS NULL OR hs = $hs) "
-        "AND (kind = 'reported' OR source = 'pipeline-estimate') ORDER BY 1 LIMIT 6",
-        {"r": flag.reporter, "p": flag.partner, "hs": hs}).fetchall()
-    return "; ".join(r[0] for r in rows) or "the figures in the store"
+    parts = []
+    for label, kinds in (("reported by", ["reported", "notified"]), ("estimate", ["estimated"])):
+        rows = db.con.execute(
+            "SELECT coalesce(publisher, source) || ' (' || source || ', release ' || release || ')' AS cited "
+            "FROM flows WHERE reporter_iso3 = $r AND partner_iso3 = $p AND ($hs IS NULL OR hs = $hs) "
+            "AND list_contains($kinds, kind) GROUP BY cited ORDER BY count(*) DESC, cited LIMIT 4",
+            {"r": flag.reporter, "p": flag.partner, "hs": hs, "kinds": kinds}).fetchall()
+        if rows:
+            parts.append(f"{label}: " + "; ".join(r[0] for r in rows))
+    return " | ".join(parts) or "the figures in the store"
 
 
 def _cap_finding(iso3: str, name: str, caps: pd.DataFrame, oil: pd.DataFrame) -> Finding | None:
@@ -403,7 +433,7 @@ def _vl_version() -> str:
     return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
-def _vl_convert():  # noqa: ANN202 - the optional module
+def _vl_convert():
     try:
         import vl_convert
     except ImportError:
@@ -412,10 +442,10 @@ def _vl_convert():  # noqa: ANN202 - the optional module
     return vl_convert
 
 
-def _iframe(page: str) -> str:
+def _iframe(page: str, height: int = 720) -> str:
     """A notebook cell shows the page as the file shows it: isolated in an iframe, same renderer."""
-    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:720px;border:1px solid #ddd" '
-            'sandbox="allow-scripts allow-popups"></iframe>')
+    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{height}px;'
+            'border:1px solid #ddd" sandbox="allow-scripts allow-popups"></iframe>')
 
 
 def _number(value: object) -> str:

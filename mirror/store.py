@@ -52,8 +52,7 @@ def sha256_of(path: Path) -> str:
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(path), read_only=read_only)
-        # DuckDB draws a progress bar on long queries; a library must not write to the terminal.
-        con.execute("SET enable_progress_bar = false")
+        _quiet(con)
         return con
     except duckdb.IOException as err:
         text = str(err)
@@ -70,6 +69,17 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as err:
         raise StoreError(f"Cannot open the store {path}: {str(err).splitlines()[0]}. "
                          "Fix: if the file is not a trade-mirror store, choose another path with --db.") from None
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB draws a progress bar on long queries; a library must not write to the terminal. In
+    Jupyter, DuckDB refuses to change that setting when ipywidgets is missing (it wants to draw a
+    widget): then only the printing is switched off, and the notebook still works."""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("SET enable_progress_bar_print = false")
 
 
 class Store:
@@ -511,6 +521,13 @@ class Store:
         return {"revisions": sql.frame(self.con, "changes_revisions", since=since, threshold=threshold),
                 "coverage": sql.frame(self.con, "changes_coverage", since=since),
                 "flags": sql.frame(self.con, "changes_flags", country=country)}
+
+    def report(self, country: str = "PRK", years: tuple[int, int] | None = None, **options: object) -> object:
+        """The report (mirror.report.Report): shows inline in a notebook, ``.save(path)`` writes the
+        offline HTML file, ``.export(dir)`` the charts (PNG, SVG) and tables (CSV, Parquet)."""
+        from .report import build_report
+
+        return build_report(self, country, years, **options)
 
     # -- reading -----------------------------------------------------------------------------
     def query(self, name: str, **params: object) -> pd.DataFrame:

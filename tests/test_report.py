@@ -1,0 +1,171 @@
+"""The HTML report and the charts: content on the bundled data, safety, exports, the CLI and
+notebook display. The browser tests (rendering, offline, XSS) are in test_report_browser.py."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from mirror import charts
+from mirror.paths import data_dir
+from mirror.report import Report, Section, build_report, javascript_bundle, safe_json
+from mirror.store import Store
+
+PAYLOAD = "</script><script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>"
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    """A store with the bundled public record (built once for the module; the report only reads)."""
+    path = tmp_path_factory.mktemp("bundled") / "bundled.duckdb"
+    with Store(path) as db:
+        db.load_bundled()
+    store = Store(path, read_only=True)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def report(bundled):
+    return build_report(bundled)
+
+
+def test_headline_findings_state_the_crude_gap_and_the_refined_cap_with_sources(report):
+    texts = [f.text for f in report.findings]
+    gap = next(f for f in report.findings if f.kind == "reporting_gap")
+    assert "HS 2709" in gap.text and "to 0 in 2014" in gap.text and "reporting gap" in gap.text
+    assert "530,000 t" in gap.text  # the implied missing volume, with its number
+    assert "The Diplomat" in gap.source and "release" in gap.source
+    cap = next(f for f in report.findings if f.kind == "cap")
+    assert "500,000 barrels" in cap.text and "2018: 381,806 bbl (76% of the cap)" in cap.text
+    assert "1718" in cap.source
+    assert texts.index(gap.text) < texts.index(cap.text)  # the gap leads
+
+
+def test_every_section_and_chart_is_there(report):
+    assert [s.id for s in report.sections] == ["rebuilt", "mirror", "oil", "sanctions", "flags", "changes", "methods"]
+    assert [f.id for f in report.figures()] == [
+        "rebuilt_trade", "discrepancy_heatmap", "pair_series", "unit_values", "oil_deliveries", "cap_running_totals",
+        "notifications_vs_customs", "banned_goods", "flags_timeline", "coverage_heatmap"]
+    settings = next(t for t in report.tables() if t.name == "settings").frame.set_index("setting").value
+    assert settings["cif_fob"] == "fixed" and settings["cif_fob_factor"] == "1.06"
+    assert settings["detect.alpha"] == "0.05" and settings["oil factor set"] == "unsd"
+    sources = next(t for t in report.tables() if t.name == "sources").frame
+    assert {"publisher", "source_url", "release"} <= set(sources.columns) and len(sources) > 50
+
+
+def test_every_chart_has_tooltips_and_respects_the_row_guard(report):
+    for fig in report.figures():
+        spec = json.dumps(fig.spec())
+        assert '"tooltip"' in spec or "No " in spec, fig.id  # a message chart says what is missing
+    assert alt.data_transformers.active == "default"  # the guard is never switched off
+    big = pd.DataFrame({"year": range(6000), "partner": "CHN", "partner_name": "China", "source": "x",
+                        "imports_usd": 1.0, "exports_usd": 1.0})
+    with pytest.raises(alt.MaxRowsError):
+        charts.rebuilt_trade(big).to_dict()
+
+
+def test_empty_frames_give_a_chart_that_says_so():
+    for fn in (charts.rebuilt_trade, charts.discrepancy_heatmap, charts.oil_deliveries, charts.flags_timeline,
+               charts.unit_values, charts.coverage_heatmap, charts.banned_goods, charts.cap_running_totals,
+               charts.notifications_vs_customs):
+        spec = fn(pd.DataFrame()).to_dict()
+        assert spec["mark"]["type"] == "text" and next(iter(spec["datasets"].values()))[0]["text"].startswith("No")
+
+
+def test_the_page_is_one_self_contained_file(report):
+    page = report.to_html()
+    assert page.count("vegaEmbed(target") == 1  # one call site, in a loop over the specs
+    assert len(re.findall(r"<script>", page)) == 3  # the bundle once, the embed loop, the table sorter
+    assert page.count('type="application/json" data-chart=') == len(report.figures())
+    # nothing is fetched: no external scripts, styles, images or fonts; a CSP forbids them anyway
+    markup = page.replace(javascript_bundle(), "")  # Vega's code holds such strings; the page itself must not
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", markup)
+    assert "default-src 'none'" in page
+    assert 0.9e6 < len(page.encode()) < 5e6  # the Vega bundle (~0.9 MB) plus the data; fits in a mail
+
+
+def test_specs_are_escaped_for_script_elements():
+    text = safe_json({"name": "</script><!-- & \u2028\u2029"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == {"name": "</script><!-- & \u2028\u2029"}
+
+
+def test_hostile_names_are_escaped_in_the_page(tmp_path):
+    db = Store(tmp_path / "x.duckdb")
+    load_hostile(db, tmp_path)
+    page = build_report(db).to_html()
+    db.close()
+    assert PAYLOAD not in page and "<img src=x" not in page
+    assert "&lt;/script&gt;&lt;script&gt;window.__pwned=1" in page  # shown as text in tables
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ewindow.__pwned=1" in page  # inert inside chart specs
+
+
+def load_hostile(db: Store, folder) -> None:
+    """Figures whose publisher, quote, note and release carry script payloads, and a user measure
+    whose goods and exemptions do (the XSS tests load these)."""
+    record = folder / "hostile.csv"
+    record.write_text(
+        "series_id,reporter_iso3,partner_iso3,flow,hs,period,value,unit,source_publisher,source_url,quote,note\n"
+        + "".join(f'H{y},CHN,PRK,X,2709,{y},{v},tonnes,"{PAYLOAD}",https://example.org/{y},"{PAYLOAD}","{PAYLOAD}"\n'
+                  for y, v in ((2010, 520000), (2011, 530000), (2012, 523000), (2013, 578000), (2014, 0), (2015, 0)))
+        + "".join(f'T{y},CHN,PRK,X,TOTAL,{y},{v},USD,"{PAYLOAD}",https://example.org/t{y},"{PAYLOAD}",\n'
+                  for y, v in ((2010, 2.2e9), (2011, 3.1e9), (2012, 3.4e9), (2013, 3.6e9), (2014, 3.5e9), (2015, 2.9e9)))
+        + f'C1,CHN,PRK,M,2701,2017,400000000,USD,"{PAYLOAD}",https://example.org/c,"{PAYLOAD}",\n')
+    db.load(record, format="public-record", release=PAYLOAD)
+    measures = folder / "measures.csv"
+    measures.write_text((data_dir() / "examples" / "china_mofcom_2017_40.csv").read_text()
+                        .replace("CHN-MOFCOM-2017-40", "X-EVIL").replace("coal", PAYLOAD.replace(",", " ")))
+    db.add_measures(measures)
+
+
+def test_exports_charts_and_tables(report, tmp_path):
+    hostile = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "ok"], "gap": [-5.0, 1.0, 2.0]})
+    report.sections[0].tables.append(hostile_table := type(report.tables()[0])("hostile", "t", hostile))
+    try:
+        written = report.export(tmp_path)
+    finally:
+        report.sections[0].tables.remove(hostile_table)
+    names = {p.name for p in written}
+    for fig in report.figures():
+        assert f"{fig.id}.png" in names and f"{fig.id}.svg" in names
+        assert (tmp_path / f"{fig.id}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (tmp_path / f"{fig.id}.svg").read_text().lstrip().startswith("<svg")
+    assert "flags.csv" in names and "flags.parquet" in names
+    csv = (tmp_path / "hostile.csv").read_text().splitlines()
+    assert csv[1].startswith("\"'=HYPERLINK") and csv[2].startswith("'+1") and csv[1].endswith(",-5.0")
+    back = pd.read_parquet(tmp_path / "flags.parquet")
+    assert len(back) == len(next(t for t in report.tables() if t.name == "flags").frame)
+
+
+def test_notebook_display_uses_the_same_renderer(report):
+    shown = report._repr_html_()
+    assert shown.startswith("<iframe srcdoc=\"") and "sandbox=\"allow-scripts" in shown
+    assert "&lt;!DOCTYPE html&gt;" in shown and "vegaEmbed" in shown
+    section = Section("s", "One section", figures=report.sections[0].figures)._repr_html_()
+    assert "rebuilt_trade" in section and section.count("data-chart=") == 1
+
+
+def test_template_can_be_overridden_and_stays_escaped(tmp_path):
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "report.html.j2").write_text("<h1>OUR DESK: {{ report.title }}</h1>{% for f in report.findings %}"
+                                        "<p>{{ f.text }}</p>{% endfor %}")
+    rep = Report(country="PRK", years=(2010, 2011), sections=[], title="<b>x</b>", template_dir=own)
+    assert rep.to_html() == "<h1>OUR DESK: &lt;b&gt;x&lt;/b&gt;</h1>"
+
+
+def test_report_command(cli, tmp_path, bundled):
+    out = tmp_path / "prk.html"
+    code, stdout, err = cli("report", "--db", bundled.path, "--years", "2010-2020", "--out", out,
+                            "--export-dir", tmp_path / "files")
+    assert code == 0, err
+    assert f"report: {out}" in stdout and "10 charts" in stdout and "no network needed" in stdout
+    page = out.read_text()
+    assert "2010–2020" in page and (tmp_path / "files" / "flags.csv").exists()
+    code, stdout, err = cli("report", "--db", bundled.path, "--country", "Narnia", "--out", out)
+    assert code == 2 and "Unknown country 'Narnia'" in err

@@ -63,7 +63,8 @@ def discrepancy_heatmap(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
     grey where only one side reports (query report_discrepancy_cells)."""
     if frame.empty:
         return message(f"No mirror pairs for {country}.")
-    return alt.Chart(frame).mark_rect().encode(
+    # invalid=None: a cell whose index is null (one report only) is drawn grey, not dropped.
+    return alt.Chart(frame).mark_rect(invalid=None).encode(
         x=alt.X("year:O", title=None),
         y=alt.Y("partner_name:N", title=None),
         color=alt.condition("datum.discrepancy_index === null", alt.value("#e0e0e0"),
@@ -126,13 +127,13 @@ def cap_running_totals(frame: pd.DataFrame) -> alt.Chart:
 def notifications_vs_customs(frame: pd.DataFrame) -> alt.Chart:
     """What suppliers notified to the UN 1718 Committee beside what their customs reported, in tonnes,
     for the same span (``Store.notifications_vs_customs``)."""
-    long = _long(frame, ["supplier", "period", "finding", "notified_by", "customs_by"],
+    long = _long(frame, ["supplier", "period", "period_start", "finding", "notified_by", "customs_by"],
                  {"notified": "notified to the UN", "customs": "customs exports"}, "tonnes")
     if long.empty:
         return message("No notifications or customs figures of refined petroleum.")
     return alt.Chart(long, title="Refined petroleum: UN notifications vs customs (tonnes)").mark_point(
         filled=True, size=60).encode(
-        x=alt.X("period:N", title=None, sort=None),
+        x=alt.X("period_start:T", title="start of the period"),
         y=alt.Y("tonnes:Q", axis=_usd_axis()),
         color=alt.Color("direction:N", title=None),
         shape=alt.Shape("supplier:N"),

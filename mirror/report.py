@@ -240,18 +240,25 @@ def _mirror_section(db: object, iso3: str, name: str, span: tuple[int, int], top
 
 def _pair_to_show(db: object, iso3: str, span: tuple[int, int]) -> tuple[pd.DataFrame, str]:
     """The pair-product with the most years reported by both sides (the largest trade breaking
-    ties) at HS4, else at the total; empty when no pair of the country has both reports."""
-    for level in ("4", "TOTAL"):
-        rows = db.mirror(level=level, years=span)
-        rows = rows[((rows.exporter == iso3) | (rows.importer == iso3)) & (rows.reported_by == "both")]
-        if len(rows):
-            best = (rows.groupby(["exporter", "importer", "hs"], as_index=False)
-                    .agg(years=("year", "count"), usd=("value_exporter_usd", "sum"))
-                    .sort_values(["years", "usd"], ascending=False).iloc[0])
-            pair = rows[(rows.exporter == best.exporter) & (rows.importer == best.importer) & (rows.hs == best.hs)]
-            what = "all goods" if best.hs == "TOTAL" else f"HS {best.hs}"
-            return pair.sort_values("year"), f"{best.exporter} → {best.importer}, {what}: both reports"
-    return pd.DataFrame(), "No pair with both reports"
+    ties) at HS4, else at the total; when no pair of the country has both reports (the DPRK's
+    case), the one with the most years reported by either side, titled as one-sided."""
+    rows = db.mirror(level="4", years=span)
+    rows = rows[(rows.exporter == iso3) | (rows.importer == iso3)]
+    if rows.empty:
+        return pd.DataFrame(), "No pair with a report"
+    both = rows[rows.reported_by == "both"]
+    pick = both if len(both) else rows
+    best = (pick.assign(usd=pick.value_exporter_usd.fillna(pick.value_importer_fob_usd))
+            .groupby(["exporter", "importer", "hs"], as_index=False)
+            .agg(years=("year", "nunique"), usd=("usd", "sum"))
+            .sort_values(["years", "usd", "hs"], ascending=[False, False, True]).iloc[0])
+    pair = rows[(rows.exporter == best.exporter) & (rows.importer == best.importer) & (rows.hs == best.hs)]
+    if len(both):
+        how = "both reports"
+    else:
+        silent = best.importer if pair.value_importer_usd.isna().all() else best.exporter
+        how = f"one report only ({silent} reports nothing)"
+    return pair.sort_values("year"), f"{best.exporter} → {best.importer}, HS {best.hs}: {how}"
 
 
 def _oil_section(db: object, iso3: str, name: str, oil: pd.DataFrame, caps: pd.DataFrame, factor_set: str) -> Section:

@@ -20,6 +20,11 @@ def test_report_renders_offline_with_every_chart_and_no_errors(tmp_path):
         assert page.locator(".chart").count() == len(report.figures()) == 10
         assert page.locator(".chart svg.marks").count() == len(report.figures())
         assert page.locator(".chart", has_text="could not be drawn").count() == 0
+        # every chart drew data marks (a mark dropped for a null value would leave an empty frame)
+        drawn = page.evaluate("Object.fromEntries(Array.from(document.querySelectorAll('.chart')).map(c => [c.id, "
+                              "c.querySelectorAll('g.role-mark > path, g.role-mark > text, g.role-mark > line').length]))")
+        assert all(n > 0 for n in drawn.values()), drawn
+        assert drawn["chart-discrepancy_heatmap"] >= 20  # grey one-sided cells included
         assert log.console_errors == []
         assert [u for u in log.requests if not u.startswith("file://")] == []
         assert len(log.requests) == 1  # the page itself, nothing else

@@ -81,14 +81,11 @@ def discrepancy_heatmap(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
 
 
 def oil_deliveries(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
-    """Annual oil to the country in tonnes, by product and kind of figure (``Store.oil``, annual
-    rows), with barrels and the conversion factor in the tooltip."""
-    data = frame[(frame.freq == "A") & (frame.partner == country) & (frame.flow == "export")] if len(frame) else frame
+    """Annual oil to the country in tonnes, by product, kind of figure and supplier, with barrels and
+    the conversion factor in the tooltip (query report_oil_points over ``Store.oil``)."""
+    data = frame
     if data.empty:
         return message(f"No annual oil figures for {country}.")
-    data = data.groupby(["year", "product", "kind", "reporter"], as_index=False).agg(
-        tonnes=("tonnes", "median"), barrels=("barrels", "median"), bbl_per_tonne=("bbl_per_tonne", "first"),
-        publisher=("publisher", lambda s: "; ".join(sorted({str(x) for x in s.dropna()}))[:300]))
     return alt.Chart(data, title=f"Oil to {country}: tonnes by product and kind of figure").mark_line(point=True).encode(
         x=alt.X("year:O", title=None),
         y=alt.Y("tonnes:Q", title="tonnes", axis=_usd_axis()),
@@ -143,30 +140,26 @@ def notifications_vs_customs(frame: pd.DataFrame) -> alt.Chart:
     ).properties(width=WIDTH, height=260)
 
 
-def banned_goods(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
-    """Reported trade in goods a measure banned, before and after it, with a rule at each measure's
-    effective date (``Store.sanctioned_trade(include_before=True)``)."""
+def banned_goods(frame: pd.DataFrame, measures: pd.DataFrame | None = None, country: str = "PRK") -> alt.Chart:
+    """Reported trade in goods a measure banned, by year and HS chapter, before and after, with a
+    rule at each measure's effective date (query report_banned_points over
+    ``Store.sanctioned_trade(include_before=True)``; ``measures``: measure, effective)."""
     if frame.empty:
         return message(f"No reported trade in banned goods for {country}.")
-    data = frame[frame.freq == "A"].copy() if "freq" in frame else frame.copy()
-    data["year"] = data.period.str[:4].astype(int)
-    # Overlapping measures (2270, then 2371's full ban) list the same figure once each: count it once.
-    key = ["reporter", "partner", "flow", "hs", "period"]
-    data = data.groupby(key, as_index=False).agg(
-        year=("year", "first"), value_usd=("value_usd", "first"), source=("source", "first"),
-        goods=("goods", "first"), measures=("measure", lambda s: ", ".join(sorted(set(s)))))
-    effective = pd.to_datetime(frame.effective)
-    rules = (pd.DataFrame({"measure": frame.measure, "effective": effective.dt.strftime("%Y-%m-%d"),
+    if measures is None:
+        measures = pd.DataFrame({"measure": pd.Series(dtype=str), "effective": pd.Series(dtype="datetime64[ns]")})
+    effective = pd.to_datetime(measures.effective)
+    rules = (pd.DataFrame({"measure": measures.measure, "effective": effective.dt.strftime("%Y-%m-%d"),
                            "at": effective.dt.year + (effective.dt.day_of_year - 1) / 365.25})
              .drop_duplicates("measure").groupby(["effective", "at"], as_index=False)
              .agg(measure=("measure", lambda s: ", ".join(sorted(s)))))
-    bars = alt.Chart(data).mark_bar(opacity=0.85, size=8).encode(
+    bars = alt.Chart(frame).mark_bar(opacity=0.85, size=8).encode(
         x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
         y=alt.Y("sum(value_usd):Q", title="USD", axis=_usd_axis()),
-        color=alt.Color("hs:N", title="HS code"),
-        tooltip=[alt.Tooltip("hs:N", title="HS"), alt.Tooltip("goods:N"), alt.Tooltip("year:Q", format="d"),
-                 alt.Tooltip("reporter:N"), alt.Tooltip("flow:N"),
-                 alt.Tooltip("sum(value_usd):Q", title="USD", format=USD), alt.Tooltip("measures:N"),
+        color=alt.Color("chapter:N", title="HS chapter"),
+        tooltip=[alt.Tooltip("chapter:N", title="HS chapter"), alt.Tooltip("goods:N"),
+                 alt.Tooltip("year:Q", format="d"), alt.Tooltip("sum(value_usd):Q", title="USD", format=USD),
+                 alt.Tooltip("reporters:Q", title="reporting partners"), alt.Tooltip("measures:N"),
                  alt.Tooltip("source:N")])
     rule = alt.Chart(rules).mark_rule(color="#333", strokeDash=[4, 3]).encode(
         x="at:Q", tooltip=[alt.Tooltip("measure:N"), alt.Tooltip("effective:N", title="in force from")])
@@ -177,18 +170,18 @@ def banned_goods(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
 
 
 def flags_timeline(frame: pd.DataFrame) -> alt.Chart:
-    """Every flag on a timeline: detector by period, coloured by severity, the reason in the tooltip."""
+    """The flags on a timeline: detector by year, coloured by severity, sized by how many, with the
+    reason of the strongest in the tooltip (query report_flag_points)."""
     if frame.empty:
         return message("No flags.")
-    data = frame.assign(year=frame.period.astype(str).str[:4].astype(int))[
-        ["year", "period", "detector", "severity", "reporter", "partner", "flow", "hs", "reason", "score"]]
-    return alt.Chart(data, title="Flags by period").mark_point(filled=True, size=90, opacity=0.85).encode(
+    return alt.Chart(frame, title="Flags by year").mark_point(filled=True, opacity=0.85).encode(
         x=alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(zero=False, padding=12)),
         y=alt.Y("detector:N", title=None),
         color=alt.Color("severity:N", scale=alt.Scale(domain=SEVERITY_ORDER, range=SEVERITY_COLOURS)),
-        tooltip=[alt.Tooltip("detector:N"), alt.Tooltip("period:N"), alt.Tooltip("severity:N"),
-                 alt.Tooltip("reporter:N"), alt.Tooltip("partner:N"), alt.Tooltip("flow:N"), alt.Tooltip("hs:N"),
-                 alt.Tooltip("score:Q", format=".2f"), alt.Tooltip("reason:N")],
+        size=alt.Size("flags:Q", title="flags", scale=alt.Scale(range=[60, 400])),
+        tooltip=[alt.Tooltip("detector:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("severity:N"),
+                 alt.Tooltip("flags:Q", title="flags"), alt.Tooltip("example_series:N", title="strongest"),
+                 alt.Tooltip("example_reason:N", title="reason")],
     ).properties(width=WIDTH, height=alt.Step(28))
 
 

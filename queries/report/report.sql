@@ -50,11 +50,12 @@ LEFT JOIN country_by_iso3 AS c ON c.iso3 = r.reporter
 GROUP BY ALL
 ORDER BY r.reporter, year;
 
--- name: report_unit_values(country, top:int)
+-- name: report_unit_values(country, top:int, partners:int)
 -- Unit values (USD per kg) of the country's trade beside every other pair's for the same HS code
 -- and year: per (hs, year) the distribution over all annual figures in the store with a weight
 -- (p10, p25, median, p75, p90, count) and the country's own pairs' values, for the `top` HS
--- codes of the country's trade with weights. One row per (hs, year, reporter, partner, flow).
+-- codes of the country's trade with weights and its `partners` largest partners in them.
+-- One row per (hs, year, reporter, partner, flow).
 WITH uv AS (
     SELECT hs, year, reporter_iso3 AS reporter, partner_iso3 AS partner, flow, kind, source,
            value / net_weight_kg AS usd_per_kg, value, net_weight_kg
@@ -63,6 +64,10 @@ WITH uv AS (
 ),
 mine AS (SELECT * FROM uv WHERE reporter = $country OR partner = $country),
 top AS (SELECT hs FROM mine GROUP BY hs ORDER BY sum(value) DESC, hs LIMIT $top),
+top_partners AS (
+    SELECT CASE WHEN reporter = $country THEN partner ELSE reporter END AS other
+    FROM mine WHERE hs IN (SELECT hs FROM top) GROUP BY other ORDER BY sum(value) DESC, other LIMIT $partners
+),
 dist AS (
     SELECT hs, year, quantile_cont(usd_per_kg, 0.10) AS p10, quantile_cont(usd_per_kg, 0.25) AS p25,
            median(usd_per_kg) AS median, quantile_cont(usd_per_kg, 0.75) AS p75,
@@ -73,6 +78,7 @@ SELECT m.hs, coalesce(h.description, m.hs) AS product, m.year, m.reporter, m.par
        m.usd_per_kg, m.value AS value_usd, m.net_weight_kg, d.p10, d.p25, d.median, d.p75, d.p90, d.pairs
 FROM mine AS m
 JOIN top USING (hs)
+JOIN top_partners AS tp ON tp.other = CASE WHEN m.reporter = $country THEN m.partner ELSE m.reporter END
 JOIN dist AS d USING (hs, year)
 LEFT JOIN (SELECT hs, any_value(description) AS description FROM hs_codes GROUP BY hs) AS h ON h.hs = m.hs
 ORDER BY m.hs, m.year, m.reporter, m.partner;
@@ -86,3 +92,68 @@ FROM flows
 WHERE partner_iso3 = $country OR reporter_iso3 = $country
 GROUP BY ALL
 ORDER BY source, release, kind, figures DESC, publisher;
+
+-- name: report_rebuilt_top(top:int)
+-- Internal: a rebuilt-by-partner frame (registered as report_input) with the partners beyond the
+-- `top` by total trade summed into 'other partners', so a chart stays small at world scale.
+-- One row per (year, partner); USD, FOB.
+WITH ranked AS (
+    SELECT partner, sum(coalesce(imports_usd, 0) + coalesce(exports_usd, 0)) AS total
+    FROM report_input GROUP BY partner
+),
+top AS (SELECT partner FROM ranked ORDER BY total DESC, partner LIMIT $top)
+SELECT r.year, CASE WHEN t.partner IS NULL THEN 'OTH' ELSE r.partner END AS partner,
+       CASE WHEN t.partner IS NULL THEN 'other partners' ELSE r.partner_name END AS partner_name,
+       sum(r.imports_usd) AS imports_usd, sum(r.exports_usd) AS exports_usd,
+       string_agg(DISTINCT r.source, ', ') AS source
+FROM report_input AS r LEFT JOIN top AS t ON t.partner = r.partner
+WHERE r.imports_usd IS NOT NULL OR r.exports_usd IS NOT NULL
+GROUP BY ALL
+ORDER BY r.year, partner;
+
+-- name: report_flag_points
+-- Internal: flags (registered as report_input) per year, detector and severity: how many, and the
+-- reason of the highest-scoring one, for the timeline. One row per (year, detector, severity).
+SELECT CAST(left(CAST(period AS VARCHAR), 4) AS INTEGER) AS year, detector, severity, count(*) AS flags,
+       arg_max(reason, coalesce(score, 0)) AS example_reason,
+       arg_max(concat_ws(' ', reporter, flow, partner, hs), coalesce(score, 0)) AS example_series
+FROM report_input
+GROUP BY ALL
+ORDER BY year, detector, severity;
+
+-- name: report_banned_points
+-- Internal: trade in banned goods (registered as report_input, one row per measure and figure) per
+-- year and goods, each figure counted once however many measures cover it. One row per (year, hs2
+-- chapter); USD.
+WITH figures AS (
+    SELECT reporter, partner, flow, hs, period, any_value(value_usd) AS value_usd, any_value(goods) AS goods,
+           string_agg(DISTINCT measure, ', ') AS measures, any_value(source) AS source
+    FROM report_input
+    WHERE freq = 'A'
+    GROUP BY reporter, partner, flow, hs, period
+)
+SELECT CAST(left(period, 4) AS INTEGER) AS year, left(hs, 2) AS chapter, any_value(goods) AS goods,
+       sum(value_usd) AS value_usd, count(DISTINCT reporter) AS reporters, count(*) AS figures,
+       string_agg(DISTINCT measures, '; ') AS measures, string_agg(DISTINCT source, ', ') AS source
+FROM figures
+GROUP BY ALL
+ORDER BY year, chapter;
+
+-- name: report_oil_points(country, top:int)
+-- Internal: annual oil to the country (Store.oil rows, registered as report_input) per year,
+-- product, kind of figure and supplier - the `top` suppliers by tonnes, the rest as 'others' -
+-- in tonnes and barrels (the median over publishers of one supplier's figure, then summed).
+WITH per_supplier AS (
+    SELECT year, product, kind, reporter, median(tonnes) AS tonnes, median(barrels) AS barrels,
+           any_value(bbl_per_tonne) AS bbl_per_tonne, string_agg(DISTINCT publisher, '; ') AS publisher
+    FROM report_input
+    WHERE freq = 'A' AND partner = $country AND flow = 'export'
+    GROUP BY year, product, kind, reporter
+),
+top AS (SELECT reporter FROM per_supplier GROUP BY reporter ORDER BY sum(tonnes) DESC NULLS LAST, reporter LIMIT $top)
+SELECT p.year, p.product, p.kind, coalesce(t.reporter, 'others') AS reporter, sum(p.tonnes) AS tonnes,
+       sum(p.barrels) AS barrels, CASE WHEN count(*) = 1 THEN any_value(p.bbl_per_tonne) END AS bbl_per_tonne,
+       left(string_agg(DISTINCT p.publisher, '; '), 300) AS publisher
+FROM per_supplier AS p LEFT JOIN top AS t ON t.reporter = p.reporter
+GROUP BY ALL
+ORDER BY p.year, p.product, p.kind, reporter;

@@ -1,0 +1,68 @@
+"""Report benchmark: the full HTML report for the DPRK on a store holding the bundled record plus a
+simulated panel of every partner's trade with it (default 200 partners x 300 HS4 products x 25
+years, both directions, with weights), i.e. a world-scale number of partners in every chart.
+
+    python benchmarks/bench_report.py [--partners 200] [--products 300] [--years 25] [--density 0.5]
+
+Prints the time to build the report (queries, flags, charts), to render the HTML, to export every
+chart and table, and the file's size. Every chart must stay under Altair's 5,000-row guard: the
+frames are aggregated in SQL first (top partners, top products). Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import mirror  # noqa: E402
+from bench_detect import panel  # noqa: E402
+from mirror.store import insert_canonical  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--partners", type=int, default=200)
+    parser.add_argument("--products", type=int, default=300)
+    parser.add_argument("--years", type=int, default=25)
+    parser.add_argument("--density", type=float, default=0.5)
+    args = parser.parse_args()
+    frame = panel(args.partners, args.products, args.years, args.density)
+    rng = np.random.default_rng(5)
+    frame["net_weight_kg"] = np.round(frame.value / np.exp(rng.normal(1, 0.5, len(frame))), 1)
+    print(f"simulated {len(frame):,} observations ({frame.reporter_iso3.nunique()} partners)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "r.duckdb"
+        with mirror.Store(path) as db:
+            db.load_bundled()
+            insert_canonical(db, frame, source="comtrade", release="sim", label="report benchmark")
+        with mirror.Store(path, read_only=True) as db:
+            t = time.perf_counter()
+            report = db.report("PRK")
+            built = time.perf_counter() - t
+            t = time.perf_counter()
+            out = report.save(Path(tmp) / "report.html")
+            rendered = time.perf_counter() - t
+            t = time.perf_counter()
+            files = report.export(Path(tmp) / "files")
+            exported = time.perf_counter() - t
+            size = out.stat().st_size
+    rows = {f.id: len(next(iter(f.spec().get("datasets", {"": []}).values()))) for f in report.figures()}
+    print(f"report built in {built:.1f} s (queries, every detector, charts); rendered in {rendered:.1f} s; "
+          f"{len(files)} exports in {exported:.1f} s")
+    print(f"HTML {size / 1e6:.1f} MB, {len(report.figures())} charts, {len(report.tables())} tables")
+    print("rows per chart (guard: 5,000):", ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+    print(f"peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import mirror  # noqa: E402
 from bench_detect import panel  # noqa: E402
+
+import mirror  # noqa: E402
 from mirror.store import insert_canonical  # noqa: E402
 
 

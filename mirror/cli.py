@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     p = add("changes", "What the last loads changed: revised figures, new periods and reporters, flags gone or new.")
-    p.add_argument("--since", type=int, help="load id to compare from (default: the one before the last)")
+    p.add_argument("--since", type=int, help="load id to compare from (default: what the last load or refresh loaded, all its files)")
     p.add_argument("--threshold", type=float, default=0.0, help="leave out revisions smaller than this share")
     p.add_argument("--country", default="PRK")
     _output_flags(p)

@@ -331,20 +331,23 @@ def _flags_section(db: object, flags: pd.DataFrame) -> Section:
 
 
 def _changes_section(db: object, iso3: str) -> Section:
-    loads = db.con.execute("SELECT count(*), max(load_id) FROM loads").fetchall()[0]
-    if loads[0] < 2:
+    loads = db.con.execute("SELECT count(*) FROM loads").fetchall()[0][0]
+    batch = db.meta("last_batch_since")
+    if loads < 2 or batch is None or int(batch) == 0:
         return Section("changes", "What changed", notes=[
-            "The store has had a single load, so there is no earlier release to compare with."])
+            "Everything in the store came in one load or refresh, so there is no earlier release to compare with."])
     changes = db.changes(country=iso3)
-    since = int(loads[1]) - 1
-    return Section("changes", "What changed since the previous load",
-                   f"Figures revised, periods and reporters added and flags that appeared or disappeared in the last "
-                   f"load (after load {since}).",
-                   tables=[Table("changes_revisions", "Revised figures", changes["revisions"], max_rows=100),
+    latest = db.con.execute("SELECT string_agg(DISTINCT source || ' ' || release, ', ') FROM loads WHERE load_id > ?",
+                            [int(batch)]).fetchall()[0][0]
+    return Section("changes", "What changed in the last refresh",
+                   f"What the last load or refresh ({latest}) changed against the releases loaded before it: figures "
+                   "revised (old and new value), periods and reporters added, flags that appeared or disappeared.",
+                   tables=[Table("changes_revisions", "Revised figures", changes["revisions"], max_rows=100,
+                                 sortable=True),
                            Table("changes_coverage", "New periods and reporters", changes["coverage"]),
                            Table("changes_flags", "Flags appeared or disappeared", changes["flags"])],
-                   notes=[f"{len(changes['revisions'])} figures revised, {len(changes['coverage'])} reporters with new "
-                          f"figures, {len(changes['flags'])} flags appeared or disappeared."])
+                   notes=[f"{len(changes['revisions'])} figures revised, {len(changes['coverage'])} source-reporter "
+                          f"pairs with new or revised figures, {len(changes['flags'])} flags appeared or disappeared."])
 
 
 def _methods_section(db: object, iso3: str, span: tuple[int, int], factor_set: str, top: int) -> Section:

@@ -193,8 +193,10 @@ class Store:
             paths = [paths]
         options = LoadOptions(format=format, release=release, source=source, encoding=encoding,
                               mapping=Path(mapping) if mapping else None)
+        since = sql.run(self.con, "last_load_id").fetchall()[0][0]
         with self.transaction():
             report = self._load_files(paths, options, allow_rejects, progress)
+            self._mark_batch(report, since)
         self._verify_loads([r["load_id"] for r in report if r["status"] == "loaded"])
         self.engine.invalidate()
         return self._load_report(report)
@@ -275,11 +277,14 @@ class Store:
     def load_bundled(self) -> pd.DataFrame:
         """Load the bundled, cited DPRK public record (data/public_record/) and, as a separate source
         of kind 'estimated', the industry estimate of China's unrecorded pipeline crude. Idempotent."""
+        since = sql.run(self.con, "last_load_id").fetchall()[0][0]
         record = self.load(data_dir() / BUNDLED_FILE, format="public-record", release=BUNDLED_RELEASE)
         pipeline = self.load(data_dir() / PIPELINE_ESTIMATE_FILE, format="public-record", release=BUNDLED_RELEASE,
                              source="pipeline-estimate")
         with self.transaction():
             self._set_meta("bundled_load", str(int(record["load_id"].iloc[0])))
+            if (record.status == "loaded").any() or (pipeline.status == "loaded").any():
+                self._set_meta("last_batch_since", str(since))  # the two files are one batch
         return pd.concat([record, pipeline], ignore_index=True)
 
     # -- analysis ----------------------------------------------------------------------------
@@ -465,6 +470,7 @@ class Store:
             if loaded:
                 self.engine.invalidate()
                 self._insert_flags(run(self, iso3, freq="A"), iso3, "A")
+            self._mark_batch(report, since)
         self._verify_loads(loaded)
         self.engine.invalidate()
         files_frame = self._load_report(report) if report else pd.DataFrame()
@@ -511,13 +517,20 @@ class Store:
                 self.con.unregister("new_fetches")
         return report
 
+    def _mark_batch(self, report: list[dict], since: int) -> None:
+        """Remember where the last load or refresh that loaded something started, so that "what
+        changed" means what that whole batch changed (a refresh loads many files at once)."""
+        if any(r["status"] == "loaded" for r in report):
+            self._set_meta("last_batch_since", str(since))
+
     def changes(self, since: int | None = None, country: str = "PRK", threshold: float = 0.0) -> dict:
-        """What loads after load ``since`` (default: the one before the last) changed: revised
-        figures (old, new, change; relative changes below ``threshold`` left out), new periods and
-        reporters per source, and flags that appeared or disappeared."""
+        """What loads after load ``since`` changed (default: what the last load or refresh loaded,
+        all its files): revised figures (old, new, change; relative changes below ``threshold``
+        left out), new periods and reporters per source, and flags that appeared or disappeared."""
         if since is None:
+            batch = self.meta("last_batch_since")
             last = sql.run(self.con, "last_load_id").fetchall()[0][0]
-            since = max(last - 1, 0)
+            since = int(batch) if batch is not None else max(last - 1, 0)
         return {"revisions": sql.frame(self.con, "changes_revisions", since=since, threshold=threshold),
                 "coverage": sql.frame(self.con, "changes_coverage", since=since),
                 "flags": sql.frame(self.con, "changes_flags", country=country)}

@@ -200,3 +200,24 @@ def test_a_world_scale_store_keeps_every_chart_under_the_row_guard(tmp_path):
     rebuilt = next(f for f in report.figures() if f.id == "rebuilt_trade").spec()
     names = {r["partner_name"] for v in rebuilt["datasets"].values() for r in v}
     assert "other partners" in names and len(names) == 16
+
+
+def test_what_changed_lists_the_last_refresh_against_the_release_before(tmp_path, fixtures):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    reply = json.loads((fixtures / "comtrade_api_CHN_2018.json").read_text())
+    (drop / "a_2019-03.json").write_text(json.dumps(reply))
+    with Store(tmp_path / "c.duckdb") as db:
+        db.load_bundled()
+        assert build_report(db).sections[5].title == "What changed"  # one batch so far: nothing to compare
+        db.refresh(drop, release="2019-03")
+        revised = dict(reply, data=[dict(reply["data"][0], primaryValue=2_300_000_000.0, fobvalue=2_300_000_000.0),
+                                    *reply["data"][1:]])
+        (drop / "b_2019-09.json").write_text(json.dumps(revised))
+        db.refresh(drop, release="2019-09")
+        report = build_report(db)
+    changes = report.sections[5]
+    assert changes.title == "What changed in the last refresh" and "comtrade 2019-09" in changes.intro
+    rev = changes.tables[0].frame
+    assert len(rev) == 1 and (rev.old_value.iloc[0], rev.new_value.iloc[0]) == (2_218_000_000.0, 2_300_000_000.0)
+    assert "2,300,000,000" in report.to_html()

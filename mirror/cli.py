@@ -191,11 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     _output_flags(p)
 
     p = add("report", "Write the HTML report: one self-contained file that works offline (and, optionally, every "
-                      "chart as PNG/SVG and every table as CSV/Parquet).")
+                      "chart as PNG/SVG and every table as CSV/Parquet/Excel).")
     p.add_argument("--country", default="PRK", help="ISO3, Comtrade code or name (default PRK)")
     _years_flag(p)
     p.add_argument("--out", metavar="PATH", help="the HTML file (default: reports/<COUNTRY>-report.html)")
-    p.add_argument("--export-dir", metavar="DIR", help="also write each chart (PNG, SVG) and table (CSV, Parquet) here")
+    p.add_argument("--export-dir", metavar="DIR", help="also write each chart (PNG, SVG) and table (CSV, Parquet, one Excel workbook) here")
     p.add_argument("--template-dir", metavar="DIR", help="a folder with your own report.html.j2 (overrides the bundled one)")
     p.add_argument("--factor-set", default="unsd", help="oil conversion factors: unsd, bp or unscr2397 (default unsd)")
     return parser

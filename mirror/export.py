@@ -54,3 +54,33 @@ def to_json(obj: object) -> str:
     if isinstance(obj, pd.DataFrame):
         obj = records(obj)
     return json.dumps(obj, indent=2, ensure_ascii=False, default=_jsonable)
+
+
+def to_excel(tables: dict[str, pd.DataFrame], path: str) -> None:
+    """One workbook, a sheet per table (names cut to Excel's 31 characters), text cells
+    neutralised as in CSV; needs openpyxl (the ``report`` extra)."""
+    try:
+        import openpyxl  # noqa: F401 - pandas' engine, checked here for a clear message
+    except ImportError:
+        from .errors import OptionError
+
+        raise OptionError("Excel export needs openpyxl. Fix: pip install 'trade-mirror[report]'.") from None
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        used: set[str] = set()
+        for name, frame in tables.items():
+            sheet = name[:31]
+            n = 2
+            while sheet in used:  # two long names may cut to the same 31 characters
+                sheet = f"{name[:28]}~{n}"
+                n += 1
+            used.add(sheet)
+            _excel_safe(neutralise_text(frame)).to_excel(writer, sheet_name=sheet, index=False)
+
+
+def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Excel has no time zones: timestamps with one are written in UTC without it."""
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
+    return out

@@ -121,7 +121,8 @@ class Report:
 
     def export(self, folder: str | Path) -> list[Path]:
         """Every chart as SVG and PNG (vl-convert, fonts bundled: offline), every table as CSV
-        (text cells that a spreadsheet would run as formulas neutralised) and Parquet."""
+        and in one Excel workbook (text cells that a spreadsheet would run as formulas
+        neutralised) and as Parquet."""
         vlc = _vl_convert()
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -136,7 +137,9 @@ class Report:
             (folder / f"{table.name}.csv").write_text(export.to_csv(frame), encoding="utf-8")
             _parquet_safe(frame).to_parquet(folder / f"{table.name}.parquet", index=False)
             written += [folder / f"{table.name}.csv", folder / f"{table.name}.parquet"]
-        return written
+        export.to_excel({t.name: _parquet_safe(t.frame.reset_index(drop=True)) for t in self.tables()},
+                        str(folder / "tables.xlsx"))
+        return [*written, folder / "tables.xlsx"]
 
     def _repr_html_(self) -> str:
         return _iframe(self.to_html())

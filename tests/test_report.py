@@ -138,6 +138,12 @@ def test_exports_charts_and_tables(report, tmp_path):
     assert "flags.csv" in names and "flags.parquet" in names
     csv = (tmp_path / "hostile.csv").read_text().splitlines()
     assert csv[1].startswith("\"'=HYPERLINK") and csv[2].startswith("'+1") and csv[1].endswith(",-5.0")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "tables.xlsx")["hostile"]
+    assert sheet["A2"].value == "'=HYPERLINK(\"http://x\")" and sheet["A2"].data_type == "s"  # text, not a formula
+    assert sheet["B2"].value == -5.0  # numbers stay numbers
+    assert len(load_workbook(tmp_path / "tables.xlsx").sheetnames) == len(report.tables()) + 1
     back = pd.read_parquet(tmp_path / "flags.parquet")
     assert len(back) == len(next(t for t in report.tables() if t.name == "flags").frame)
 

@@ -623,6 +623,7 @@ def insert_canonical(store: Store, frame: pd.DataFrame, *, source: str, release:
                 found, total = problem_list(con, staged)
                 raise LoadError(found, total=total)
             store._merge(load_id, staged, digest, started, json.dumps({"label": label}))
+            store._mark_batch([{"status": "loaded"}], load_id - 1)
     finally:
         con.unregister("canonical_rows")
     store._verify_loads([load_id])

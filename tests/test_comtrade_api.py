@@ -224,3 +224,8 @@ def test_cli_refresh_comtrade(cli, api, tmp_path):
     api.fail("/bulk/v1/get/", "error_401.json")
     code, out, err = cli("refresh", "--db", tmp_path / "s.duckdb", "--comtrade-config", config(tmp_path))
     assert code == 2 and "Access denied" in err and "Traceback" not in err
+
+
+def test_refresh_needs_a_source(cli, tmp_path):
+    code, out, err = cli("refresh", "--db", tmp_path / "s.duckdb")
+    assert code == 2 and "Nothing to refresh from" in err and "--comtrade" in err

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class FakeComtrade:
     files: dict[str, bytes] = field(default_factory=dict)  # fileUrl -> bytes
     failures: list[tuple[str, str]] = field(default_factory=list)  # (URL substring, error reply file), served once each
     requests: list[tuple[str, dict]] = field(default_factory=list)
+    slow: dict[str, float] = field(default_factory=dict)  # URL substring -> seconds to wait before replying
 
     def add_listing(self, name: str) -> None:
         self.listing += json.loads((REPLIES / name).read_text())["data"]
@@ -54,6 +56,9 @@ class FakeComtrade:
         fields = dict(fields or {})
         assert fields.get("subscription-key"), "the client must send the key"
         self.requests.append((url, fields))
+        for part, seconds in self.slow.items():
+            if part in url:
+                time.sleep(seconds)  # a slow download: a window to kill the process in
         for i, (part, reply) in enumerate(self.failures):
             if part in url:
                 del self.failures[i]

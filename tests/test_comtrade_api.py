@@ -229,3 +229,58 @@ def test_cli_refresh_comtrade(cli, api, tmp_path):
 def test_refresh_needs_a_source(cli, tmp_path):
     code, out, err = cli("refresh", "--db", tmp_path / "s.duckdb")
     assert code == 2 and "Nothing to refresh from" in err and "--comtrade" in err
+
+
+KILLED_REFRESH = """
+import sys, urllib3
+sys.path.insert(0, sys.argv[4])
+from tests.comtrade_fake import FakeComtrade
+import mirror
+fake = FakeComtrade()
+fake.add_listing("listing_A_bulk_CHN.json")
+fake.add_bulk_file(156, 2017, "bulk_CHN_2017.gz")
+fake.add_bulk_file(156, 2018, "bulk_CHN_2018.gz")
+second = next(e["fileUrl"] for e in fake.listing if e["period"] == 2018)
+fake.slow[second] = 60  # the second download hangs: the process is killed while it waits
+urllib3.PoolManager = fake
+print("fetching", flush=True)
+with mirror.open(sys.argv[1]) as db:
+    db.refresh(comtrade=sys.argv[2], cache=sys.argv[3])
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_during_an_api_refresh_leaves_the_store_as_before_and_resumes(db, api, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+    from pathlib import Path
+
+    cfg, cache = config(tmp_path, BULK_SET), tmp_path / "cache"
+    store = db.path
+    before = fingerprint(db)
+    db.close()
+    root = str(Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_REFRESH, str(store), str(cfg), str(cache), root],
+                            stdout=subprocess.PIPE, env={**os.environ, "COMTRADE_API_KEY": "k"})
+    first = cache / "china-bulk" / "COMTRADE-FINAL-CA1562017H5[2018-06-30].gz"
+    deadline = time.time() + 60
+    while not first.exists() and time.time() < deadline:  # killed once the first file is in the cache
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert first.exists()
+    from mirror.store import Store
+
+    with Store(store) as again:
+        assert fingerprint(again) == before  # nothing of the half-done refresh reached the store
+        assert again.check().offending_rows.sum() == 0
+        api.add_listing("listing_A_bulk_CHN.json")
+        api.add_bulk_file(156, 2017, "bulk_CHN_2017.gz")
+        api.add_bulk_file(156, 2018, "bulk_CHN_2018.gz")
+        summary = again.refresh(comtrade=cfg, cache=cache)
+        first_url = next(e["fileUrl"] for e in api.listing if e["period"] == 2017)
+        assert api.calls(first_url) == []  # resumed: the first file came from the cache
+        assert summary["files_loaded"] == 2

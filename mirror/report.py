@@ -398,13 +398,18 @@ def _flag_sources(db: object, flag: object) -> str:
     """The publishers of the figures behind a flag's series - the reports, then any estimate of the
     same flow - each with its source and release."""
     hs = str(flag.hs) if flag.hs and str(flag.hs)[:1].isdigit() else None
+    flow = flag.flow if isinstance(flag.flow, str) and flag.flow else None
+    # Estimates are cited only for a flag on one HS code (a gap's estimate of the same flow); a flag
+    # on a group of goods (a ban) cites the reports it counted.
+    wanted = [("reported by", ["reported", "notified"])] + ([("estimate", ["estimated"])] if hs else [])
     parts = []
-    for label, kinds in (("reported by", ["reported", "notified"]), ("estimate", ["estimated"])):
+    for label, kinds in wanted:
         rows = db.con.execute(
             "SELECT coalesce(publisher, source) || ' (' || source || ', release ' || release || ')' AS cited "
             "FROM flows WHERE reporter_iso3 = $r AND partner_iso3 = $p AND ($hs IS NULL OR hs = $hs) "
-            "AND list_contains($kinds, kind) GROUP BY cited ORDER BY count(*) DESC, cited LIMIT 4",
-            {"r": flag.reporter, "p": flag.partner, "hs": hs, "kinds": kinds}).fetchall()
+            "AND ($flow IS NULL OR flow = $flow) AND list_contains($kinds, kind) "
+            "GROUP BY cited ORDER BY count(*) DESC, cited LIMIT 4",
+            {"r": flag.reporter, "p": flag.partner, "hs": hs, "flow": flow, "kinds": kinds}).fetchall()
         if rows:
             parts.append(f"{label}: " + "; ".join(r[0] for r in rows))
     return " | ".join(parts) or "the figures in the store"

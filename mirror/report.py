@@ -176,8 +176,11 @@ def build_report(db: object, country: str = "PRK", years: tuple[int, int] | None
     from .countries import resolve
 
     iso3 = resolve(db.con, country)
-    name = db.con.execute("SELECT name FROM country_by_iso3 WHERE iso3 = ?", [iso3]).fetchall()[0][0]
-    span = years or _data_years(db, iso3)
+    name, first_year, last_year = sql.run(db.con, "report_country", country=iso3).fetchall()[0]
+    if first_year is None:
+        raise MirrorError(f"The store holds no figures of {iso3}'s trade. Fix: load data first "
+                          "(`trade-mirror load FILES` or `trade-mirror load --bundled`).")
+    span = years or (int(first_year), int(last_year))
     flags = db.flags(country=iso3)
     flags = flags[_in_years(flags.period, span)].reset_index(drop=True) if len(flags) else flags
     caps = db.caps(iso3, factor_set=factor_set)
@@ -195,15 +198,6 @@ def build_report(db: object, country: str = "PRK", years: tuple[int, int] | None
     return Report(country=iso3, years=span, sections=sections, findings=findings,
                   title=f"{name} ({iso3}): trade rebuilt from its partners' reports, {span[0]}-{span[1]}",
                   template_dir=Path(template_dir) if template_dir else None)
-
-
-def _data_years(db: object, iso3: str) -> tuple[int, int]:
-    lo, hi = db.con.execute("SELECT min(year), max(year) FROM flows WHERE partner_iso3 = ? OR reporter_iso3 = ?",
-                            [iso3, iso3]).fetchall()[0]
-    if lo is None:
-        raise MirrorError(f"The store holds no figures of {iso3}'s trade. Fix: load data first "
-                          "(`trade-mirror load FILES` or `trade-mirror load --bundled`).")
-    return int(lo), int(hi)
 
 
 def _in_years(periods: pd.Series, span: tuple[int, int]) -> pd.Series:
@@ -334,14 +328,12 @@ def _flags_section(db: object, flags: pd.DataFrame) -> Section:
 
 
 def _changes_section(db: object, iso3: str) -> Section:
-    loads = db.con.execute("SELECT count(*) FROM loads").fetchall()[0][0]
     batch = db.meta("last_batch_since")
-    if loads < 2 or batch is None or int(batch) == 0:
+    if batch is None or int(batch) == 0:  # one batch holds everything: nothing earlier to compare with
         return Section("changes", "What changed", notes=[
             "Everything in the store came in one load or refresh, so there is no earlier release to compare with."])
     changes = db.changes(country=iso3)
-    latest = db.con.execute("SELECT string_agg(DISTINCT source || ' ' || release, ', ') FROM loads WHERE load_id > ?",
-                            [int(batch)]).fetchall()[0][0]
+    latest = sql.run(db.con, "report_batch_releases", since=int(batch)).fetchall()[0][0]
     return Section("changes", "What changed in the last refresh",
                    f"What the last load or refresh ({latest}) changed against the releases loaded before it: figures "
                    "revised (old and new value), periods and reporters added, flags that appeared or disappeared.",
@@ -404,12 +396,8 @@ def _flag_sources(db: object, flag: object) -> str:
     wanted = [("reported by", ["reported", "notified"])] + ([("estimate", ["estimated"])] if hs else [])
     parts = []
     for label, kinds in wanted:
-        rows = db.con.execute(
-            "SELECT coalesce(publisher, source) || ' (' || source || ', release ' || release || ')' AS cited "
-            "FROM flows WHERE reporter_iso3 = $r AND partner_iso3 = $p AND ($hs IS NULL OR hs = $hs) "
-            "AND ($flow IS NULL OR flow = $flow) AND list_contains($kinds, kind) "
-            "GROUP BY cited ORDER BY count(*) DESC, cited LIMIT 4",
-            {"r": flag.reporter, "p": flag.partner, "hs": hs, "flow": flow, "kinds": kinds}).fetchall()
+        rows = sql.run(db.con, "report_flag_sources", reporter=flag.reporter, partner=flag.partner, hs=hs,
+                       flow=flow, kinds=kinds).fetchall()
         if rows:
             parts.append(f"{label}: " + "; ".join(r[0] for r in rows))
     return " | ".join(parts) or "the figures in the store"

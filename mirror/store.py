@@ -488,11 +488,12 @@ class Store:
         from .comtrade_api import ComtradeClient, api_key, fetch, read_config
         from .paths import default_cache_dir
 
-        known = {r[0] for r in sql.run(self.con, "comtrade_codes").fetchall()}
-        config = read_config(None if comtrade is True else comtrade, known_iso3=known)
+        codes = dict(sql.run(self.con, "comtrade_codes").fetchall())  # ISO3 -> Comtrade code
+        config = read_config(None if comtrade is True else comtrade, known_iso3=set(codes))
         client = ComtradeClient(api_key(), config.api)
         folder = Path(cache) if cache else default_cache_dir() / "comtrade"
-        return fetch(self.con, config, client, folder, (lambda m: progress("comtrade", m)) if progress else None)
+        return fetch(self.con, config, client, folder, codes,
+                     (lambda m: progress("comtrade", m)) if progress else None)
 
     def _load_fetched(self, fetched: object, allow_rejects: bool, progress: ProgressCallback | None) -> list[dict]:
         """Inside the refresh transaction: load the downloaded files (each as the release of its
@@ -505,7 +506,7 @@ class Store:
             report += rows
             load_of[item.path.name] = rows[0]["load_id"]
         if fetched.log:
-            read = dict(self.con.execute("SELECT load_id, rows_read FROM loads").fetchall())
+            read = sql.frame(self.con, "manifest").set_index("load_id").rows_read.to_dict()
             log = pd.DataFrame(fetched.log)
             log["load_id"] = log.file_name.map(load_of)
             log["rows_fetched"] = [int(read.get(lid, 0)) if pd.notna(lid) else 0 for lid in log.load_id]

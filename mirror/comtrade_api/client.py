@@ -104,52 +104,59 @@ class ComtradeClient:
         what = f"bulkDownloadFinalFile(C, {freq}, {classification}, reporter={reporter}, period={period}, " \
                f"published={published})"
         directory.mkdir(parents=True, exist_ok=True)
-        for attempt in range(self.settings.retries + 1):
+
+        def once() -> tuple[list[Path] | None, tuple[str, bool] | None]:
             with tempfile.TemporaryDirectory(dir=directory, prefix=".download-") as tmp:
-                printed = io.StringIO()
-                self.stats.requests += 1
-                try:
-                    with contextlib.redirect_stdout(printed):
-                        self.client.bulkDownloadFinalFile(self.key, tmp, "C", freq, classification, period=period,
-                                                          reporterCode=str(reporter), decompress=False,
-                                                          publishedDateFrom=published, publishedDateTo=published)
-                except Exception as err:
-                    failure = (f"{type(err).__name__}: {err}", True)
-                else:
-                    got = sorted(Path(tmp).glob("*.gz"))
-                    failure = _printed_failure(printed.getvalue()) if not got else None
-                    if failure is None:
-                        bad = [p for p in got if not _is_gzip(p)]
-                        if bad:
-                            head = bad[0].read_bytes()[:300].decode("utf-8", "replace")
-                            failure = _reply_failure(head) or (f"the file is not gzip; it starts {head[:120]!r}", True)
-                        else:
-                            kept = []
-                            for p in got:
-                                target = directory / p.name
-                                os.replace(p, target)  # atomic: a killed download leaves no half file
-                                kept.append(target)
-                            return kept
-            self._after_failure(what, failure, attempt)
-        raise AssertionError("unreachable")  # _after_failure raises on the last attempt
+                _, printed, failure = self._run(
+                    self.client.bulkDownloadFinalFile, self.key, tmp, "C", freq, classification, period=period,
+                    reporterCode=str(reporter), decompress=False, publishedDateFrom=published,
+                    publishedDateTo=published)
+                got = sorted(Path(tmp).glob("*.gz"))
+                failure = failure or (None if got else _printed_failure(printed))
+                if failure:
+                    return None, failure
+                bad = [p for p in got if not _is_gzip(p)]
+                if bad:
+                    head = bad[0].read_bytes()[:300].decode("utf-8", "replace")
+                    return None, _reply_failure(head) or (f"the file is not gzip; it starts {head[:120]!r}", True)
+                kept = []
+                for p in got:
+                    os.replace(p, directory / p.name)  # atomic: a killed download leaves no half file
+                    kept.append(directory / p.name)
+                return kept, None
+
+        return self._retry(what, once)
 
     # -- retry and error handling --------------------------------------------------------------
     def _call(self, what: str, fn: Callable, *args: object, **kwargs: object) -> pd.DataFrame:
+        def once() -> tuple[pd.DataFrame | None, tuple[str, bool] | None]:
+            result, printed, failure = self._run(fn, *args, **kwargs)
+            if failure:
+                return None, failure
+            if isinstance(result, pd.DataFrame):
+                return result, None
+            return None, _printed_failure(printed) or ("the client returned nothing and printed nothing", True)
+
+        return self._retry(what, once)
+
+    def _run(self, fn: Callable, *args: object, **kwargs: object) -> tuple[object, str, tuple[str, bool] | None]:
+        """Call the client: (what it returned, what it printed, a failure if it raised)."""
+        printed = io.StringIO()
+        self.stats.requests += 1
+        try:
+            with contextlib.redirect_stdout(printed):
+                result = fn(*args, **kwargs)
+        except Exception as err:
+            return None, printed.getvalue(), (f"{type(err).__name__}: {err}", True)
+        return result, printed.getvalue(), None
+
+    def _retry(self, what: str, once: Callable[[], tuple[object, tuple[str, bool] | None]]) -> object:
         for attempt in range(self.settings.retries + 1):
-            printed = io.StringIO()
-            self.stats.requests += 1
-            try:
-                with contextlib.redirect_stdout(printed):
-                    result = fn(*args, **kwargs)
-            except Exception as err:
-                failure = (f"{type(err).__name__}: {err}", True)
-            else:
-                if isinstance(result, pd.DataFrame):
-                    return result
-                failure = _printed_failure(printed.getvalue()) or ("the client returned nothing and printed nothing",
-                                                                   True)
+            result, failure = once()
+            if failure is None:
+                return result
             self._after_failure(what, failure, attempt)
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable")  # _after_failure raises on the last attempt
 
     def _after_failure(self, what: str, failure: tuple[str, bool], attempt: int) -> None:
         message, retryable = failure

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .. import sql
+from .. import export, sql
 from ..errors import ApiError
 from .client import CallStats, ComtradeClient
 from .config import FetchConfig, FetchSet
@@ -46,9 +46,9 @@ class FetchResult:
 
 
 def fetch(con: duckdb.DuckDBPyConnection, config: FetchConfig, client: ComtradeClient, cache: Path,
-          progress: Progress | None = None) -> FetchResult:
+          codes: dict[str, int], progress: Progress | None = None) -> FetchResult:
+    """``codes``: ISO3 -> Comtrade code (query comtrade_codes), for the sets' countries."""
     note = progress or (lambda _m: None)
-    codes = dict(sql.run(con, "comtrade_codes").fetchall())
     result = FetchResult(stats=client.stats)
     for fetch_set in config.sets:
         for freq in fetch_set.freq:
@@ -177,21 +177,12 @@ def _write_reply(rows: pd.DataFrame, path: Path) -> None:
     order = [c for c in ("flowCode", "partnerCode", "cmdCode", "partner2Code", "customsCode", "motCode")
              if c in rows.columns]
     rows = rows.sort_values(order, kind="stable") if order else rows
-    records = [{k: _plain(v) for k, v in rec.items()} for rec in rows.to_dict("records")]
+    records = export.records(rows)  # plain JSON types: NaN -> null, numpy scalars -> numbers
     body = {"elapsedTime": "saved by trade-mirror from getFinalData", "count": len(records), "data": records,
             "error": ""}
     tmp = path.with_suffix(".part")
     tmp.write_text(json.dumps(body, indent=0, allow_nan=False), encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _plain(value: object) -> object:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-        return None if isinstance(value, float) and value != value else value
-    return value
 
 
 def _touch(path: Path) -> None:

@@ -157,3 +157,25 @@ SELECT p.year, p.product, p.kind, coalesce(t.reporter, 'others') AS reporter, su
 FROM per_supplier AS p LEFT JOIN top AS t ON t.reporter = p.reporter
 GROUP BY ALL
 ORDER BY p.year, p.product, p.kind, reporter;
+
+-- name: report_country(country)
+-- Internal: the country's name and the first and last year of the figures that involve it.
+SELECT (SELECT name FROM country_by_iso3 WHERE iso3 = $country) AS name, min(year) AS first_year,
+       max(year) AS last_year
+FROM flows
+WHERE partner_iso3 = $country OR reporter_iso3 = $country;
+
+-- name: report_batch_releases(since:int)
+-- Internal: the sources and releases the loads after `since` brought in, as one line of text.
+SELECT string_agg(DISTINCT source || ' ' || release, ', ') FROM loads WHERE load_id > $since;
+
+-- name: report_flag_sources(reporter, partner, hs, flow, kinds)
+-- Internal: who published the figures of one series (`hs` and `flow` NULL = any), kinds given as a
+-- list: each publisher with its source and release, most figures first, four at most.
+SELECT coalesce(publisher, source) || ' (' || source || ', release ' || release || ')' AS cited
+FROM flows
+WHERE reporter_iso3 = $reporter AND partner_iso3 = $partner AND ($hs IS NULL OR hs = $hs)
+  AND ($flow IS NULL OR flow = $flow) AND list_contains($kinds, kind)
+GROUP BY cited
+ORDER BY count(*) DESC, cited
+LIMIT 4;

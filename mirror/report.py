@@ -20,7 +20,7 @@ from pathlib import Path
 
 import altair as alt
 import pandas as pd
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateSyntaxError, UndefinedError
 from markupsafe import Markup
 
 from . import charts, export, sql
@@ -429,9 +429,16 @@ def render(report: Report, template_dir: Path | None = None) -> str:
     env = _environment(template_dir)
     figures = report.figures()
     specs = {f.id: Markup(safe_json(f.spec())) for f in figures}
-    return env.get_template(TEMPLATE).render(
-        report=report, specs=specs, bundle=Markup(javascript_bundle()) if figures else "",
-        chart_count=len(figures))
+    try:
+        return env.get_template(TEMPLATE).render(
+            report=report, specs=specs, bundle=Markup(javascript_bundle()) if figures else "",
+            chart_count=len(figures))
+    except TemplateSyntaxError as err:
+        raise OptionError(f"{err.filename or TEMPLATE}, line {err.lineno}: {err.message}. Fix: correct the template "
+                          f"(the bundled one, {templates_dir() / TEMPLATE}, is a working example).") from None
+    except UndefinedError as err:
+        raise OptionError(f"{TEMPLATE} ({template_dir or templates_dir()}): {err.message}. Fix: use only the names "
+                          "the bundled template uses (report, specs, bundle, chart_count).") from None
 
 
 def safe_json(value: object) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from mirror import charts
+from mirror.errors import OptionError
 from mirror.paths import data_dir
 from mirror.report import Report, Section, build_report, javascript_bundle, safe_json
 from mirror.store import Store
@@ -163,6 +164,12 @@ def test_template_can_be_overridden_and_stays_escaped(tmp_path):
                                         "<p>{{ f.text }}</p>{% endfor %}")
     rep = Report(country="PRK", years=(2010, 2011), sections=[], title="<b>x</b>", template_dir=own)
     assert rep.to_html() == "<h1>OUR DESK: &lt;b&gt;x&lt;/b&gt;</h1>"
+    (own / "report.html.j2").write_text("<h1>{{ report.title }</h1>\n{% for %}")
+    with pytest.raises(OptionError, match=r"report.html.j2, line 1: .*Fix: correct the template"):
+        rep.to_html()
+    (own / "report.html.j2").write_text("{{ report.no_such_field }}")
+    with pytest.raises(OptionError, match="no_such_field.*Fix: use only the names"):
+        rep.to_html()
 
 
 def test_report_command(cli, tmp_path, bundled):

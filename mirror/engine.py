@@ -160,34 +160,59 @@ class Sanctions:
 
     def oil(self, country: str = "PRK", *, factor_set: str = "unsd", kind: str | None = None,
             years: tuple[int, int] | None = None) -> pd.DataFrame:
-        _check_factor_set(self.con, factor_set)
+        factor_set = _check_factor_set(self.con, factor_set)
         if kind not in (None, "reported", "notified", "estimated"):
             raise allowed("kind", kind, ["reported", "notified", "estimated"])
         year_from, year_to = years or (None, None)
         return sql.frame(self.con, "oil_rows", country=resolve(self.con, country), factor_set=factor_set, kind=kind,
                          year_from=year_from, year_to=year_to)
 
+    def oil_conversions(self, country: str = "PRK", *, factor_set: str = "unsd") -> pd.DataFrame:
+        """Deliveries published in both tonnes and barrels: the implied barrels per tonne, flagged when
+        outside the product's plausible range or far from the factor used."""
+        factor_set = _check_factor_set(self.con, factor_set)
+        return sql.frame(self.con, "oil_conversions", country=resolve(self.con, country), factor_set=factor_set)
+
     def caps(self, country: str = "PRK", *, factor_set: str = "unsd", kind: str | None = "notified",
              monthly: bool = False) -> pd.DataFrame:
-        _check_factor_set(self.con, factor_set)
+        """kind: notified / reported / estimated, None for all kinds (one row each), or 'side-by-side'
+        for one row per cap year and supplier with the three kinds as columns."""
+        factor_set = _check_factor_set(self.con, factor_set)
+        if kind not in CAP_KINDS:
+            raise allowed("kind", kind, [k for k in CAP_KINDS if k] + ["None (all kinds)"])
         iso3 = resolve(self.con, country)
         if monthly:
+            if kind == "side-by-side":
+                raise allowed("kind", kind, ["notified", "reported", "estimated", "None (all kinds)"])
             return sql.frame(self.con, "cap_running_totals", country=iso3, factor_set=factor_set, kind=kind)
         sql.run(self.con, "build_cap_deliveries", country=iso3, factor_set=factor_set).fetchall()
-        return sql.frame(self.con, "cap_rows", kind=kind)
+        side_by_side = kind == "side-by-side"
+        sql.run(self.con, "build_cap_rows", kind=None if side_by_side else kind).fetchall()
+        if side_by_side:
+            return sql.frame(self.con, "cap_table", factor_set=factor_set)
+        return sql.frame(self.con, "cap_rows")
 
     def notifications_vs_customs(self, country: str = "PRK", *, factor_set: str = "unsd", unit: str = "t") -> pd.DataFrame:
-        _check_factor_set(self.con, factor_set)
+        factor_set = _check_factor_set(self.con, factor_set)
         if unit not in ("t", "bbl"):
             raise allowed("unit", unit, ["t", "bbl"])
         return sql.frame(self.con, "notifications_vs_customs", country=resolve(self.con, country),
                          factor_set=factor_set, unit=unit)
 
 
-def _check_factor_set(con: duckdb.DuckDBPyConnection, factor_set: str) -> None:
+CAP_KINDS = ("notified", "reported", "estimated", "side-by-side", None)
+# Factor sets are named with their edition (bp2021: BP Statistical Review of World Energy 2021); the
+# bare name of a publisher means its latest bundled edition.
+FACTOR_SET_ALIASES = {"bp": "bp2021"}
+
+
+def _check_factor_set(con: duckdb.DuckDBPyConnection, factor_set: str) -> str:
+    """The factor set's name as stored (an alias resolved); an unknown set is an error listing the sets."""
+    name = FACTOR_SET_ALIASES.get(factor_set, factor_set)
     sets = [r[0] for r in con.execute(sql.get("factor_sets").sql).fetchall()]
-    if factor_set not in sets:
-        raise allowed("factor_set", factor_set, sets)
+    if name not in sets:
+        raise allowed("factor_set", factor_set, sets + [f"{a} (= {b})" for a, b in FACTOR_SET_ALIASES.items()])
+    return name
 
 
 def _hs_prefix(hs: str | None) -> str | None:

@@ -15,28 +15,33 @@ def test_register_has_every_resolution_with_a_citation(db):
     assert m.source_url.str.startswith("https://undocs.org/S/RES/").all()
     assert m.hs_verification.notna().all()
     seafood = m.set_index("measure_id").loc["UNSCR2371-seafood"]
+    # 1603 (meat extracts too) left out of seafood (issue 14, item 8)
     assert (seafood.direction, seafood.hs_codes, str(seafood.effective.date())) == (
-        "exports_from_target", "03 1603 1604 1605", "2017-08-05")
+        "exports_from_target", "03 1604 1605", "2017-08-05")
 
 
 def test_banned_goods_after_the_effective_date_in_the_banned_direction(db, tmp_path):
-    # 2371 bans DPRK seafood (chapter 03) from 5 Aug 2017. China's imports from PRK in July (before),
-    # August (straddles the date) and September (after); and China's exports of seafood TO PRK in
-    # September, which 2371 does not ban (wrong direction).
+    # 2371 bans DPRK seafood (chapter 03) from 5 Aug 2017, contracts allowed 30 days (to 4 Sep).
+    # China's imports from PRK in July (before), August (straddles the date), September (starts in
+    # the wind-down) and October (after); and China's exports of seafood TO PRK in October, which
+    # 2371 does not ban (wrong direction).
     load_rows(db, tmp_path, [
         row("PRK", "CHN", "M", "03", 9, year=2017, month=7) | {"reporter_iso": "CHN", "partner_iso": "PRK"},
         row("CHN", "PRK", "M", "03", 7, year=2017, month=8),
         row("CHN", "PRK", "M", "03", 5, year=2017, month=9),
-        row("CHN", "PRK", "X", "03", 3, year=2017, month=9),
+        row("CHN", "PRK", "M", "03", 4, year=2017, month=10),
+        row("CHN", "PRK", "X", "03", 3, year=2017, month=10),
     ])
     after = db.sanctioned_trade(freq="M", measure="UNSCR2371-seafood")
-    assert after[["reporter", "flow", "hs", "period", "value_usd", "timing"]].values.tolist() == [
-        ["CHN", "import", "03", "2017-08", 7, "straddles"], ["CHN", "import", "03", "2017-09", 5, "after"]]
+    assert after[["reporter", "flow", "hs", "period", "value_usd", "timing", "severity"]].values.tolist() == [
+        ["CHN", "import", "03", "2017-08", 7, "straddles", "low"], ["CHN", "import", "03", "2017-09", 5, "wind-down", "low"],
+        ["CHN", "import", "03", "2017-10", 4, "after", "high"]]
     with_before = db.sanctioned_trade(freq="M", measure="UNSCR2371-seafood", include_before=True)
     assert with_before.loc[with_before.period == "2017-07", "timing"].tolist() == ["before"]
     summary = db.sanctioned_trade(freq="M", summary=True).set_index(["measure", "reporter"])
     s = summary.loc[("UNSCR2371-seafood", "CHN")]
-    assert (s.value_after_usd, s.first_period_after, s.last_period_after, s.value_12m_before_usd) == (5, "2017-09", "2017-09", 9)
+    assert (s.value_after_usd, s.first_period_after, s.last_period_after, s.value_12m_before_usd) == (4, "2017-10", "2017-10", 9)
+    assert (s.value_straddling_usd, s.value_wind_down_usd, s.severity) == (7, 5, "high")
     # Supply to PRK of machinery (84) after 2397 (22 Dec 2017) is listed under 2397's supply ban.
     load_rows(db, tmp_path, [row("RUS", "PRK", "X", "8429", 11, year=2018, month=2)])
     supply = db.sanctioned_trade(freq="M", measure="UNSCR2397-supply")
@@ -52,7 +57,8 @@ def test_users_add_their_own_measures(db, tmp_path):
     load_rows(db, tmp_path, [row("CHN", "PRK", "M", "2701", 10, year=2017, month=8),
                              row("CHN", "PRK", "M", "2701", 4, year=2017, month=9)])
     rows = db.sanctioned_trade(freq="M", measure="CHN-MOFCOM-2017-40")
-    assert rows[["period", "timing"]].values.tolist() == [["2017-08", "straddles"], ["2017-09", "after"]]
+    # goods in transit were cleared until 4 September: September starts in that wind-down
+    assert rows[["period", "timing"]].values.tolist() == [["2017-08", "straddles"], ["2017-09", "wind-down"]]
     bad = tmp_path / "bad.csv"
     bad.write_text((data_dir() / "examples" / "china_mofcom_2017_40.csv").read_text()
                    .replace("CHN-MOFCOM-2017-40", "X1").replace("exports_from_target", "imports"))
@@ -72,8 +78,11 @@ def test_barrels_are_tonnes_times_the_named_factor(db, fixtures):
     assert jan.conversion == "barrels = tonnes x factor"
     russia = oil.loc[("RUS", "2018-01")]
     assert russia.barrels == 2470.5 and russia.tonnes == pytest.approx(2470.5 / 7.33)  # barrels as published
+    # 'bp' is the 2021 edition (issue 14: the old set was an unnamed older edition); refined
+    # products of unknown mix use its product basket, 8.058 bbl/t
     bp = db.oil(kind="notified", factor_set="bp").set_index(["reporter", "period"]).loc[("CHN", "2018-01")]
-    assert bp.bbl_per_tonne == 7.46 and bp.barrels == pytest.approx(569.8 * 7.46)
+    assert bp.bbl_per_tonne == 8.058 and bp.barrels == pytest.approx(569.8 * 8.058) and bp.factor_set == "bp2021"
+    assert "2021 (70th edition)" in bp.factor_edition
     from mirror.errors import OptionError
 
     with pytest.raises(OptionError, match="factor_set='eia' is not allowed"):
@@ -125,15 +134,20 @@ def test_running_totals_and_percent_of_cap_across_a_cap_change(db, tmp_path):
     caps = db.caps().set_index(["cap", "reporter"])
     assert caps.loc[(q4, "all suppliers"), "barrels"] == 650000
     assert caps.loc[(q4, "CHN"), "percent_of_cap"] == pytest.approx(120.0)
-    assert caps.loc[("UNSCR2397-refined", "RUS"), "basis"] == "sum of 1 monthly figures"
+    # one month of 2018 is not the year: said, and the figure is not complete
+    assert caps.loc[("UNSCR2397-refined", "RUS"), "basis"] == "sum of 1 monthly figures (337 days missing)"
+    assert not caps.loc[("UNSCR2397-refined", "RUS"), "complete"]
 
 
 def test_bundled_notified_refined_against_the_cap(db):
     db.load_bundled()
     caps = db.caps().set_index(["cap_year", "reporter"])
-    # 2023 as notified to the 1718 Committee: China 256,861 bbl, Russia 105,845 bbl -> 362,706 = 72.5% of 500,000.
-    assert caps.loc[(2023, "CHN"), "barrels"] == 256_861 and caps.loc[(2023, "RUS"), "barrels"] == 105_845
-    assert caps.loc[(2023, "all suppliers"), "percent_of_cap"] == pytest.approx(72.5412)
+    # 2023 as notified to the 1718 Committee: China 256,861 bbl; Russia's notifications 44,655 + 10,666 +
+    # 50,523 (March-December) = 105,844 bbl (issue 14, item 12: a complete set of primary monthly figures
+    # is the central figure; Yonhap's own sum, 105,845, is the high end) -> 362,705 = 72.541% of 500,000.
+    assert caps.loc[(2023, "CHN"), "barrels"] == 256_861 and caps.loc[(2023, "RUS"), "barrels"] == 105_844
+    assert caps.loc[(2023, "RUS"), "high"] == 105_845
+    assert caps.loc[(2023, "all suppliers"), "percent_of_cap"] == pytest.approx(72.541)
     assert caps.loc[(2018, "RUS"), "barrels"] == 241_114  # published in barrels: preferred over 29,237 t converted
     assert set(caps.reset_index().cap_year) >= {2018, 2019, 2020, 2021, 2022, 2023, 2024}
 

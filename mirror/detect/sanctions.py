@@ -1,5 +1,6 @@
-"""The sanctions issue's findings as flags: trade in banned goods after a ban (sanctioned_trade),
-and deliveries beyond a UN cap (cap_exceeded)."""
+"""The sanctions issue's findings as flags: trade in banned goods from a ban on (sanctioned_trade:
+high after the wind-down, medium where an exemption may apply, low in the wind-down), and
+deliveries beyond a UN cap (cap_exceeded, with the range when sources disagree)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,45 @@ from .base import fmt_amount
 
 
 def sanctioned_trade(summary: pd.DataFrame, freq: str) -> list[dict]:
+    """One flag per measure and reporter with banned-direction trade from the effective date on:
+    after the wind-down high, or medium when an exemption may cover it or a value threshold could not
+    be checked (the reason says which); only during the wind-down (contracts signed before adoption
+    could still be delivered) low."""
     out = []
     for r in summary.itertuples():
         value = r.value_after_usd if pd.notna(r.value_after_usd) else 0.0
         weight = r.weight_after_kg if pd.notna(r.weight_after_kg) else 0.0
-        if value <= 0 and weight <= 0:
+        wind_value = r.value_wind_down_usd if pd.notna(r.value_wind_down_usd) else 0.0
+        wind_weight = r.weight_wind_down_kg if pd.notna(r.weight_wind_down_kg) else 0.0
+        after = value > 0 or weight > 0
+        if not after and wind_value <= 0 and wind_weight <= 0:
             continue
         verb = "imported from" if r.direction == "exports_from_target" else "exported to"
+        amount, unit = (value, "USD") if value > 0 else (weight, "kg")
+        if not after:
+            amount, unit = (wind_value, "USD") if wind_value > 0 else (wind_weight, "kg")
+        until = (f", contracts allowed until {r.wind_down_end:%Y-%m-%d}" if pd.notna(r.wind_down_end) else "")
+        if after:
+            when = (f"after it took effect on {r.effective:%Y-%m-%d}{until}, from {r.first_period_after} to "
+                    f"{r.last_period_after}")
+            severity = r.severity if r.severity in ("high", "medium") else "high"
+        else:
+            when = (f"in the period containing its effective date ({r.effective:%Y-%m-%d}) or the wind-down{until}, "
+                    f"from {r.first_period_wind_down} to {r.last_period_wind_down}: possibly lawful")
+            severity = "low"
         before = (f"; in the 12 months before: {fmt_amount(r.value_12m_before_usd, 'USD')}"
                   if pd.notna(r.value_12m_before_usd) else "")
-        if isinstance(r.exemptions, str) and r.exemptions.strip().lower() not in ("", "none"):
-            before += f". The measure's exemptions may apply: {r.exemptions}"
+        why = f". Severity {severity}: {r.severity_reason}" if isinstance(r.severity_reason, str) else ""
         out.append({
             "detector": "sanctioned_trade", "reporter": r.reporter, "partner": r.partner,
             "flow": "import" if r.direction == "exports_from_target" else "export", "hs": str(r.goods)[:60],
-            "unit": "USD" if value > 0 else "kg", "freq": freq, "period": r.first_period_after,
-            "statistic": "reported value after the effective date", "score": float(value or weight), "threshold": 0.0,
-            "p_value": np.nan, "severity": "high",
-            "reason": (f"{r.reporter} reports having {verb} {r.partner} {fmt_amount(value, 'USD') if value else fmt_amount(weight, 'kg')} "
-                       f"of goods banned by {r.measure} ({r.goods}) after it took effect on {r.effective:%Y-%m-%d}, "
-                       f"from {r.first_period_after} to {r.last_period_after}{before}"),
-            "explained_by": r.measure, "implied_missing": np.nan, "evidence": f"{int(r.periods_after)} period(s)"})
+            "unit": unit, "freq": freq, "period": r.first_period_after if after else r.first_period_wind_down,
+            "statistic": ("reported value after the wind-down" if after else "reported value in the wind-down"),
+            "score": float(amount), "threshold": 0.0, "p_value": np.nan, "severity": severity,
+            "reason": (f"{r.reporter} reports having {verb} {r.partner} {fmt_amount(amount, unit)} of goods banned by "
+                       f"{r.measure} ({r.goods}) {when}{before}{why}"),
+            "explained_by": r.measure, "implied_missing": np.nan,
+            "evidence": f"{int(r.periods_after)} period(s) after" if after else "wind-down only"})
     return out
 
 
@@ -42,8 +61,10 @@ def cap_exceeded(caps: pd.DataFrame, monthly: pd.DataFrame) -> list[dict]:
         out.append({
             "detector": "cap_exceeded", "reporter": "all suppliers", "partner": "", "flow": "export", "hs": r.cap,
             "unit": r.unit, "freq": "A", "period": str(r.cap_year), "statistic": "percent of the cap", "score": float(r.percent_of_cap),
-            "threshold": 100.0, "p_value": np.nan, "severity": "high",
+            # every source over the cap: high; the central figure over it but a source under it: medium
+            "threshold": 100.0, "p_value": np.nan, "severity": "high" if r.low > r.cap_amount else "medium",
             "reason": (f"{r.kind.capitalize()} deliveries under {r.cap} in {r.cap_year}: {r.delivered:,.0f} {r.unit} "
-                       f"= {r.percent_of_cap:.0f}% of the {r.cap_amount:,.0f} {r.unit} cap ({r.basis}){when}"),
+                       f"= {r.percent_of_cap:.0f}% of the {r.cap_amount:,.0f} {r.unit} cap ({r.basis}; sources range "
+                       f"{r.low:,.0f}-{r.high:,.0f} {r.unit}){when}"),
             "explained_by": r.cap, "implied_missing": float(r.delivered - r.cap_amount), "evidence": r.basis})
     return out

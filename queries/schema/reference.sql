@@ -43,17 +43,19 @@ DELETE FROM oil_factors;
 
 -- name: fill_measures_bundled(path)
 -- Refill the bundled sanctions register from data/sanctions/register.csv.
-INSERT INTO measures_bundled SELECT * FROM read_csv($path, header = true, all_varchar = false, columns = {
+INSERT INTO measures_bundled BY NAME SELECT * FROM read_csv($path, header = true, all_varchar = false, columns = {
     'measure_id': 'VARCHAR', 'instrument': 'VARCHAR', 'paragraph': 'VARCHAR', 'adopted': 'DATE', 'effective': 'DATE',
     'direction': 'VARCHAR', 'target': 'VARCHAR', 'hs_codes': 'VARCHAR', 'hs_revision': 'VARCHAR', 'goods': 'VARCHAR',
-    'exemptions': 'VARCHAR', 'source_url': 'VARCHAR', 'hs_verification': 'VARCHAR'});
+    'exemptions': 'VARCHAR', 'source_url': 'VARCHAR', 'hs_verification': 'VARCHAR', 'wind_down_end': 'DATE',
+    'in_force_to': 'DATE', 'exemption_effect': 'VARCHAR', 'unit_value_threshold_usd': 'DOUBLE', 'threshold_unit': 'VARCHAR',
+    'citation': 'VARCHAR', 'verification': 'VARCHAR'});
 
 -- name: fill_caps(path)
 -- Refill the caps from data/sanctions/caps.csv.
-INSERT INTO caps SELECT * FROM read_csv($path, header = true, columns = {
+INSERT INTO caps BY NAME SELECT * FROM read_csv($path, header = true, columns = {
     'cap_id': 'VARCHAR', 'measure_id': 'VARCHAR', 'product': 'VARCHAR', 'amount': 'DOUBLE', 'unit': 'VARCHAR',
     'first_period_start': 'DATE', 'first_period_end': 'DATE', 'repeats': 'VARCHAR', 'superseded_from': 'DATE',
-    'note': 'VARCHAR', 'source_url': 'VARCHAR'});
+    'note': 'VARCHAR', 'source_url': 'VARCHAR', 'citation': 'VARCHAR', 'verification': 'VARCHAR'});
 
 -- name: fill_oil_products(path)
 -- Refill the map of oil HS codes to products from data/oil/products.csv.
@@ -65,5 +67,6 @@ INSERT INTO oil_product_names SELECT * FROM read_csv($path, header = true, all_v
 
 -- name: fill_oil_factors(path)
 -- Refill the barrels-per-tonne factors from data/oil/factors.csv.
-INSERT INTO oil_factors SELECT * FROM read_csv($path, header = true, columns = {
-    'factor_set': 'VARCHAR', 'product': 'VARCHAR', 'bbl_per_tonne': 'DOUBLE', 'source': 'VARCHAR', 'source_url': 'VARCHAR'});
+INSERT INTO oil_factors BY NAME SELECT * FROM read_csv($path, header = true, columns = {
+    'factor_set': 'VARCHAR', 'product': 'VARCHAR', 'bbl_per_tonne': 'DOUBLE', 'source': 'VARCHAR', 'source_url': 'VARCHAR',
+    'edition': 'VARCHAR'});

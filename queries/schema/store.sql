@@ -225,10 +225,34 @@ CREATE TABLE IF NOT EXISTS oil_product_names (name VARCHAR, product VARCHAR);
 CREATE TABLE IF NOT EXISTS oil_factors (
     factor_set VARCHAR, product VARCHAR, bbl_per_tonne DOUBLE, source VARCHAR, source_url VARCHAR
 );
+-- Register columns added by issue 14 (a store made before gets them, then the refill fills them):
+-- the wind-down end (contracts allowed until), the end of a measure replaced by another, whether an
+-- exemption can make the trade lawful, a luxury ban's value threshold per unit, and for every
+-- measure its citation and what was verified against which text. Appended with ALTER in fresh
+-- stores too, so the column order is the same in both.
+ALTER TABLE measures_bundled ADD COLUMN IF NOT EXISTS wind_down_end DATE;
+ALTER TABLE measures_bundled ADD COLUMN IF NOT EXISTS in_force_to DATE;
+ALTER TABLE measures_bundled ADD COLUMN IF NOT EXISTS exemption_effect VARCHAR;
+ALTER TABLE measures_bundled ADD COLUMN IF NOT EXISTS unit_value_threshold_usd DOUBLE;
+ALTER TABLE measures_bundled ADD COLUMN IF NOT EXISTS threshold_unit VARCHAR;
+ALTER TABLE measures_bundled ADD COLUMN IF NOT EXISTS citation VARCHAR;
+ALTER TABLE measures_bundled ADD COLUMN IF NOT EXISTS verification VARCHAR;
+ALTER TABLE measures_user ADD COLUMN IF NOT EXISTS wind_down_end DATE;
+ALTER TABLE measures_user ADD COLUMN IF NOT EXISTS in_force_to DATE;
+ALTER TABLE measures_user ADD COLUMN IF NOT EXISTS exemption_effect VARCHAR;
+ALTER TABLE measures_user ADD COLUMN IF NOT EXISTS unit_value_threshold_usd DOUBLE;
+ALTER TABLE measures_user ADD COLUMN IF NOT EXISTS threshold_unit VARCHAR;
+ALTER TABLE measures_user ADD COLUMN IF NOT EXISTS citation VARCHAR;
+ALTER TABLE measures_user ADD COLUMN IF NOT EXISTS verification VARCHAR;
+-- 2375's crude freeze is each state's own previous-12-month amount: a cap with no single number.
+ALTER TABLE caps ALTER COLUMN amount DROP NOT NULL;
+ALTER TABLE caps ADD COLUMN IF NOT EXISTS citation VARCHAR;
+ALTER TABLE caps ADD COLUMN IF NOT EXISTS verification VARCHAR;
+ALTER TABLE oil_factors ADD COLUMN IF NOT EXISTS edition VARCHAR;
 CREATE OR REPLACE VIEW measures AS
 SELECT *, 'bundled' AS origin FROM measures_bundled
-UNION ALL
-SELECT * EXCLUDE (added_at, added_from), 'user: ' || added_from FROM measures_user;
+UNION ALL BY NAME
+SELECT * EXCLUDE (added_at, added_from), 'user: ' || added_from AS origin FROM measures_user;
 
 -- name: create_flags_table
 -- Flags as computed on a given state of the store (data_version = the last load id), so that a

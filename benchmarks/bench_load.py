@@ -1,10 +1,16 @@
 """Load-rate benchmark: a 1-million-row file in the Comtrade API CSV layout (47 camelCase fields),
 loaded into a fresh store, then loaded again as a revised release (every 10th value changed).
 
-    python benchmarks/bench_load.py [--rows 1000000]
+    python benchmarks/bench_load.py [--rows 1000000] [--layout api|r]
 
-Prints rows/s for the first load, the revision load and the no-op reload (same bytes), and the
-peak resident memory of the process. Not a test: timings depend on the machine.
+``--layout r`` writes the file as R users save comtradr results with readr::write_csv: the 47
+fields in snake_case, every missing value as ``NA`` (ISO columns, CIF or FOB value, and the weight
+and quantity of one row in five), logicals as TRUE/FALSE.
+
+Prints rows/s for the first load, the revision load and the no-op reload (same bytes), the same
+file read by bare DuckDB ``read_csv`` (types auto-detected, into an in-memory table: the floor
+any loader that checks and keeps rows stands on), and the peak resident memory of the process.
+Not a test: timings depend on the machine.
 """
 
 from __future__ import annotations
@@ -26,8 +32,19 @@ sys.path.insert(0, str(ROOT))
 import mirror  # noqa: E402
 from mirror.simulate import API_FIELDS  # noqa: E402
 
+# comtradr's snake_case names for the 47 API fields, in the API's order (as in the real comtradr
+# files under ../shared/data/formats/comtrade_r/).
+R_FIELDS = ["type_code", "freq_code", "ref_period_id", "ref_year", "ref_month", "period", "reporter_code",
+            "reporter_iso", "reporter_desc", "flow_code", "flow_desc", "partner_code", "partner_iso", "partner_desc",
+            "partner2code", "partner2iso", "partner2desc", "classification_code", "classification_search_code",
+            "is_original_classification", "cmd_code", "cmd_desc", "aggr_level", "is_leaf", "customs_code",
+            "customs_desc", "mos_code", "mot_code", "mot_desc", "qty_unit_code", "qty_unit_abbr", "qty",
+            "is_qty_estimated", "alt_qty_unit_code", "alt_qty_unit_abbr", "alt_qty", "is_alt_qty_estimated", "net_wgt",
+            "is_net_wgt_estimated", "gross_wgt", "is_gross_wgt_estimated", "cifvalue", "fobvalue", "primary_value",
+            "legacy_estimation_flag", "is_reported", "is_aggregate"]
 
-def make_file(path: Path, rows: int, seed: int = 1, revise_every: int = 0) -> None:
+
+def make_file(path: Path, rows: int, seed: int = 1, revise_every: int = 0, layout: str = "api") -> None:
     rng = np.random.default_rng(seed)
     countries = pd.read_csv(ROOT / "data" / "countries.csv", dtype=str)
     codes = countries[(countries.is_country == "true") & countries.valid_to_year.isna()].comtrade_code.to_numpy()
@@ -54,7 +71,28 @@ def make_file(path: Path, rows: int, seed: int = 1, revise_every: int = 0) -> No
                          qtyUnitCode="8", qtyUnitAbbr="kg", qty=kg, netWgt=kg, primaryValue=value,
                          cifvalue=np.where(flow == "M", value, np.nan), fobvalue=np.where(flow == "X", value, np.nan),
                          legacyEstimationFlag="0", isReported="True", isAggregate="False")
-    frame[API_FIELDS].to_csv(path, index=False)
+    if layout == "api":
+        frame[API_FIELDS].to_csv(path, index=False)
+        return
+    # readr::write_csv: NA for every missing value, TRUE/FALSE for logicals.
+    no_weight = rng.random(rows) < 0.2
+    frame.loc[no_weight, ["qty", "netWgt"]] = np.nan
+    frame = frame[API_FIELDS].replace({"": np.nan, "True": "TRUE", "False": "FALSE"})
+    frame = frame.assign(isQtyEstimated="FALSE", isNetWgtEstimated=np.where(rng.random(rows) < 0.1, "TRUE", "FALSE"))
+    frame.columns = R_FIELDS
+    frame.to_csv(path, index=False, na_rep="NA")
+
+
+def bare_read_csv(path: Path) -> float:
+    """Seconds for DuckDB alone to read the file into an in-memory table (types auto-detected)."""
+    import duckdb
+
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv($p, nullstr = 'NA')", {"p": str(path)})
+    secs = time.perf_counter() - t
+    con.close()
+    return secs
 
 
 def peak_mb() -> float:
@@ -65,6 +103,8 @@ def peak_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--layout", choices=["api", "r"], default="api",
+                        help="api: Comtrade API CSV (camelCase); r: comtradr results saved by readr::write_csv (NA)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -72,9 +112,12 @@ def main() -> None:
         t = time.perf_counter()
         # Generate in a child process, so that the peak memory printed below is the loader's.
         with ProcessPoolExecutor(max_workers=2) as pool:
-            list(pool.map(make_file, [first, second], [args.rows, args.rows], [1, 1], [0, 10]))
-        print(f"generated 2 x {args.rows:,} rows in {time.perf_counter() - t:.1f} s "
+            list(pool.map(make_file, [first, second], [args.rows, args.rows], [1, 1], [0, 10],
+                          [args.layout, args.layout]))
+        print(f"generated 2 x {args.rows:,} rows ({args.layout} layout) in {time.perf_counter() - t:.1f} s "
               f"({first.stat().st_size / 1e6:.0f} MB each)")
+        bare = bare_read_csv(first)
+        print(f"{'bare DuckDB read_csv':26s} {bare:6.2f} s  {args.rows / bare:12,.0f} rows/s  (same file, no checks)")
         with mirror.open(tmp / "bench.duckdb") as db:
             for label, path, release in [("first load", first, "r1"), ("revised release", second, "r2"),
                                          ("same file again (no-op)", second, "r2")]:

@@ -8,6 +8,7 @@ data/README.md. This script is not part of the package: it only reshapes public 
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -31,6 +32,67 @@ AGGREGATE_CODES = {
 # 490 "Other Asia, nes" is Taiwan in practice (Comtrade publishes Taiwan's trade under it;
 # the Harvard Growth Lab and CEPII both treat it so). We map it to TWN and say so in `note`.
 OTHER_ASIA_NES = "490"
+
+# Codes that files from the legacy Comtrade (the "classic" API and bulk downloads before Comtrade
+# Plus) carry but that the current reference lists no longer hold. 381 was legacy Comtrade's code
+# for Italy (Comtrade Plus uses 380, in the lists). Each: code -> (ISO3, ISO2, Comtrade name, note).
+LEGACY_CODES = {
+    "381": ("ITA", "IT", "Italy", "legacy Comtrade code for Italy (Comtrade Plus: 380); not in the current lists"),
+}
+
+# Comtrade's own "ISO" field where the reference list writes something else: the API and bulk
+# files write W00 for the World (partnerISO, partner2ISO), the list writes "World".
+COMTRADE_ISO_OVERRIDES = {"0": "W00"}
+
+# Names people and other publishers use that neither Comtrade nor the ISO/UN tables carry: World
+# Bank (WDI) names ("Korea, Dem. People's Rep."), common English names and abbreviations, former
+# states by their usual names. Written for trade-mirror; each maps to one ISO3 code (a name that
+# could mean two countries is left out by the store's country_lookup view).
+COMMON_NAMES = {
+    "PRK": ["DPRK", "DPR Korea", "Korea, DPR", "Korea DPR", "Korea, Dem. People's Rep.", "North Korea",
+            "Korea, Democratic People's Republic of", "Democratic People's Republic of Korea"],
+    "KOR": ["South Korea", "Korea, Rep.", "Republic of Korea", "ROK", "Korea, Republic of"],
+    "TUR": ["Turkey", "Türkiye", "Turkiye", "Republic of Türkiye"],
+    "CIV": ["Côte d'Ivoire", "Cote d'Ivoire", "Ivory Coast"],
+    "RUS": ["Russia"],
+    "SUN": ["USSR", "U.S.S.R.", "Soviet Union", "Former USSR"],
+    "YUG": ["Yugoslavia", "SFR Yugoslavia", "Former Yugoslavia"],
+    "CSK": ["Czechoslovakia", "Former Czechoslovakia"],
+    "DDR": ["East Germany", "German Democratic Republic"],
+    "USA": ["United States", "United States of America", "U.S.", "U.S.A."],
+    "GBR": ["United Kingdom", "UK", "Great Britain", "Britain"],
+    "IRN": ["Iran", "Iran, Islamic Rep."],
+    "EGY": ["Egypt, Arab Rep."],
+    "VEN": ["Venezuela", "Venezuela, RB"],
+    "YEM": ["Yemen, Rep."],
+    "COD": ["Congo, Dem. Rep.", "DR Congo", "DRC"],
+    "COG": ["Congo, Rep."],
+    "GMB": ["Gambia, The"],
+    "BHS": ["Bahamas, The"],
+    "HKG": ["Hong Kong", "Hong Kong SAR, China"],
+    "MAC": ["Macao", "Macau", "Macao SAR, China"],
+    "LAO": ["Lao PDR", "Laos"],
+    "KGZ": ["Kyrgyz Republic"],
+    "SVK": ["Slovak Republic"],
+    "FSM": ["Micronesia, Fed. Sts."],
+    "SYR": ["Syria"],
+    "VNM": ["Vietnam", "Viet Nam"],
+    "CZE": ["Czech Republic", "Czechia"],
+    "MKD": ["Macedonia", "North Macedonia", "FYR Macedonia"],
+    "TWN": ["Taiwan", "Chinese Taipei", "Taiwan, China"],
+    "MDA": ["Moldova"],
+    "TZA": ["Tanzania"],
+    "BOL": ["Bolivia"],
+}
+
+
+def fold(text: str) -> str:
+    """A name as people type it without accents or typographic apostrophes (Côte d’Ivoire ->
+    Cote d'Ivoire), so that both spellings are keys."""
+    import unicodedata
+
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def read(path: Path) -> list[dict[str, str]]:
@@ -57,13 +119,24 @@ def build_countries() -> None:
     areas_nes = {r["id"] for r in read(REF / "areas_not_specified_growthlab.csv")}
     reporters = {r["id"]: r for r in read(REF / "comtrade_reporters.csv")}
     partners = {r["id"]: r for r in read(REF / "comtrade_partner_areas.csv")}
+    # The API's own reporter list (comtrade_Reporters.json) must agree with the CSV one: a code in
+    # one and not the other means the shared reference is out of step; stop rather than guess.
+    api = {str(r["id"]): r for r in json.loads((REF / "comtrade_Reporters.json").read_text(encoding="utf-8"))["results"]}
+    if set(api) != set(reporters):
+        sys.exit(f"comtrade_Reporters.json and comtrade_reporters.csv differ: {sorted(set(api) ^ set(reporters))}")
     codes = dict(partners)
     for code, r in reporters.items():
         codes.setdefault(code, r)
+    for code, (iso3, iso2, name, note) in LEGACY_CODES.items():
+        if code in codes:
+            sys.exit(f"legacy code {code} is in the current lists now: drop it from LEGACY_CODES")
+        codes[code] = {"iso_3": iso3, "iso_2": iso2, "country": name, "note": note, "entry_year": "",
+                       "exit_year": "", "group": "False", "legacy": True}
 
     out = []
     for code, r in sorted(codes.items(), key=lambda kv: int(kv[0])):
         raw_iso = r["iso_3"].strip()
+        comtrade_iso = COMTRADE_ISO_OVERRIDES.get(code, raw_iso)
         note = r["note"].strip()
         is_group = r["group"].strip() == "True"
         if code in AGGREGATE_CODES:
@@ -71,6 +144,8 @@ def build_countries() -> None:
         elif code == OTHER_ASIA_NES:
             iso3, is_country = "TWN", True
             note = "Other Asia, nes (Comtrade S19): Taiwan in practice"
+        elif r.get("legacy"):
+            iso3, is_country = raw_iso, True
         elif code in areas_nes or is_group or not (len(raw_iso) == 3 and raw_iso.isalpha() and raw_iso.isupper()):
             iso3, is_country = raw_iso or f"_{code}", False
         else:
@@ -80,11 +155,17 @@ def build_countries() -> None:
             iso.get("UNTERM English Short", "").replace(" (the)", "").strip(),
             iso.get("CLDR display name", "").strip(),
             iso.get("official_name_en", "").strip(),
-            note if code != OTHER_ASIA_NES else "Other Asia, nes",
+            "" if r.get("legacy") else note if code != OTHER_ASIA_NES else "Other Asia, nes",
         }
         name = iso.get("CLDR display name") or r["country"]
         if len(name) <= 3:  # CLDR's "US" is an abbreviation, not a display name
             name = iso.get("official_name_en") or r["country"]
+        if is_country and r["iso_2"].strip():
+            aliases.add(r["iso_2"].strip())  # ISO alpha-2 (KP, TR ...)
+        if comtrade_iso and comtrade_iso != iso3:
+            aliases.add(comtrade_iso)  # Comtrade's ISO-like codes: S19, W00, X1 ...
+        aliases.update(COMMON_NAMES.get(iso3, []))
+        aliases.update({fold(a) for a in aliases | {name, r["country"].strip()}})
         aliases.discard("")
         aliases.discard(name)
         aliases.discard(r["country"])
@@ -101,6 +182,8 @@ def build_countries() -> None:
                 "valid_to_year": year(r["exit_year"]) if r["exit_year"] else "",
                 "note": note if note != r["country"] else "",
                 "aliases": "|".join(sorted(aliases)),
+                "comtrade_iso": comtrade_iso,
+                "is_reporter": "true" if code in reporters or r.get("legacy") else "false",
             }
         )
     # Groups used by published compilations (the public record) that Comtrade has no code for.
@@ -109,7 +192,7 @@ def build_countries() -> None:
                     "note": "published group, not a Comtrade code"})
     write(OUT / "countries.csv",
           ["comtrade_code", "iso3", "iso2", "m49", "name", "comtrade_name", "is_country",
-           "valid_from_year", "valid_to_year", "note", "aliases"], out)
+           "valid_from_year", "valid_to_year", "note", "aliases", "comtrade_iso", "is_reporter"], out)
 
 
 def build_hs() -> None:
@@ -150,10 +233,15 @@ def copy_public_record() -> None:
         print(f"copied data/public_record/{name}")
 
 
+BUILDERS = {"countries": build_countries, "hs": build_hs, "units": build_units, "public_record": copy_public_record}
+
 if __name__ == "__main__":
+    # python tools/build_reference.py [countries hs units public_record]: the named tables, or all.
     if not REF.exists():
         sys.exit(f"shared reference not found at {REF}: clone the project beside ../shared")
-    build_countries()
-    build_hs()
-    build_units()
-    copy_public_record()
+    wanted = sys.argv[1:] or list(BUILDERS)
+    unknown = sorted(set(wanted) - set(BUILDERS))
+    if unknown:
+        sys.exit(f"unknown table(s) {', '.join(unknown)}: choose from {', '.join(BUILDERS)}")
+    for name in wanted:
+        BUILDERS[name]()

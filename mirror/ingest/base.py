@@ -234,6 +234,8 @@ def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: lis
 def run_staging(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:
     """Define the format's staging view over ``raw``. A view takes no parameters, so the load's
     parameters go first into the one-row temp table ``load_params`` that the view reads."""
+    con.execute(get_query("define_ingest_macros").sql)
+    con.execute(get_query("define_country_years").sql)
     query = get_query(f"params_{name}")
     con.execute(query.sql, query.bind(params))
     con.execute(get_query(name).sql)

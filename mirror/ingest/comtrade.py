@@ -37,7 +37,7 @@ FIELDS = [
     "freq_code", "ref_year", "ref_month", "period", "reporter_code", "reporter_iso", "flow_code", "flow_desc",
     "partner_code", "partner_iso", "partner2_code", "classification_code", "cmd_code", "customs_code",
     "mos_code", "mot_code", "qty_unit_code", "qty_unit_abbr", "qty", "net_wgt", "cif_value", "fob_value",
-    "primary_value",
+    "primary_value", "is_qty_estimated", "is_alt_qty_estimated", "is_net_wgt_estimated", "legacy_estimation_flag",
 ]
 
 # Every spelling we accept, squashed (lower case, no separators), mapped to the field.
@@ -58,6 +58,8 @@ ALIASES.update({
     "fobtradevalueus": "fob_value",
     # Legacy short (bulk) layout
     "quantityunitcode": "qty_unit_code", "supplementaryquantity": "qty", "value": "primary_value",
+    # Legacy Comtrade's "Flag" is its estimation flag (the API's legacyEstimationFlag).
+    "flag": "legacy_estimation_flag", "estimationflag": "legacy_estimation_flag",
 })
 
 REQUIRED = [

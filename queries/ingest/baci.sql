@@ -29,8 +29,9 @@ CREATE OR REPLACE TEMP VIEW staged_rows AS
 WITH r AS (
     SELECT
         source_row,
-        trim(t) AS t, trim(i) AS i, trim(j) AS j, trim(k) AS k, trim(v) AS v,
-        CASE WHEN upper(trim(q)) IN ('NA', 'NAN', '') THEN NULL ELSE trim(q) END AS q
+        trim(t) AS t, trim(i) AS i, trim(j) AS j, trim(k) AS k,
+        -- BACI writes q quoted and space-padded ("   1.234"), and NA where CEPII has no quantity.
+        missing_to_null(v) AS v, missing_to_null(q) AS q
     FROM raw
 ),
 typed AS (
@@ -72,6 +73,9 @@ SELECT
     NULL::VARCHAR                     AS quote,
     NULL::VARCHAR                     AS series_id,
     NULL::VARCHAR                     AS note,
+    -- no estimation flags in this format (Comtrade's own flags: see comtrade.sql)
+    NULL::BOOLEAN AS is_net_wgt_estimated, NULL::BOOLEAN AS is_qty_estimated, NULL::BOOLEAN AS is_alt_qty_estimated,
+    NULL::SMALLINT AS legacy_estimation_flag,
     CASE WHEN x.code IS NOT NULL AND EXISTS (SELECT 1 FROM baci_products)
               AND NOT EXISTS (SELECT 1 FROM baci_products AS p WHERE p.hs = x.code)
          THEN 'product ' || x.code || ' is not in the BACI product file' END AS reject_reason,

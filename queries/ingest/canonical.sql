@@ -24,6 +24,9 @@ SELECT
     CASE WHEN r.net_weight_kg IS NOT NULL THEN 'kg' END AS quantity_unit,
     NULL::VARCHAR AS breakdown, 'simulated' AS publisher, NULL::VARCHAR AS source_url, NULL::VARCHAR AS quote,
     NULL::VARCHAR AS series_id, NULL::VARCHAR AS note,
+    -- no estimation flags in this format (Comtrade's own flags: see comtrade.sql)
+    NULL::BOOLEAN AS is_net_wgt_estimated, NULL::BOOLEAN AS is_qty_estimated, NULL::BOOLEAN AS is_alt_qty_estimated,
+    NULL::SMALLINT AS legacy_estimation_flag,
     NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS reject_fix, NULL::VARCHAR AS apart_reason,
     r.period AS period_text, r.reporter_iso3 AS reporter_text, r.partner_iso3 AS partner_text, r.flow AS flow_text,
     r.hs AS hs_text, CAST(r.value AS VARCHAR) AS value_text, NULL::VARCHAR AS net_weight_text,

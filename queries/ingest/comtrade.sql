@@ -12,30 +12,41 @@ CREATE OR REPLACE TEMP VIEW staged_rows AS
 WITH r AS (
     SELECT
         source_row,
-        upper(nullif(trim(freq_code), ''))                    AS freq_code,
+        upper(missing_to_null(freq_code))                     AS freq_code,
         nullif(trim(ref_year), '')                            AS ref_year,
-        nullif(trim(ref_month), '')                           AS ref_month,
+        missing_to_null(ref_month)                            AS ref_month,
         nullif(trim(period), '')                              AS period_raw,
         nullif(trim(reporter_code), '')                       AS reporter_code,
-        -- ISO columns are used only when a file has no codes (user extracts); W00 is Comtrade's World.
-        replace(upper(nullif(trim(reporter_iso), '')), 'W00', 'WLD') AS reporter_iso,
+        -- ISO columns are used only when a file has no codes (user extracts): Comtrade's own ISO
+        -- field (S19, W00, X1 ...) or ISO3, resolved through country_code_years.
+        upper(nullif(trim(reporter_iso), ''))                 AS reporter_iso,
         nullif(trim(partner_code), '')                        AS partner_code,
-        replace(upper(nullif(trim(partner_iso), '')), 'W00', 'WLD') AS partner_iso,
-        nullif(trim(partner2_code), '')                       AS partner2_code,
+        upper(nullif(trim(partner_iso), ''))                  AS partner_iso,
+        missing_to_null(partner2_code)                        AS partner2_code,
         upper(nullif(trim(flow_code), ''))                    AS flow_code,
+        -- identifying fields as written, for messages (NaN, not NAN)
+        nullif(trim(flow_code), '')                           AS flow_code_text,
+        nullif(trim(flow_desc), '')                           AS flow_desc_text,
+        nullif(trim(cmd_code), '')                            AS cmd_code_text,
         lower(nullif(trim(flow_desc), ''))                    AS flow_desc,
-        upper(nullif(trim(classification_code), ''))          AS classification_code,
+        upper(missing_to_null(classification_code))           AS classification_code,
         upper(nullif(trim(cmd_code), ''))                     AS cmd_code,
-        upper(nullif(trim(customs_code), ''))                 AS customs_code,
-        nullif(trim(mot_code), '')                            AS mot_code,
-        nullif(trim(mos_code), '')                            AS mos_code,
-        nullif(trim(qty_unit_code), '')                       AS qty_unit_code,
-        nullif(trim(qty_unit_abbr), '')                       AS qty_unit_abbr,
-        nullif(trim(qty), '')                                 AS qty,
-        nullif(trim(net_wgt), '')                             AS net_wgt,
-        nullif(trim(cif_value), '')                           AS cif_value,
-        nullif(trim(fob_value), '')                           AS fob_value,
-        nullif(trim(primary_value), '')                       AS primary_value
+        upper(missing_to_null(customs_code))                  AS customs_code,
+        missing_to_null(mot_code)                             AS mot_code,
+        missing_to_null(mos_code)                             AS mos_code,
+        missing_to_null(qty_unit_code)                        AS qty_unit_code,
+        missing_to_null(qty_unit_abbr)                        AS qty_unit_abbr,
+        missing_to_null(qty)                                  AS qty,
+        missing_to_null(net_wgt)                              AS net_wgt,
+        missing_to_null(cif_value)                            AS cif_value,
+        missing_to_null(fob_value)                            AS fob_value,
+        missing_to_null(primary_value)                        AS primary_value,
+        -- Comtrade's estimation flags (True/False, TRUE/FALSE from R, true/false in JSON; the
+        -- legacy flag is a number): kept so that detectors can set estimated weights apart.
+        missing_to_null(is_qty_estimated)                     AS is_qty_estimated,
+        missing_to_null(is_alt_qty_estimated)                 AS is_alt_qty_estimated,
+        missing_to_null(is_net_wgt_estimated)                 AS is_net_wgt_estimated,
+        missing_to_null(legacy_estimation_flag)               AS legacy_estimation_flag
     FROM raw
 ),
 typed AS (
@@ -100,6 +111,7 @@ SELECT
     CASE WHEN l.f = 'A' AND l.y BETWEEN 1900 AND 2100 THEN make_date(l.y, 12, 31)
          WHEN l.f = 'M' AND l.y BETWEEN 1900 AND 2100 AND l.m BETWEEN 1 AND 12 THEN last_day(make_date(l.y, l.m, 1)) END AS period_end,
     coalesce(rc.iso3, ri.iso3)                AS reporter_iso3,
+    -- the file's own code only (NULL in ISO-only extracts), so that figure keys stay as they were
     l.reporter_code                           AS reporter_code,
     coalesce(rc.is_country, ri.is_country)    AS reporter_is_country,
     coalesce(pc.iso3, pi.iso3)                AS partner_iso3,
@@ -140,22 +152,36 @@ SELECT
     NULL::VARCHAR                             AS quote,
     NULL::VARCHAR                             AS series_id,
     NULL::VARCHAR                             AS note,
+    TRY_CAST(l.is_net_wgt_estimated AS BOOLEAN) AS is_net_wgt_estimated,
+    TRY_CAST(l.is_qty_estimated AS BOOLEAN)     AS is_qty_estimated,
+    TRY_CAST(l.is_alt_qty_estimated AS BOOLEAN) AS is_alt_qty_estimated,
+    TRY_CAST(l.legacy_estimation_flag AS SMALLINT) AS legacy_estimation_flag,
     CASE WHEN l.classification_code IS NOT NULL AND NOT regexp_full_match(l.classification_code, 'H[0-6]|HS')
-         THEN 'classification ' || l.classification_code || ' is not HS' END AS reject_reason,
-    'trade-mirror compares HS data: download the same data in HS (H0-H6)' AS reject_fix,
+         THEN 'classification ' || l.classification_code || ' is not HS'
+         WHEN TRY_CAST(l.is_net_wgt_estimated AS BOOLEAN) IS NULL AND l.is_net_wgt_estimated IS NOT NULL
+         THEN 'isNetWgtEstimated ' || l.is_net_wgt_estimated || ' is not true/false'
+         WHEN TRY_CAST(l.is_qty_estimated AS BOOLEAN) IS NULL AND l.is_qty_estimated IS NOT NULL
+         THEN 'isQtyEstimated ' || l.is_qty_estimated || ' is not true/false'
+         WHEN TRY_CAST(l.is_alt_qty_estimated AS BOOLEAN) IS NULL AND l.is_alt_qty_estimated IS NOT NULL
+         THEN 'isAltQtyEstimated ' || l.is_alt_qty_estimated || ' is not true/false'
+         WHEN TRY_CAST(l.legacy_estimation_flag AS SMALLINT) IS NULL AND l.legacy_estimation_flag IS NOT NULL
+         THEN 'legacyEstimationFlag ' || l.legacy_estimation_flag || ' is not a number' END AS reject_reason,
+    CASE WHEN l.classification_code IS NOT NULL AND NOT regexp_full_match(l.classification_code, 'H[0-6]|HS')
+         THEN 'trade-mirror compares HS data: download the same data in HS (H0-H6)'
+         ELSE 'write estimation flags as True/False (or 1/0) and the legacy flag as a number, or leave them empty' END AS reject_fix,
     NULL::VARCHAR                             AS apart_reason,
     coalesce(l.period_raw, l.ref_year)        AS period_text,
     coalesce(l.reporter_code, l.reporter_iso) AS reporter_text,
     coalesce(l.partner_code, l.partner_iso)   AS partner_text,
-    coalesce(l.flow_code, l.flow_desc)        AS flow_text,
-    l.cmd_code                                AS hs_text,
+    coalesce(l.flow_code_text, l.flow_desc_text) AS flow_text,
+    l.cmd_code_text                           AS hs_text,
     coalesce(l.primary_value, l.cif_value, l.fob_value) AS value_text,
     l.net_wgt                                 AS net_weight_text,
     l.qty                                     AS quantity_text,
     NULL::VARCHAR                             AS unit_text
 FROM located AS l
 LEFT JOIN countries AS rc ON rc.comtrade_code = l.reporter_code
-LEFT JOIN country_by_iso3 AS ri ON l.reporter_code IS NULL AND ri.iso3 = l.reporter_iso
+LEFT JOIN country_code_years AS ri ON l.reporter_code IS NULL AND ri.key = l.reporter_iso AND ri.year = l.y
 LEFT JOIN countries AS pc ON pc.comtrade_code = l.partner_code
-LEFT JOIN country_by_iso3 AS pi ON l.partner_code IS NULL AND pi.iso3 = l.partner_iso
+LEFT JOIN country_code_years AS pi ON l.partner_code IS NULL AND pi.key = l.partner_iso AND pi.year = l.y
 LEFT JOIN qty_units AS u ON u.code = l.qty_unit_code;

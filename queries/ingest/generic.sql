@@ -16,16 +16,16 @@ WITH r AS (
         upper(coalesce(nullif(trim(partner), ''), (SELECT c_partner FROM load_params)))       AS partner_raw,
         lower(coalesce(nullif(trim(flow), ''), (SELECT c_flow FROM load_params)))             AS flow_raw,
         upper(coalesce(nullif(trim(hs), ''), (SELECT c_hs FROM load_params)))                 AS hs_raw,
-        coalesce(nullif(trim(product), ''), (SELECT c_product FROM load_params))              AS product,
-        nullif(trim(value), '')                                      AS value_raw,
-        nullif(trim(net_weight), '')                                 AS weight_raw,
-        nullif(trim(quantity), '')                                   AS qty_raw,
-        coalesce(nullif(trim(quantity_unit), ''), (SELECT c_quantity_unit FROM load_params))  AS quantity_unit,
-        upper(coalesce(nullif(trim(valuation), ''), (SELECT c_valuation FROM load_params)))   AS valuation,
-        upper(coalesce(nullif(trim(classification), ''), (SELECT c_classification FROM load_params))) AS classification,
-        coalesce(nullif(trim(source_url), ''), (SELECT c_source_url FROM load_params))        AS source_url,
-        coalesce(nullif(trim(quote), ''), (SELECT c_quote FROM load_params))                  AS quote,
-        coalesce(nullif(trim(note), ''), (SELECT c_note FROM load_params))                    AS note
+        coalesce(missing_to_null(product), (SELECT c_product FROM load_params))              AS product,
+        missing_to_null(value)                                      AS value_raw,
+        missing_to_null(net_weight)                                 AS weight_raw,
+        missing_to_null(quantity)                                   AS qty_raw,
+        coalesce(missing_to_null(quantity_unit), (SELECT c_quantity_unit FROM load_params))  AS quantity_unit,
+        upper(coalesce(missing_to_null(valuation), (SELECT c_valuation FROM load_params)))   AS valuation,
+        upper(coalesce(missing_to_null(classification), (SELECT c_classification FROM load_params))) AS classification,
+        coalesce(missing_to_null(source_url), (SELECT c_source_url FROM load_params))        AS source_url,
+        coalesce(missing_to_null(quote), (SELECT c_quote FROM load_params))                  AS quote,
+        coalesce(missing_to_null(note), (SELECT c_note FROM load_params))                    AS note
     FROM raw
 ),
 p AS (
@@ -92,6 +92,9 @@ SELECT
     p.quote                                           AS quote,
     NULL::VARCHAR                                     AS series_id,
     p.note                                            AS note,
+    -- no estimation flags in this format (Comtrade's own flags: see comtrade.sql)
+    NULL::BOOLEAN AS is_net_wgt_estimated, NULL::BOOLEAN AS is_qty_estimated, NULL::BOOLEAN AS is_alt_qty_estimated,
+    NULL::SMALLINT AS legacy_estimation_flag,
     CASE WHEN p.valuation IS NOT NULL AND p.valuation NOT IN ('CIF', 'FOB') THEN 'valuation must be CIF or FOB' END AS reject_reason,
     'write CIF or FOB in the valuation column, or leave it empty' AS reject_fix,
     NULL::VARCHAR                                     AS apart_reason,

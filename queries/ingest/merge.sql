@@ -20,7 +20,9 @@ SELECT
              AND f.value IS NOT DISTINCT FROM a.value
              AND f.net_weight_kg IS NOT DISTINCT FROM a.net_weight_kg
              AND f.quantity IS NOT DISTINCT FROM a.quantity
-             AND f.valuation IS NOT DISTINCT FROM a.valuation THEN 'unchanged'
+             AND f.valuation IS NOT DISTINCT FROM a.valuation
+             AND f.is_net_wgt_estimated IS NOT DISTINCT FROM a.is_net_wgt_estimated
+             AND f.is_qty_estimated IS NOT DISTINCT FROM a.is_qty_estimated THEN 'unchanged'
         ELSE 'revised'
     END AS status
 FROM accepted AS a
@@ -58,6 +60,7 @@ SELECT
     a.flow, a.classification, a.hs, a.hs_level, a.product, a.value, a.currency, a.valuation,
     a.net_weight_kg, a.quantity, a.quantity_unit, a.breakdown,
     a.publisher, a.source_url, a.quote, a.series_id, a.note,
+    a.is_net_wgt_estimated, a.is_qty_estimated, a.is_alt_qty_estimated, a.legacy_estimation_flag,
     $load_id AS load_id, a.source_row, $load_id AS valid_from_load, NULL AS valid_to_load
 FROM accepted AS a
 JOIN plan AS p ON p.figure_key = a.figure_key AND NOT p.is_apart

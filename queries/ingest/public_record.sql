@@ -17,12 +17,12 @@ WITH r AS (
         upper(nullif(trim(flow), ''))          AS flow_code,
         nullif(trim(hs), '')                   AS hs_raw,
         nullif(trim(period), '')               AS period_raw,
-        nullif(trim(value), '')                AS value_raw,
+        missing_to_null(value)                AS value_raw,
         lower(nullif(trim(unit), ''))          AS unit,
-        nullif(trim(source_publisher), '')     AS publisher,
-        nullif(trim(source_url), '')           AS source_url,
-        nullif(trim(quote), '')                AS quote,
-        nullif(trim(note), '')                 AS note
+        missing_to_null(source_publisher)     AS publisher,
+        missing_to_null(source_url)           AS source_url,
+        missing_to_null(quote)                AS quote,
+        missing_to_null(note)                 AS note
     FROM raw
 ),
 p AS (
@@ -120,6 +120,9 @@ SELECT
     j.quote                                   AS quote,
     j.series_id                               AS series_id,
     j.note                                    AS note,
+    -- no estimation flags in this format (Comtrade's own flags: see comtrade.sql)
+    NULL::BOOLEAN AS is_net_wgt_estimated, NULL::BOOLEAN AS is_qty_estimated, NULL::BOOLEAN AS is_alt_qty_estimated,
+    NULL::SMALLINT AS legacy_estimation_flag,
     CASE
         WHEN j.apart IS NULL AND j.flow_code = 'E' AND j.series_flow IS NULL
             THEN 'estimate series ' || coalesce(j.series_id, '(none)') || ' has no direction in series.csv'

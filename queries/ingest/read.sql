@@ -83,3 +83,40 @@ DROP TABLE IF EXISTS raw_rejects_scan;
 -- name: raw_rowids
 -- The range and count of rowids in `raw` (for line numbers from insertion order).
 SELECT min(rowid), max(rowid), count(*) FROM raw;
+
+-- name: define_ingest_macros
+-- Macros every staging query uses. R (write_csv, readr, data.table::fwrite), pandas, Stata and
+-- Excel write a missing value as NA, NaN/nan, NULL, '.', '#N/A' or an empty field: in a measure
+-- or descriptive column these mean "no figure" (missing_to_null). In an identifying column
+-- (reporter, partner, flow, period, code) they are kept as text so the row is refused, naming
+-- the token (is_missing_token): a figure whose partner is unknown cannot be placed.
+CREATE OR REPLACE TEMP MACRO is_missing_token(x) AS upper(trim(x)) IN ('NA', 'NAN', 'NULL', '.', '#N/A', '');
+CREATE OR REPLACE TEMP MACRO missing_to_null(x) AS CASE WHEN is_missing_token(x) THEN NULL ELSE trim(x) END;
+
+-- name: define_country_years
+-- Internal: for files that name countries by an ISO-like code only (comtradr extracts, the 9-column
+-- EU extract), the Comtrade code each code means in each year 1900-2100: Comtrade's own ISO field
+-- first (S19 = 490 "Other Asia, nes", W00 = World, X1 = bunkers ...), then ISO3; among codes of one
+-- country the one valid that year (SDN: 736 until 2011, 729 after; DEU: 280 until 1990, 276 after),
+-- then the one Comtrade reports under (USA: 841 until 1980, 842 after; never 840), the most recent.
+-- One row per (key, year).
+CREATE OR REPLACE TEMP TABLE country_code_years AS
+WITH keys AS (
+    SELECT upper(comtrade_iso) AS key, 1 AS pref, comtrade_code, iso3, is_country, is_reporter, valid_from_year,
+           valid_to_year
+    FROM countries WHERE comtrade_iso IS NOT NULL AND comtrade_code IS NOT NULL
+    UNION ALL
+    SELECT upper(iso3), 2, comtrade_code, iso3, is_country, is_reporter, valid_from_year, valid_to_year
+    FROM countries WHERE comtrade_code IS NOT NULL
+),
+years AS (SELECT CAST(range AS INTEGER) AS year FROM range(1900, 2101))
+SELECT key, year, comtrade_code, iso3, is_country
+FROM (
+    SELECT k.*, y.year, row_number() OVER (
+        PARTITION BY k.key, y.year
+        ORDER BY (y.year BETWEEN coalesce(k.valid_from_year, 1900) AND coalesce(k.valid_to_year, 2100)) DESC,
+                 k.pref, k.is_reporter DESC, k.valid_from_year DESC NULLS LAST, k.valid_to_year NULLS LAST,
+                 k.comtrade_code) AS rn
+    FROM keys AS k CROSS JOIN years AS y
+)
+WHERE rn = 1;

@@ -11,10 +11,10 @@ WITH r AS (
         source_row,
         upper(nullif(trim(supplier), '')) AS supplier_raw,
         nullif(trim(month), '')           AS month_raw,
-        nullif(replace(trim(tonnes), ',', ''), '')  AS tonnes_raw,
-        nullif(replace(trim(barrels), ',', ''), '') AS barrels_raw,
-        nullif(trim(notified_on), '')     AS notified_on,
-        nullif(trim(note), '')            AS note
+        replace(missing_to_null(tonnes), ',', '')  AS tonnes_raw,
+        replace(missing_to_null(barrels), ',', '') AS barrels_raw,
+        missing_to_null(notified_on)     AS notified_on,
+        missing_to_null(note)            AS note
     FROM raw
 ),
 p AS (
@@ -56,6 +56,9 @@ SELECT
     NULL::VARCHAR                  AS quote,
     NULL::VARCHAR                  AS series_id,
     concat_ws('; ', p.note, 'notified ' || p.notified_on) AS note,
+    -- no estimation flags in this format (Comtrade's own flags: see comtrade.sql)
+    NULL::BOOLEAN AS is_net_wgt_estimated, NULL::BOOLEAN AS is_qty_estimated, NULL::BOOLEAN AS is_alt_qty_estimated,
+    NULL::SMALLINT AS legacy_estimation_flag,
     NULL::VARCHAR                  AS reject_reason,
     NULL::VARCHAR                  AS reject_fix,
     NULL::VARCHAR                  AS apart_reason,

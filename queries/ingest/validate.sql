@@ -40,27 +40,37 @@ SELECT source_row, 'row' AS field, NULL AS value, reject_reason AS reason, rejec
 FROM s WHERE reject_reason IS NOT NULL
 UNION ALL
 SELECT source_row, 'period', period_text,
-       'period not understood',
+       CASE WHEN is_missing_token(period_text) THEN 'a missing-value token where the period must be given'
+            ELSE 'period not understood' END,
        'give the year as YYYY (and the month as 1-12, or the period as YYYYMM or YYYY-MM)'
 FROM s WHERE reject_reason IS NULL AND (period_start IS NULL OR period_end IS NULL)
 UNION ALL
 SELECT source_row, 'reporter', reporter_text,
-       CASE WHEN reporter_text IS NULL THEN 'reporter missing' ELSE 'unknown reporter code' END,
-       'use a Comtrade/M49 numeric code or an ISO3 code listed in data/countries.csv'
+       CASE WHEN reporter_text IS NULL THEN 'reporter missing'
+            WHEN is_missing_token(reporter_text) THEN 'a missing-value token where the reporter must be named'
+            ELSE 'unknown reporter code' END,
+       CASE WHEN is_missing_token(reporter_text) THEN 'fill the reporter (NA, NaN, NULL, ., #N/A mean missing; a figure needs its reporter)'
+            ELSE 'the code is not in UN Comtrade''s reference lists of reporters and partners (data/countries.csv, current and historical codes): use a Comtrade or M49 code, an ISO3 code or a Comtrade ISO-like code (S19, W00, _X) listed there' END
 FROM s WHERE reject_reason IS NULL AND reporter_iso3 IS NULL
 UNION ALL
 SELECT source_row, 'partner', partner_text,
-       CASE WHEN partner_text IS NULL THEN 'partner missing' ELSE 'unknown partner code' END,
-       'use a Comtrade/M49 numeric code or an ISO3 code listed in data/countries.csv'
+       CASE WHEN partner_text IS NULL THEN 'partner missing'
+            WHEN is_missing_token(partner_text) THEN 'a missing-value token where the partner must be named'
+            ELSE 'unknown partner code' END,
+       CASE WHEN is_missing_token(partner_text) THEN 'fill the partner (NA, NaN, NULL, ., #N/A mean missing; a figure needs its partner)'
+            ELSE 'the code is not in UN Comtrade''s reference lists of reporters and partners (data/countries.csv, current and historical codes): use a Comtrade or M49 code, an ISO3 code or a Comtrade ISO-like code (S19, W00, _X) listed there' END
 FROM s WHERE reject_reason IS NULL AND partner_iso3 IS NULL
 UNION ALL
 SELECT source_row, 'flow', flow_text,
-       CASE WHEN flow_text IS NULL THEN 'flow missing' ELSE 'unknown trade flow' END,
+       CASE WHEN flow_text IS NULL THEN 'flow missing'
+            WHEN is_missing_token(flow_text) THEN 'a missing-value token where the trade flow must be given'
+            ELSE 'unknown trade flow' END,
        'use X/M/RX/RM, 1-4 (legacy: 1 import, 2 export, 3 re-export, 4 re-import) or Export/Import'
 FROM s WHERE reject_reason IS NULL AND flow IS NULL
 UNION ALL
 SELECT source_row, 'hs', hs_text,
        CASE WHEN hs_text IS NULL THEN 'commodity code missing'
+            WHEN is_missing_token(hs_text) THEN 'a missing-value token where the commodity code must be given'
             ELSE 'not an HS code at 2, 4 or 6 digits (or TOTAL)' END,
        'give HS codes as 2, 4 or 6 digits (national 8-10 digit lines must be summed to HS6 first)'
 FROM s WHERE reject_reason IS NULL AND hs_level IS NULL

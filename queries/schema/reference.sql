@@ -1,11 +1,14 @@
 -- name: fill_countries(path)
 -- Refill `countries` from data/countries.csv (explicit types: codes stay text).
-INSERT INTO countries
-SELECT comtrade_code, iso3, iso2, m49, name, comtrade_name, is_country, valid_from_year, valid_to_year, note, aliases
-FROM read_csv($path, header = true, columns = {
+-- Namibia's ISO2 code is NA: no value is read as missing here but an empty field.
+INSERT INTO countries BY NAME
+SELECT comtrade_code, iso3, iso2, m49, name, comtrade_name, is_country, valid_from_year, valid_to_year, note, aliases,
+       comtrade_iso, is_reporter
+FROM read_csv($path, header = true, nullstr = '', columns = {
     'comtrade_code': 'VARCHAR', 'iso3': 'VARCHAR', 'iso2': 'VARCHAR', 'm49': 'VARCHAR', 'name': 'VARCHAR',
     'comtrade_name': 'VARCHAR', 'is_country': 'BOOLEAN', 'valid_from_year': 'SMALLINT',
-    'valid_to_year': 'SMALLINT', 'note': 'VARCHAR', 'aliases': 'VARCHAR'});
+    'valid_to_year': 'SMALLINT', 'note': 'VARCHAR', 'aliases': 'VARCHAR', 'comtrade_iso': 'VARCHAR',
+    'is_reporter': 'BOOLEAN'});
 
 -- name: fill_hs_codes(path)
 -- Refill `hs_codes` from data/hs_codes.csv: one row per (HS revision, code).

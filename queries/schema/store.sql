@@ -69,6 +69,13 @@ CREATE TABLE IF NOT EXISTS figures (
     valid_from_load INTEGER NOT NULL,
     valid_to_load   INTEGER
 );
+-- Comtrade's estimation flags (stores made before they were kept get the columns, empty).
+-- Measures, not identity: they are not part of figure_key, so a weight that a later release
+-- marks as measured instead of estimated is a revision of the same figure.
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS is_net_wgt_estimated BOOLEAN;   -- isNetWgtEstimated
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS is_qty_estimated BOOLEAN;       -- isQtyEstimated
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS is_alt_qty_estimated BOOLEAN;   -- isAltQtyEstimated
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS legacy_estimation_flag SMALLINT; -- legacyEstimationFlag (0 = none)
 
 -- Published figures that are not flows (shares, balances, rates, vague periods): kept, counted,
 -- shown by `status`, never used in flow arithmetic.
@@ -118,8 +125,13 @@ CREATE TABLE IF NOT EXISTS countries (
     valid_from_year SMALLINT,
     valid_to_year   SMALLINT,
     note            VARCHAR,
-    aliases         VARCHAR
+    aliases         VARCHAR,
+    comtrade_iso    VARCHAR,            -- Comtrade's own ISO field: S19 for 490, W00 World, X1 bunkers ...
+    is_reporter     BOOLEAN             -- in Comtrade's reporter list (842 USA, not 840)
 );
+-- Stores made before these were kept get them at the next refill of the reference tables.
+ALTER TABLE countries ADD COLUMN IF NOT EXISTS comtrade_iso VARCHAR;
+ALTER TABLE countries ADD COLUMN IF NOT EXISTS is_reporter BOOLEAN;
 CREATE TABLE IF NOT EXISTS hs_codes (
     classification  VARCHAR NOT NULL,
     hs              VARCHAR NOT NULL,

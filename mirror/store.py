@@ -230,7 +230,8 @@ class Store:
             note(path.name, "merging")
             self._merge(next_id, staged, digest, started, options_json(options, staged))
             seen[digest] = next_id
-            report.append({"file_name": path.name, "status": "loaded", "load_id": next_id, "note": ""})
+            report.append({"file_name": path.name, "status": "loaded", "load_id": next_id,
+                           "note": "; ".join(staged.info.extra.get("notes", []))})  # e.g. an encoding detected
             next_id += 1
             note(path.name, "done")
         return report

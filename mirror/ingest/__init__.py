@@ -82,7 +82,7 @@ def default_release(path: Path, fmt: str) -> str:
     """A release label when the user gives none: the version in a BACI or bulk file name, else the
     file's modification date. Releases of a source are ordered by load order, not by label."""
 
-    found = baci.version_from_name(path.name) if fmt == "baci" else None
+    found = baci.release_from_names(path) if fmt == "baci" else None
     if found:
         return found
     stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)

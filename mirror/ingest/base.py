@@ -122,18 +122,32 @@ def check_encoding(path: Path, encoding: str) -> None:
     """Fail early, naming the line, when a file is not in the encoding it is read with."""
     if encoding.lower().replace("-", "") not in {"utf8", "utf8sig"}:
         return
+    bad = first_non_utf8_line(path)
+    if bad:
+        line_no, byte, guess = bad
+        raise LoadError([Problem(
+            str(path), line_no, None, guess,
+            f"byte 0x{byte} is not UTF-8: the file looks Latin-1 (ISO-8859-1/Windows-1252) encoded",
+            "load it with --encoding latin-1 (Python: encoding='latin-1'), or save it as UTF-8",
+        )])
+
+
+def duckdb_encoding(encoding: str) -> str:
+    """DuckDB's name for an encoding users give: latin-1 for every Latin-1/Windows-1252 spelling."""
+    latin = {"latin1", "iso88591", "cp1252", "windows1252"}
+    return "latin-1" if encoding.lower().replace("-", "").replace("_", "") in latin else "utf-8"
+
+
+def first_non_utf8_line(path: Path) -> tuple[int, str, str] | None:
+    """(line number, offending byte in hex, the line read as Latin-1) of the first line that is not
+    UTF-8, or None when the whole file is UTF-8."""
     with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as fh:
         for line_no, raw_line in enumerate(fh, start=1):
             try:
                 raw_line.decode("utf-8")
             except UnicodeDecodeError as err:
-                bad = raw_line[err.start:err.start + 1]
-                guess = raw_line.decode("latin-1").rstrip("\r\n")
-                raise LoadError([Problem(
-                    str(path), line_no, None, guess,
-                    f"byte 0x{bad.hex()} is not UTF-8: the file looks Latin-1 (ISO-8859-1/Windows-1252) encoded",
-                    "load it with --encoding latin-1 (Python: encoding='latin-1'), or save it as UTF-8",
-                )]) from None
+                return line_no, raw_line[err.start:err.start + 1].hex(), raw_line.decode("latin-1").rstrip("\r\n")
+    return None
 
 
 def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *, delimiter: str = ",",
@@ -144,7 +158,7 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *
     reported with its line and column instead of failing the whole read. Lines the parser
     cannot split (an unquoted comma in a name, a missing field) are collected with
     ``store_rejects`` and reported; none is skipped silently."""
-    duck_encoding = "latin-1" if encoding.lower().replace("-", "").replace("_", "") in {"latin1", "iso88591", "cp1252", "windows1252"} else "utf-8"
+    duck_encoding = duckdb_encoding(encoding)
     con.execute("DROP TABLE IF EXISTS raw")
     con.execute(get_query("clear_read_rejects").sql)
     try:

@@ -1,18 +1,18 @@
--- name: read_baci_countries(path, names)
+-- name: read_baci_countries(path, names, encoding)
 -- BACI's country file: one row per BACI numeric code with its ISO3 (N/A for 490 "Other Asia, nes").
 CREATE OR REPLACE TEMP TABLE baci_countries AS
 SELECT trim(code) AS code, nullif(nullif(trim(iso3), 'N/A'), '') AS iso3
-FROM read_csv($path, header = true, names = $names, all_varchar = true);
+FROM read_csv($path, header = true, names = $names, all_varchar = true, encoding = $encoding);
 
 -- name: baci_countries_from_reference
 -- Without BACI's country file: BACI's numeric codes are Comtrade's, so map through those.
 CREATE OR REPLACE TEMP TABLE baci_countries AS
 SELECT comtrade_code AS code, iso3 FROM countries WHERE comtrade_code IS NOT NULL;
 
--- name: read_baci_products(path)
+-- name: read_baci_products(path, encoding)
 -- BACI's product file: one row per HS6 code of the file's revision, leading zeros restored.
 CREATE OR REPLACE TEMP TABLE baci_products AS
-SELECT lpad(trim(code), 6, '0') AS hs FROM read_csv($path, header = true, all_varchar = true);
+SELECT lpad(trim(code), 6, '0') AS hs FROM read_csv($path, header = true, all_varchar = true, encoding = $encoding);
 
 -- name: baci_products_unknown
 -- Without BACI's product file: an empty list (codes are then checked against data/hs_codes.csv only).

@@ -35,8 +35,8 @@ EXAMPLES = {
     "reliability": "trade-mirror reliability --level 4",
     "check": "trade-mirror check --json",
     "sanctions": "trade-mirror sanctions --summary\n  trade-mirror sanctions --measure UNSCR2371-seafood --freq M --before",
-    "oil": "trade-mirror oil --kind notified --factors bp --json",
-    "caps": "trade-mirror caps\n  trade-mirror caps --monthly --kind notified",
+    "oil": "trade-mirror oil --kind notified --factors bp2021 --json\n  trade-mirror oil --conversions",
+    "caps": "trade-mirror caps\n  trade-mirror caps --kind side-by-side\n  trade-mirror caps --monthly --kind notified",
     "notifications": "trade-mirror notifications --unit bbl",
     "measures": "trade-mirror measures\n  trade-mirror measures --add china_mofcom_2017_40.csv",
     "flags": "trade-mirror flags --country PRK\n  trade-mirror flags --detector reporting_gap --freq M --json",
@@ -140,16 +140,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("oil", "Crude, refined products and LPG to and from a country in tonnes and barrels, every kind of figure.")
     p.add_argument("--country", default="PRK")
-    p.add_argument("--factors", default="unsd", help="barrels-per-tonne factor set: unsd (default), bp, unscr2397")
+    p.add_argument("--factors", default="unsd",
+                   help="barrels-per-tonne factor set: unsd (default), bp2021 (alias bp), unscr2397")
     p.add_argument("--kind", choices=["reported", "notified", "estimated"])
+    p.add_argument("--conversions", action="store_true",
+                   help="deliveries published in both tonnes and barrels: the implied bbl/t and its check")
     _years_flag(p)
     _output_flags(p)
 
     p = add("caps", "Deliveries against the UN caps (refined 500,000 bbl a year; crude 4 M bbl) by supplier and in total.")
     p.add_argument("--country", default="PRK")
     p.add_argument("--factors", default="unsd", help="barrels-per-tonne factor set")
-    p.add_argument("--kind", default="notified", help="notified (default), reported, estimated, or all")
+    p.add_argument("--kind", default="notified",
+                   help="notified (default), reported, estimated, all (one row each) or side-by-side (one row per "
+                        "cap year and supplier with the three kinds and their ranges)")
     p.add_argument("--monthly", action="store_true", help="running totals by month and the date a cap is crossed")
+    p.add_argument("--periods", action="store_true", help="the caps themselves: every period, amount and citation")
     _output_flags(p)
 
     p = add("notifications", "1718 Committee notifications beside the same supplier's customs-reported refined exports.")
@@ -158,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", default="t", choices=["t", "bbl"], help="compare in tonnes (default) or barrels")
     _output_flags(p)
 
-    p = add("measures", "The sanctions register (UN measures and your own); --add FILE adds measures from a CSV.")
+    p = add("measures", "The sanctions register (UN measures and your own) with in-force and wind-down dates and "
+                        "citations; --add FILE adds measures from a CSV.")
     p.add_argument("--country", default="PRK", help="measures against this target ('all' for every target)")
     p.add_argument("--add", metavar="CSV", help="a CSV with the register's columns (data/sanctions/register.csv)")
     _output_flags(p)
@@ -415,27 +422,43 @@ def cmd_sanctions(args: argparse.Namespace) -> int:
         frame = db.sanctioned_trade(args.country, freq=args.freq, measure=args.measure, include_before=args.before,
                                     summary=args.summary, **_analysis_options(args))
     human = (["measure", "reporter", "value_after_usd", "weight_after_kg", "first_period_after", "last_period_after",
-              "value_12m_before_usd"] if args.summary else
-             ["measure", "reporter", "partner", "flow", "hs", "period", "value_usd", "net_weight_kg", "timing"])
+              "value_wind_down_usd", "value_12m_before_usd", "severity"] if args.summary else
+             ["measure", "reporter", "partner", "flow", "hs", "period", "value_usd", "net_weight_kg", "timing", "severity"])
     _emit(frame, args, title="Trade in banned goods, in the banned direction (partner reports; USD)", columns=human)
     return 0
 
 
 def cmd_oil(args: argparse.Namespace) -> int:
     with _open(args, read_only=True) as db:
+        if args.conversions:
+            frame = db.sanctions.oil_conversions(args.country, factor_set=args.factors)
+            _emit(frame, args, title="Deliveries published in tonnes and in barrels", columns=[
+                "reporter", "kind", "product", "period", "barrels", "tonnes", "implied_bbl_per_tonne", "implied_check"])
+            return 0
         frame = db.oil(args.country, factor_set=args.factors, kind=args.kind, years=_years(args.years))
     _emit(frame, args, title="Oil in tonnes and barrels", columns=[
-        "reporter", "partner", "flow", "hs", "product", "period", "kind", "tonnes", "barrels", "bbl_per_tonne", "publisher"])
+        "reporter", "partner", "flow", "hs", "product", "period", "kind", "tonnes", "barrels", "bbl_per_tonne",
+        "implied_check", "publisher"])
     return 0
 
 
 def cmd_caps(args: argparse.Namespace) -> int:
     kind = None if args.kind == "all" else args.kind
     with _open(args, read_only=True) as db:
+        if args.periods:
+            _emit(db.sanctions.cap_periods(), args, title="UN cap periods", columns=[
+                "cap", "measure", "cap_period", "amount", "unit", "note", "citation"])
+            return 0
         frame = db.caps(args.country, factor_set=args.factors, kind=kind, monthly=args.monthly)
-    human = (["cap", "cap_year", "kind", "period", "by_supplier", "delivered", "running_total", "percent_of_cap",
-              "cap_crossed_on"] if args.monthly else
-             ["cap", "cap_year", "reporter", "kind", "delivered", "unit", "cap_amount", "percent_of_cap", "basis", "low", "high"])
+    if args.monthly:
+        human = ["cap", "cap_year", "kind", "period", "by_supplier", "delivered", "running_total", "percent_of_cap",
+                 "cap_crossed_on"]
+    elif kind == "side-by-side":
+        human = ["cap", "cap_year", "reporter", "notified", "notified_low", "notified_high", "customs", "customs_low",
+                 "customs_high", "estimated", "estimated_low", "estimated_high", "unit", "notified_percent_of_cap"]
+    else:
+        human = ["cap", "cap_year", "reporter", "kind", "delivered", "low", "high", "unit", "cap_amount",
+                 "percent_of_cap", "basis"]
     _emit(frame, args, title="Deliveries against the UN caps", columns=human)
     return 0
 
@@ -455,7 +478,8 @@ def cmd_measures(args: argparse.Namespace) -> int:
             db.add_measures(args.add)
         frame = db.measures(country)
     _emit(frame, args, title="Sanctions register", columns=[
-        "measure_id", "instrument", "effective", "direction", "hs_codes", "goods", "origin"])
+        "measure_id", "instrument", "paragraph", "effective", "wind_down_end", "in_force_to", "direction", "hs_codes",
+        "goods", "citation", "origin"])
     return 0
 
 

@@ -192,6 +192,10 @@ class Sanctions:
             return sql.frame(self.con, "cap_table", factor_set=factor_set)
         return sql.frame(self.con, "cap_rows")
 
+    def cap_periods(self) -> pd.DataFrame:
+        """Every cap period with its amount, unit, citation and verification note."""
+        return sql.frame(self.con, "cap_period_rows")
+
     def notifications_vs_customs(self, country: str = "PRK", *, factor_set: str = "unsd", unit: str = "t") -> pd.DataFrame:
         factor_set = _check_factor_set(self.con, factor_set)
         if unit not in ("t", "bbl"):

@@ -330,3 +330,12 @@ FROM oil_factors GROUP BY factor_set ORDER BY factor_set = 'unsd' DESC, factor_s
 SELECT factor_set, product, bbl_per_tonne, source, edition, source_url
 FROM oil_factors WHERE $factor_set IS NULL OR factor_set = $factor_set
 ORDER BY factor_set, product;
+
+-- name: cap_period_rows
+-- Every cap period (data/sanctions/caps.csv unrolled): one row per (cap, period) with its amount and
+-- unit (none for 2375's crude freeze, each state's own previous-12-month level), the measure, the
+-- note, the citation and what was verified. Dates inclusive.
+SELECT p.cap_id AS cap, p.measure_id AS measure, p.product, p.cap_year, p.cap_period, p.period_start, p.period_end,
+       p.amount, p.unit, p.note, p.citation, c.verification
+FROM stg_cap_periods AS p JOIN caps AS c USING (cap_id)
+ORDER BY p.product, p.period_start, p.cap_id;

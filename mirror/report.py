@@ -277,8 +277,8 @@ def _oil_section(db: object, iso3: str, name: str, oil: pd.DataFrame, caps: pd.D
                     Figure("notifications_vs_customs", "Notifications vs customs",
                            charts.notifications_vs_customs(vs_customs))],
                    [Table("caps", "Deliveries against the caps", annual_caps,
-                          ["cap", "cap_year", "reporter", "kind", "delivered", "unit", "cap_amount", "percent_of_cap",
-                           "basis"], sortable=True),
+                          ["cap", "cap_year", "reporter", "kind", "delivered", "low", "high", "unit", "cap_amount",
+                           "percent_of_cap", "basis"], sortable=True),
                     Table("oil", "Every oil figure", oil,
                           ["reporter", "partner", "flow", "hs", "product", "period", "kind", "tonnes", "barrels",
                            "publisher", "release"], sortable=True),
@@ -410,7 +410,9 @@ def _cap_finding(iso3: str, name: str, caps: pd.DataFrame, oil: pd.DataFrame) ->
     if refined.empty:
         return None
     cap_amount = refined.cap_amount.iloc[0]
+    # the range where the sources disagree (suppliers' own figures, group figures, publishers)
     years = "; ".join(f"{int(r.cap_year)}: {r.delivered:,.0f} bbl ({r.percent_of_cap:.0f}% of the cap)"
+                      + (f", sources {r.low:,.0f}-{r.high:,.0f}" if round(r.low) != round(r.high) else "")
                       for r in refined.itertuples(index=False))
     peak = refined.loc[refined.percent_of_cap.idxmax()]
     verdict = ("above the cap" if peak.percent_of_cap > 100 else "below the cap on paper")

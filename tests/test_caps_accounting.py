@@ -108,3 +108,12 @@ def test_bundled_2019_is_the_committees_figure_with_the_press_figures_as_range(d
     # hcein's 92: the month's median is 91.5), not the 105,000 bbl January-November aggregate
     chn = caps.loc[(2021, "CHN")]
     assert chn.delivered == pytest.approx(91_908.5) and chn.high == 105_000
+
+
+def test_the_bundled_reports_cap_finding_gives_2019_with_its_range(db):
+    from mirror.report import build_report
+
+    db.load_bundled()
+    cap = next(f for f in build_report(db).findings if f.kind == "cap")
+    assert "2019: 418,000 bbl (84% of the cap), sources 387,830-443,976" in cap.text
+    assert "2018: 381,806 bbl (76% of the cap)" in cap.text

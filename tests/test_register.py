@@ -181,3 +181,18 @@ def test_liquids_ban_matches_lpg_and_lng_is_not_lpg(db, tmp_path):
     oil = db.oil().set_index("hs")
     assert oil.loc["271112", "product"] == "lpg" and oil.loc["271112", "barrels"] == pytest.approx(100 * 11.65)
     assert oil.loc["271111", "product"] == "lng" and oil.loc["271111", "barrels"] != oil.loc["271111", "barrels"]
+
+
+def test_chinas_coal_suspension_explains_the_zero_months_of_2017(db, tmp_path):
+    # China's coal imports from PRK, about USD 100 a month from January 2015, 0 from March to May 2017;
+    # other goods (wigs, 6704) go on: with the national measure added, the fall is explained by it.
+    db.add_measures(data_dir() / "examples" / "china_mofcom_2017_coal_suspension.csv")
+    rows = []
+    for y, m in [(y, m) for y in (2015, 2016, 2017) for m in range(1, 13) if (y, m) <= (2017, 5)]:
+        rows.append(row("CHN", "PRK", "M", "2701", 0 if (y, m) >= (2017, 3) else 100 + m % 3, year=y, month=m))
+        rows.append(row("CHN", "PRK", "M", "6704", 50 + m, year=y, month=m))
+    load_rows(db, tmp_path, rows)
+    flags = db.flags(freq="M")
+    coal = flags[(flags.hs == "2701") & (flags.period == "2017-03")]
+    assert coal[["detector", "explained_by"]].values.tolist() == [["level_shift", "CHN-MOFCOM-2017-coal-suspension"]]
+    assert "reporting_gap" not in set(flags.detector)

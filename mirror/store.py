@@ -35,7 +35,8 @@ BUNDLED_RELEASE = "2026-11-22"  # when the public record in data/ was compiled
 REFERENCE_FILES = {"countries": "countries.csv", "hs_codes": "hs_codes.csv", "hs_sections": "hs_sections.csv",
                    "qty_units": "qty_units.csv", "measures_bundled": "sanctions/register.csv",
                    "caps": "sanctions/caps.csv", "oil_products": "oil/products.csv",
-                   "oil_product_names": "oil/product_names.csv", "oil_factors": "oil/factors.csv"}
+                   "oil_product_names": "oil/product_names.csv", "oil_factors": "oil/factors.csv",
+                   "exchange_rates": "exchange_rates.csv"}
 PIPELINE_ESTIMATE_FILE = Path("public_record") / "pipeline_crude_estimate.csv"
 
 ProgressCallback = Callable[[str, str], None]  # (file name, step)

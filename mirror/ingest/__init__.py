@@ -111,6 +111,12 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, options: LoadOptions)
     con.execute(get_query("stage_keys").sql)
     con.execute(get_query("stage_problems").sql)
     problems = con.execute("SELECT count(*) FROM problems").fetchall()[0][0]
+    notes = info.extra.setdefault("notes", [])
+    for currency, figures, first, last in con.execute(get_query("staged_currencies_without_rate").sql).fetchall():
+        span = first if first == last else f"{first} to {last}"
+        notes.append(f"{figures} figure(s) in {currency} ({span}) have no USD rate in data/exchange_rates.csv: "
+                     "kept in their currency and left out of USD comparisons "
+                     "(trade-mirror query currencies_without_rate); add the rate to convert them")
     return StagedFile(path, fmt, source, release, info.rows, problems, info)
 
 

@@ -118,3 +118,18 @@ SELECT source_row, field, value, reason, fix, count(*) OVER () AS total
 FROM problems
 ORDER BY source_row, field
 LIMIT $limit;
+
+-- name: staged_currencies_without_rate
+-- Internal: per currency, the staged figures (not USD) that no average rate in data/exchange_rates.csv
+-- converts: they load and stay in their currency, and the load's note says they are left out of
+-- USD comparisons. One row per currency: figures, first and last period.
+SELECT s.currency, count(*) AS figures, min(s.period) AS first_period, max(s.period) AS last_period
+FROM staged AS s
+WHERE s.currency <> 'USD' AND s.value IS NOT NULL AND s.apart_reason IS NULL AND s.period_start IS NOT NULL
+  AND NOT EXISTS (
+      SELECT 1 FROM exchange_rates AS r
+      WHERE r.currency = s.currency
+        AND ((r.freq = 'A' AND r.year = year(s.period_start) AND r.year = year(s.period_end))
+             OR (r.freq = 'M' AND s.freq = 'M' AND r.year = s.year AND r.month = s.month)))
+GROUP BY s.currency
+ORDER BY s.currency;

@@ -29,9 +29,18 @@ INSERT INTO qty_units
 SELECT * FROM read_csv($path, header = true, columns = {
     'code': 'VARCHAR', 'abbr': 'VARCHAR', 'description': 'VARCHAR'});
 
+-- name: fill_exchange_rates(path)
+-- Refill `exchange_rates` from data/exchange_rates.csv: one row per (currency, freq, period), cited.
+INSERT INTO exchange_rates BY NAME
+SELECT * FROM read_csv($path, header = true, columns = {
+    'currency': 'VARCHAR', 'freq': 'VARCHAR', 'period': 'VARCHAR', 'year': 'SMALLINT', 'month': 'TINYINT',
+    'per_usd': 'DOUBLE', 'published': 'DOUBLE', 'published_as': 'VARCHAR', 'source': 'VARCHAR',
+    'source_url': 'VARCHAR'});
+
 -- name: clear_reference
 -- Empty the reference tables before a refill.
 DELETE FROM countries;
+DELETE FROM exchange_rates;
 DELETE FROM hs_codes;
 DELETE FROM hs_sections;
 DELETE FROM qty_units;

@@ -153,6 +153,20 @@ CREATE TABLE IF NOT EXISTS qty_units (
     abbr            VARCHAR NOT NULL,
     description     VARCHAR
 );
+-- Average exchange rates (data/exchange_rates.csv, cited per row): what turns a figure published in
+-- CNY, KRW, THB ... into USD for comparisons. One row per (currency, freq, period).
+CREATE TABLE IF NOT EXISTS exchange_rates (
+    currency        VARCHAR NOT NULL,   -- ISO 4217
+    freq            VARCHAR NOT NULL,   -- A annual average | M monthly average
+    period          VARCHAR NOT NULL,   -- 2018 | 2024-06
+    year            SMALLINT NOT NULL,
+    month           TINYINT,
+    per_usd         DOUBLE NOT NULL,    -- currency units per US dollar
+    published       DOUBLE NOT NULL,    -- the rate as the source prints it
+    published_as    VARCHAR NOT NULL,   -- units per USD | USD per unit (EUR, GBP, AUD at the Fed)
+    source          VARCHAR NOT NULL,
+    source_url      VARCHAR NOT NULL
+);
 
 -- name: create_views
 -- Current totals: the figures every comparison reads. Breakdown rows never appear here.

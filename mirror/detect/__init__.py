@@ -46,7 +46,8 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     pairs = sql.frame(con, "detect_mirror_pairs", neighbours=list(NEIGHBOURS.get(country, ())), countries=countries)
     rows += mirror_outliers(sql.frame(con, "detect_mirror_outliers", min_history=s.outlier_min_history,
                                       z=s.outlier_z, min_ratio=s.outlier_min_ratio), s)
-    rows += unit_value_outliers(sql.frame(con, "detect_unit_values", freq=freq, z=s.uv_z, min_ratio=s.uv_min_ratio), s)
+    rows += unit_value_outliers(sql.frame(con, "detect_unit_values", freq=freq, z=s.uv_z, min_ratio=s.uv_min_ratio,
+                                          include_estimated=s.uv_include_estimated), s)
     rows += relabelling(pairs, bans, country, s)
     rows += roundabout(series, bans, country, s)
     rows += sanctioned_trade(store.sanctioned_trade(country, freq=freq, summary=True), freq)

@@ -39,6 +39,8 @@ class DetectSettings:
         and the log ratio must be at least this far from 0 (ln 1.5).
     uv_z / uv_min_ratio: the same for unit values, which sit in small cross-sections (8-20 reports
         per product and year): z of 5, and a price at least 2x or at most 1/2 of the median.
+    uv_include_estimated: count reports whose weight Comtrade estimated (isNetWgtEstimated) in
+        the unit-value distributions; by default they are left out and each flag says how many.
     reroute_min: DiD effect (log points) above which rerouting is flagged (ln 1.5);
         relabel_min_ratio: importer/exporter ratio above which relabelling is flagged (2x).
     """
@@ -56,6 +58,7 @@ class DetectSettings:
     outlier_min_history: int = 4
     uv_z: float = 5.0
     uv_min_ratio: float = float(np.log(2.0))
+    uv_include_estimated: bool = False
     reroute_min: float = float(np.log(1.5))
     relabel_min_ratio: float = 2.0
 

@@ -34,6 +34,12 @@ def mirror_outliers(hits: pd.DataFrame, s: DetectSettings) -> list[dict]:
     return out
 
 
+def _estimated_note(r: object) -> str:
+    """How many reports with weights Comtrade estimated were left out of the distribution."""
+    n = int(getattr(r, "estimated_excluded", 0) or 0)
+    return f", {n} with estimated weights left out" if n else ""
+
+
 def unit_value_outliers(hits: pd.DataFrame, s: DetectSettings) -> list[dict]:
     """``hits``: rows of detect_unit_values (robust z in DuckDB over every report with a weight)."""
     out = []
@@ -46,6 +52,6 @@ def unit_value_outliers(hits: pd.DataFrame, s: DetectSettings) -> list[dict]:
             "threshold": s.uv_z, "p_value": np.nan, "severity": "high" if abs(r.z) >= 2 * s.uv_z else "medium",
             "reason": (f"{r.reporter}'s {r.flow} of HS {r.hs} {'to' if r.flow == 'export' else 'from'} {r.partner} in "
                        f"{r.period}: USD {np.exp(r.log_uv):,.2f}/kg against a world median of USD {np.exp(r.center):,.2f}/kg "
-                       f"({int(r.n)} reports; robust z {r.z:+.1f}): {kind}"),
+                       f"({int(r.n)} reports{_estimated_note(r)}; robust z {r.z:+.1f}): {kind}"),
             "explained_by": None, "implied_missing": np.nan, "evidence": f"{fmt_amount(r.amount, 'USD')}, {r.amount_kg:,.0f} kg"})
     return out

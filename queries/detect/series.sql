@@ -119,16 +119,29 @@ z AS (
 SELECT * FROM z
 WHERE abs(z_own) >= $z AND (abs(z_cs) >= $z OR z_cs IS NULL) AND abs(log_ratio) >= $min_ratio;
 
--- name: detect_unit_values(freq, z:float, min_ratio:float)
+-- name: detect_unit_values(freq, z:float, min_ratio:float, include_estimated:bool)
 -- Internal: candidate unit-value outliers over every reported figure with a value and a weight:
 -- ln(USD/kg) robust z against the same product, period and side (exports FOB, imports CIF), in
--- cross-sections of at least 8 reports. Only rows beyond the thresholds are returned.
-WITH f AS (
-    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, period, month,
-           median(value) AS amount, median(net_weight_kg) AS amount_kg
+-- cross-sections of at least 8 reports. Only rows beyond the thresholds are returned, each with
+-- estimated_excluded: the reports of its cross-section left out because Comtrade estimated their
+-- weight (isNetWgtEstimated; a price per kg of an estimated weight is the estimator's, not the
+-- trader's), unless include_estimated.
+WITH w AS (
+    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, period, month, value, net_weight_kg,
+           coalesce(is_net_wgt_estimated, false) AS estimated
     FROM flows
     WHERE kind = 'reported' AND freq = $freq AND currency = 'USD' AND value > 0 AND net_weight_kg > 0
       AND hs_level IN ('2', '4', '6') AND flow IN ('export', 'import')
+),
+f AS (
+    SELECT reporter, partner, flow, hs, period, month, median(value) AS amount, median(net_weight_kg) AS amount_kg
+    FROM w
+    WHERE $include_estimated OR NOT estimated
+    GROUP BY ALL
+),
+excluded AS (
+    SELECT hs, period, flow, count(*) AS estimated_excluded
+    FROM w WHERE estimated AND NOT $include_estimated
     GROUP BY ALL
 ),
 u AS (SELECT *, ln(amount / amount_kg) AS log_uv FROM f),
@@ -136,6 +149,8 @@ cs AS (
     SELECT hs, period, flow, count(*) AS n, median(log_uv) AS center, mad(log_uv) / 0.6744897501960817 AS scale
     FROM u GROUP BY hs, period, flow HAVING count(*) >= 8
 )
-SELECT u.*, cs.n, cs.center, (u.log_uv - cs.center) / nullif(cs.scale, 0) AS z
+SELECT u.*, cs.n, cs.center, (u.log_uv - cs.center) / nullif(cs.scale, 0) AS z,
+       coalesce(e.estimated_excluded, 0) AS estimated_excluded
 FROM u JOIN cs USING (hs, period, flow)
+LEFT JOIN excluded AS e USING (hs, period, flow)
 WHERE abs((u.log_uv - cs.center) / nullif(cs.scale, 0)) >= $z AND abs(u.log_uv - cs.center) >= $min_ratio;

@@ -117,3 +117,20 @@ def test_the_bundled_reports_cap_finding_gives_2019_with_its_range(db):
     cap = next(f for f in build_report(db).findings if f.kind == "cap")
     assert "2019: 418,000 bbl (84% of the cap), sources 387,830-443,976" in cap.text
     assert "2018: 381,806 bbl (76% of the cap)" in cap.text
+
+
+def test_coal_against_2321s_first_cap_period(db, tmp_path):
+    # item 3: 2321's cap from adoption (2016-11-30) to 2016-12-31 is 1,000,866 t or USD 53,495,894.
+    # China's coal imports from PRK: November 2016 30,000 t / USD 3m (1 of its 30 days inside: 1,000 t,
+    # USD 100,000), December 1,200,000 t / USD 60m -> 1,201,000 t = 120.0% and USD 60.1m = 112.3%.
+    from .helpers import load_rows, row
+
+    load_rows(db, tmp_path, [row("CHN", "PRK", "M", "2701", 3_000_000, year=2016, month=11, kg=30_000_000),
+                             row("CHN", "PRK", "M", "2701", 60_000_000, year=2016, month=12, kg=1_200_000_000)])
+    caps = db.caps(kind="reported").set_index(["cap", "reporter"])
+    t, usd = caps.loc[("UNSCR2321-coal-2016-t", "all suppliers")], caps.loc[("UNSCR2321-coal-2016-usd", "all suppliers")]
+    assert t.delivered == pytest.approx(1_201_000) and t.percent_of_cap == pytest.approx(1_201_000 / 1_000_866 * 100)
+    assert usd.delivered == pytest.approx(60_100_000) and usd.cap_period == "2016-11-30..2016-12-31"
+    assert "pro-rated" in caps.loc[("UNSCR2321-coal-2016-t", "CHN"), "basis"]
+    flags = db.flags(detector="cap_exceeded").set_index("hs")
+    assert flags.loc["UNSCR2321-coal-2016-t", "severity"] == "high" and flags.loc["UNSCR2321-coal-2016-t", "period"] == "2016"

@@ -61,10 +61,12 @@ def cap_exceeded(caps: pd.DataFrame, monthly: pd.DataFrame) -> list[dict]:
         out.append({
             "detector": "cap_exceeded", "reporter": "all suppliers", "partner": "", "flow": "export", "hs": r.cap,
             "unit": r.unit, "freq": "A", "period": str(r.cap_year), "statistic": "percent of the cap", "score": float(r.percent_of_cap),
-            # every source over the cap: high; the central figure over it but a source under it: medium
-            "threshold": 100.0, "p_value": np.nan, "severity": "high" if r.low > r.cap_amount else "medium",
+            # every source over the cap for the whole period: high; a source under it, or a figure that
+            # does not cover the period (partial, or a pro-rated share of a longer one): medium
+            "threshold": 100.0, "p_value": np.nan,
+            "severity": "high" if r.low > r.cap_amount and bool(r.complete) else "medium",
             "reason": (f"{r.kind.capitalize()} deliveries under {r.cap} in {r.cap_year}: {r.delivered:,.0f} {r.unit} "
                        f"= {r.percent_of_cap:.0f}% of the {r.cap_amount:,.0f} {r.unit} cap ({r.basis}; sources range "
-                       f"{r.low:,.0f}-{r.high:,.0f} {r.unit}){when}"),
+                       f"{r.low:,.0f}-{r.high:,.0f} {r.unit}{'' if r.complete else '; not the whole period'}){when}"),
             "explained_by": r.cap, "implied_missing": float(r.delivered - r.cap_amount), "evidence": r.basis})
     return out

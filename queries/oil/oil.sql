@@ -88,7 +88,9 @@ candidates AS (
     FROM tiles GROUP BY cap_id, cap_year, reporter, kind
     HAVING count(*) FILTER (WHERE freq = 'M') > 0  -- filling months needs some months
     UNION ALL
-    SELECT cap_id, cap_year, reporter, kind, 2, true, central, low, high, figures, in_cap_unit, share < 1, period_end,
+    -- a longer figure of which less than half falls in the period (a calendar year against 2321's
+    -- 32-day first coal period) is a pro-rated guess, not the period's figure: not complete
+    SELECT cap_id, cap_year, reporter, kind, 2, share >= 0.5, central, low, high, figures, in_cap_unit, share < 1, period_end,
            CASE WHEN share < 1 THEN 'published total for ' || period || ', pro-rated: ' || ov_days || ' of '
                      || CAST(round(ov_days / share) AS BIGINT) || ' days inside the cap period'
                 ELSE 'published total for the cap period' END

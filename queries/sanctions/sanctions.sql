@@ -256,27 +256,36 @@ FROM (
       AND (c.superseded_from IS NULL OR c.first_period_start + to_years(CAST(k.n AS INTEGER)) < c.superseded_from)
 );
 
--- Oil figures against the cap periods they overlap, pro-rated by days: a figure that straddles a cap
+-- Figures against the cap periods they overlap, pro-rated by days: a figure that straddles a cap
 -- period's start or end (every calendar year and every December against 2397's 22 December crude
--- periods) counts with the share of its days inside the period, and says so. One row per (cap
--- period, figure); amount in the cap's unit.
+-- periods, November 2016 against 2321's first coal period) counts with the share of its days inside
+-- the period, and says so. Oil: supply to the country in barrels or tonnes; coal (2321's cap on the
+-- DPRK's exports): partners' imports of coal (2701) and lignite (2702) from it as published at HS4, in
+-- tonnes or USD. One row per (cap period, figure); amount in the cap's unit.
 CREATE OR REPLACE TEMP MACRO cap_figures(country, factor_set) AS TABLE
 WITH o AS (
-    SELECT *, cap_product(product) AS cap_product FROM oil_figures(country, factor_set)
+    SELECT reporter, kind, freq, period, period_start, period_end, month, publisher, cap_product(product) AS cap_product,
+           tonnes, barrels, NULL::DOUBLE AS usd, conversion
+    FROM oil_figures(country, factor_set)
     WHERE partner = country AND flow = 'export'
+    UNION ALL
+    SELECT reporter_iso3, kind, freq, period, period_start, period_end, month, publisher, 'coal',
+           net_weight_kg / 1000, NULL, CASE WHEN currency = 'USD' THEN value END, 'as published'
+    FROM flows
+    WHERE partner_iso3 = country AND flow = 'import' AND hs_level = '4' AND hs IN ('2701', '2702') AND reporter_is_country
 ),
 ov AS (
     SELECT p.cap_id, p.cap_year, p.cap_period, p.period_start AS cap_start, p.period_end AS cap_end, p.cap_days,
            p.amount, p.unit, o.reporter, o.kind, o.freq, o.period, o.period_start, o.period_end, o.month, o.publisher,
            greatest(o.period_start, p.period_start) AS ov_start, least(o.period_end, p.period_end) AS ov_end,
            datediff('day', o.period_start, o.period_end) + 1 AS figure_days,
-           CASE WHEN p.unit = 'bbl' THEN o.barrels ELSE o.tonnes END AS full_amount,
+           CASE p.unit WHEN 'bbl' THEN o.barrels WHEN 't' THEN o.tonnes WHEN 'USD' THEN o.usd END AS full_amount,
            -- a figure published in the cap's own unit beats one converted into it
            (p.unit = 'bbl' AND o.conversion LIKE 'barrels%as published%')
-             OR (p.unit = 't' AND o.conversion = 'barrels = tonnes x factor') AS in_cap_unit
+             OR (p.unit = 't' AND o.conversion IN ('barrels = tonnes x factor', 'as published'))
+             OR p.unit = 'USD' AS in_cap_unit
     FROM stg_cap_periods AS p
     JOIN o ON o.cap_product = p.product AND o.period_start <= p.period_end AND o.period_end >= p.period_start
-    WHERE p.unit IN ('bbl', 't')
 )
 SELECT *, datediff('day', ov_start, ov_end) + 1 AS ov_days,
        (datediff('day', ov_start, ov_end) + 1) / figure_days AS share,

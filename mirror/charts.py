@@ -17,23 +17,49 @@ SEVERITY_ORDER = ["high", "medium", "low"]
 SEVERITY_COLOURS = ["#b2182b", "#ef8a62", "#999999"]
 
 
-def rebuilt_trade(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
+def rebuilt_trade(frame: pd.DataFrame, country: str = "PRK", years: list[int] | None = None,
+                  missing: pd.DataFrame | None = None) -> alt.Chart:
     """A country's trade rebuilt from its partners' reports, by partner and year (``Store.reconstruct``
-    by partner): imports = partners' exports to it, exports = partners' imports from it at FOB."""
-    long = _long(frame, ["year", "partner", "partner_name", "source"], {"imports_usd": "imports", "exports_usd": "exports"},
-                 "usd")
+    by partner): imports = partners' exports to it, exports = partners' imports from it at FOB.
+    ``years``: every year of the report, so a year without data is a gap on the axis, never a
+    collapse; ``missing``: (year, direction, missing) where a partner's report of the year is not in
+    the store (``missing`` names them), drawn as grey bands behind the bars saying so. A bar summed
+    from the HS lines in the store (no published total) is drawn pale."""
+    long = _long(frame, ["year", "partner", "partner_name", "source", "imports_partial", "exports_partial"],
+                 {"imports_usd": "imports", "exports_usd": "exports"}, "usd")
     if long.empty:
         return message(f"No partner reports {country}'s trade in the store.")
-    return alt.Chart(long).mark_bar().encode(
-        x=alt.X("year:O", title=None),
+    partial = [long.get("imports_partial"), long.get("exports_partial")]
+    long["basis"] = "published totals"
+    if partial[0] is not None:
+        is_partial = long.imports_partial.where(long.direction == "imports", long.get("exports_partial"))
+        long.loc[is_partial.fillna(False).astype(bool), "basis"] = "summed from HS lines (may be partial)"
+    long = long.drop(columns=[c for c in ("imports_partial", "exports_partial") if c in long.columns])
+    long["kind"] = "value"
+    gaps = missing if missing is not None else pd.DataFrame(columns=["year", "direction"])
+    if len(gaps):
+        # usd 0 only to keep the column numeric: the bars read kind == 'value' rows only
+        missing = gaps["missing"] if "missing" in gaps else pd.Series("every partner", index=gaps.index)
+        gaps = gaps.assign(kind="missing", usd=0.0, partner_name="no report in the store",
+                           basis="not in the store: the report of " + missing + " (missing data, not a fall in trade)")
+        gaps = gaps.drop(columns=["missing"], errors="ignore")
+    data = pd.concat([long, gaps], ignore_index=True)
+    domain = [int(y) for y in years] if years else sorted({int(y) for y in data.year})
+    x = alt.X("year:O", title=None, scale=alt.Scale(domain=domain))
+    base = alt.Chart().encode(x=x)
+    bars = base.transform_filter("datum.kind == 'value'").mark_bar().encode(
         y=alt.Y("sum(usd):Q", title="USD (FOB)", axis=_usd_axis()),
         color=alt.Color("partner_name:N", title="partner", sort="-y"),
+        opacity=alt.Opacity("basis:N", title="basis", scale=alt.Scale(
+            domain=["published totals", "summed from HS lines (may be partial)"], range=[1.0, 0.45])),
         tooltip=[alt.Tooltip("partner_name:N", title="partner"), alt.Tooltip("year:O"),
                  alt.Tooltip("direction:N", title=f"{country}'s"), alt.Tooltip("sum(usd):Q", title="USD (FOB)", format=USD),
-                 alt.Tooltip("source:N")],
-    ).properties(width=WIDTH // 2 - 20, height=260).facet(
+                 alt.Tooltip("basis:N"), alt.Tooltip("source:N")])
+    bands = base.transform_filter("datum.kind == 'missing'").mark_rect(color="#e5e5e5").encode(
+        y=alt.value(0), y2=alt.value(260), tooltip=[alt.Tooltip("year:O"), alt.Tooltip("basis:N", title="")])
+    return alt.layer(bands, bars, data=data).properties(width=WIDTH // 2 - 20, height=260).facet(
         column=alt.Column("direction:N", title=None),
-        title=f"{country}'s trade rebuilt from its partners' reports (USD, FOB)")
+        title=f"{country}'s trade rebuilt from its partners' reports (USD, FOB; grey: a partner's report missing from the store)")
 
 
 def pair_series(frame: pd.DataFrame, title: str) -> alt.Chart:
@@ -211,17 +237,18 @@ def unit_values(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
 
 
 def coverage_heatmap(frame: pd.DataFrame, country: str = "PRK") -> alt.Chart:
-    """Who reports the country's trade, when (query report_coverage): a cell per reporter and year,
-    pale red where a reporter that reports in other years has nothing."""
+    """Who reports the country's trade, when (query report_coverage): a cell per reporter and year in
+    the three states of the coverage model - reported (figures in the store), reported nothing (the
+    reporter published the year for the country: zero) and not available (missing from the store)."""
     if frame.empty:
         return message(f"Nothing in the store reports {country}'s trade.")
+    states = ["reported", "reported nothing", "not available"]
     return alt.Chart(frame, title=f"Coverage: who reports {country}'s trade, when").mark_rect(stroke="white").encode(
         x=alt.X("year:O", title=None),
         y=alt.Y("reporter_name:N", title=None),
-        color=alt.condition("datum.figures == 0", alt.value("#f4c7c3"),
-                            alt.Color("figures:Q", title="figures", scale=alt.Scale(scheme="blues", type="sqrt"))),
-        tooltip=[alt.Tooltip("reporter_name:N", title="reporter"), alt.Tooltip("year:O"),
-                 alt.Tooltip("figures:Q", title="figures (0 = nothing)"), alt.Tooltip("kinds:N"),
+        color=alt.Color("state:N", title="state", scale=alt.Scale(domain=states, range=["#3182bd", "#fdae6b", "#e5e5e5"])),
+        tooltip=[alt.Tooltip("reporter_name:N", title="reporter"), alt.Tooltip("year:O"), alt.Tooltip("state:N"),
+                 alt.Tooltip("figures:Q", title="figures"), alt.Tooltip("kinds:N"),
                  alt.Tooltip("sources:N")],
     ).properties(width=WIDTH, height=alt.Step(14))
 

@@ -31,6 +31,8 @@ EXAMPLES = {
               "  trade-mirror mirror --importer \"North Korea\" --cif-fob pair --years 2010-2019 --csv",
     "reconstruct": "trade-mirror reconstruct PRK --by partner --years 2012-2020\n"
                    "  trade-mirror reconstruct PRK --by section --json",
+    "coverage": "trade-mirror coverage --reporter CHN --partner PRK --years 2000-2024\n"
+                "  trade-mirror coverage --by reporter --reporter CHN --csv",
     "compare": "trade-mirror compare --country PRK --kind estimated\n  trade-mirror compare --country PRK --reporters",
     "reliability": "trade-mirror reliability --level 4",
     "check": "trade-mirror check --json",
@@ -168,6 +170,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "citations; --add FILE adds measures from a CSV.")
     p.add_argument("--country", default="PRK", help="measures against this target ('all' for every target)")
     p.add_argument("--add", metavar="CSV", help="a CSV with the register's columns (data/sanctions/register.csv)")
+    _output_flags(p)
+
+    p = add("coverage", "What each reporter published: reported, reported nothing (a zero) or not available.")
+    p.add_argument("--reporter", help="the reporting country (ISO3, code or name; default all)")
+    p.add_argument("--partner", help="the partner (default all)")
+    p.add_argument("--flow", choices=["export", "import", "re-export", "re-import"], help="one flow only")
+    p.add_argument("--hs", help="the state of one HS code (or TOTAL) in each period, with its value")
+    p.add_argument("--by", choices=["pair", "reporter"], default="pair",
+                   help="pair: each reporter-partner-flow and period (default); reporter: the periods each reporter published")
+    p.add_argument("--kind", choices=["reported", "estimated"], default="reported",
+                   help="customs reports (default) or estimates such as CEPII BACI")
+    p.add_argument("--freq", default="A", help="A or M")
+    _years_flag(p)
     _output_flags(p)
 
     p = add("flags", "Run the anomaly detectors and list their flags, each with a plain-English reason.")
@@ -390,6 +405,15 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    with _open(args, read_only=True) as db:
+        frame = db.coverage(args.reporter, args.partner, args.flow, freq=args.freq, years=_years(args.years),
+                            kind=args.kind, by=args.by, hs=args.hs)
+    _emit(frame, args, title=f"Coverage ({args.kind}, {args.freq}, by {args.by})",
+          columns=[c for c in frame.columns if c not in ("year", "month", "sources")])
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     country = None if args.country.lower() == "all" else args.country
     with _open(args, read_only=True) as db:
@@ -569,7 +593,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
-            "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "compare": cmd_compare,
+            "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "coverage": cmd_coverage, "compare": cmd_compare,
             "reliability": cmd_reliability, "check": cmd_check, "sanctions": cmd_sanctions, "oil": cmd_oil,
             "caps": cmd_caps, "notifications": cmd_notifications, "measures": cmd_measures, "flags": cmd_flags,
             "refresh": cmd_refresh, "changes": cmd_changes,

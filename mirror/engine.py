@@ -34,6 +34,7 @@ def define_layers(con: duckdb.DuckDBPyConnection) -> None:
     sql.script(con, "define_staging")
     sql.script(con, "define_mirror_macros")
     sql.script(con, "define_sanctions_layer")
+    sql.script(con, "define_coverage_layer")
 
 
 @dataclass
@@ -129,7 +130,7 @@ class Engine:
         iso3 = resolve(self.con, country)
         self.build(settings, level, freq)
         sql.run(self.con, "build_reconstruction", country=iso3, freq=check_freq(freq)).fetchall()
-        sql.run(self.con, "build_reporting_periods", freq=check_freq(freq)).fetchall()
+        sql.run(self.con, "build_reporting_periods", country=iso3, freq=check_freq(freq)).fetchall()
         year_from, year_to = years or (None, None)
         frame = sql.frame(self.con, query, year_from=year_from, year_to=year_to)
         frame.insert(0, "country", iso3)

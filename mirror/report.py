@@ -209,15 +209,39 @@ def _rebuilt_section(db: object, iso3: str, name: str, span: tuple[int, int], to
     by_partner = db.reconstruct(iso3, by="partner", years=span)
     reported = _aggregate(db, "report_rebuilt_top", by_partner, top=top)
     totals = db.reconstruct(iso3, by="period", years=span)
+    missing = _missing_years(by_partner, span)
     return Section("rebuilt", f"{name}'s trade rebuilt from its partners",
                    f"{name}'s imports are what its partners report exporting to it; its exports are what they report "
-                   "importing from it, converted from CIF to FOB. Partners that reported nothing for a year are "
-                   "listed as such, not counted as zero.",
-                   [Figure("rebuilt_trade", "Rebuilt trade by partner", charts.rebuilt_trade(reported, iso3))],
+                   "importing from it, converted from CIF to FOB. A year with no partner's report in the store is "
+                   "drawn as a grey band (missing data, not a fall in trade); a total summed from the HS lines in the "
+                   "store rather than published by the partner is drawn pale, as it may be only part of the trade.",
+                   [Figure("rebuilt_trade", "Rebuilt trade by partner",
+                           charts.rebuilt_trade(reported, iso3, list(range(span[0], span[1] + 1)), missing))],
                    [Table("rebuilt_by_year", "Rebuilt totals by year (USD, FOB)", totals),
                     Table("rebuilt_by_partner", "By partner and year (USD, FOB)", by_partner,
                           ["year", "partner_name", "imports_usd", "exports_usd", "imports_status", "exports_status",
                            "source"], sortable=True)])
+
+
+def _missing_years(by_partner: pd.DataFrame, span: tuple[int, int]) -> pd.DataFrame:
+    """(year, direction, missing) where a partner that reports the country's trade in other years has
+    no report of that year in the store (state 'not available'): that year's bar lacks it, which is
+    missing data, not a fall in trade. A year no partner reports at all is missing too."""
+    rows = []
+    for direction, value, status in (("imports", "imports_usd", "imports_status"),
+                                     ("exports", "exports_usd", "exports_status")):
+        if by_partner.empty:
+            gaps = {}
+        else:
+            reporting = set(by_partner[by_partner[value].notna()].partner)
+            absent = by_partner[(by_partner[status] == "not available") & by_partner.partner.isin(reporting)]
+            gaps = absent.groupby("year").partner.apply(lambda p: ", ".join(sorted(p))).to_dict()
+        seen = set(by_partner[by_partner[value].notna()].year) if len(by_partner) else set()
+        for year in range(span[0], span[1] + 1):
+            if year in gaps or year not in seen:
+                rows.append({"year": year, "direction": direction,
+                             "missing": gaps.get(year, "every partner") if year in seen or year in gaps else "every partner"})
+    return pd.DataFrame(rows, columns=["year", "direction", "missing"])
 
 
 def _mirror_section(db: object, iso3: str, name: str, span: tuple[int, int], top: int) -> Section:
@@ -377,8 +401,11 @@ _FIRST = {"reporting_gap": 0, "cap_exceeded": 1, "sanctioned_trade": 2, "rerouti
 def _findings(db: object, iso3: str, name: str, flags: pd.DataFrame, caps: pd.DataFrame, oil: pd.DataFrame) -> list[Finding]:
     out = []
     if len(flags):
-        top = flags.assign(_o=flags.detector.map(_FIRST).fillna(9), _s=flags.severity.map({"high": 0, "medium": 1}).fillna(2))
-        for flag in top.sort_values(["_s", "_o"]).head(5).itertuples(index=False):
+        # Nothing built on data the store lacks leads: flags that could check everything they need
+        # come first, then by severity and the detector's rank.
+        top = flags.assign(_o=flags.detector.map(_FIRST).fillna(9), _s=flags.severity.map({"high": 0, "medium": 1}).fillna(2),
+                           _m=flags.get("missing_data", pd.Series(None, index=flags.index)).notna())
+        for flag in top.sort_values(["_m", "_s", "_o"], kind="stable").head(5).itertuples(index=False):
             out.append(Finding(flag.reason, _flag_sources(db, flag), flag.detector))
     cap_finding = _cap_finding(iso3, name, caps, oil)
     if cap_finding:

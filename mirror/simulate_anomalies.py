@@ -17,6 +17,13 @@ pairs between third countries. Planted at known places:
   (relabelling), and Germany's exports of banned machinery to China rising after 2397 (roundabout);
 - mirror_outlier and unit_value_outlier between third countries;
 - cap_exceeded: China's reported diesel to PRK above the 500,000 bbl cap in 2019 (2018 below).
+
+It publishes like a source (DOMAIN section 7): a zero is never written as a row (a stopped series
+simply has no rows; ``explicit_zeros=True`` writes them, as the cited public record does), some
+reporter-years are not published at all (no rows, TOTAL included), one partner's extract holds only
+a few codes and no TOTAL, and the noise is that of real bilateral series: log deviations from the
+series' level that follow an AR(1) with coefficient ``rho`` (0 = independent), scaled so that the
+year-on-year log change has standard deviation ``noise_sd`` (real HS4/HS6 series: 0.3-0.6).
 """
 
 from __future__ import annotations
@@ -43,17 +50,28 @@ class AnomalyPanel:
     labels: pd.DataFrame  # detector, reporter, partner, flow, hs, period, explained_by
 
 
-def anomaly_panel(seed: int = 7, noise_sd: float = 0.03) -> AnomalyPanel:
-    """The planted panel; ``noise_sd`` is the log-scale reporting noise of every figure."""
+UNPUBLISHED = (("VNM", 2012), ("BRA", 2013), ("MEX", 2011))  # reporter-years with no report at all
+PARTIAL = "IND"  # its extract: only two codes, no TOTAL (a user's narrow download)
+
+
+def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
+                  explicit_zeros: bool = False) -> AnomalyPanel:
+    """The planted panel. ``noise_sd``: standard deviation of a series' year-on-year log change;
+    ``rho``: persistence of its deviations (0: independent noise around the level)."""
     rng = np.random.default_rng(seed)
     rows: list[tuple] = []
     labels: list[dict] = []
+    unpublished = set(UNPUBLISHED)
 
     def add(reporter, partner, flow, hs, year, value, kg=None):
+        if (reporter, year) in unpublished and partner == TARGET:
+            return  # the reporter did not publish that year: no row at all
+        if value == 0 and not explicit_zeros:
+            return  # sources never publish a zero flow
         rows.append((reporter, partner, flow, hs, year, float(value), None if kg is None else float(kg)))
 
     def noise(n=1):
-        return np.exp(rng.normal(0, noise_sd, n))
+        return np.exp(_deviations(rng, n, noise_sd, rho))
 
     partners = ("CHN", "RUS", "KOR", *OTHERS[:8])
     gap_partners = {"THA": "640399", "VNM": "330499", "IND": "420222"}  # year 2015
@@ -88,10 +106,14 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03) -> AnomalyPanel:
                     labels.append(_label("reporting_gap", p, direction, hs, 2015, None))
                 if direction == "X" and p in shock_pairs:
                     values[np.array(YEARS) >= 2020] *= 0.15
+                if p == PARTIAL and hs not in ("640399", "420222"):
+                    total += values
+                    continue  # not in this partner's extract
                 for i, year in enumerate(YEARS):
-                    if values[i] > 0 or (role in ("seafood", "coal", "machinery") or gap_partners.get(p) == hs):
-                        add(p, TARGET, direction, hs, year, round(values[i], 2))
+                    add(p, TARGET, direction, hs, year, round(values[i], 2))
                 total += values
+            if p == PARTIAL:
+                continue  # the extract has no TOTAL row
             for i, year in enumerate(YEARS):
                 add(p, TARGET, direction, "TOTAL", year, round(total[i] * 1.2, 2))  # other goods too
         if p in violators:
@@ -155,6 +177,55 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03) -> AnomalyPanel:
 
     reports = pd.DataFrame(rows, columns=["reporter", "partner", "flow", "hs", "year", "value", "net_weight_kg"])
     return AnomalyPanel(reports, pd.DataFrame(labels))
+
+
+def _deviations(rng: np.random.Generator, n: int, change_sd: float, rho: float) -> np.ndarray:
+    """Log deviations of one series: AR(1) with coefficient rho, started from its stationary law,
+    with innovations scaled so that sd(e_t - e_t-1) = change_sd (Var = 2 s^2 / (1 + rho)). With rho
+    = 0 they are independent, of sd change_sd / sqrt(2); with rho = 1, a random walk."""
+    if rho >= 1:
+        return np.cumsum(rng.normal(0, change_sd, n))
+    s = change_sd * np.sqrt((1 + rho) / 2)
+    e = np.empty(n)
+    e[0] = rng.normal(0, s / np.sqrt(1 - rho ** 2))
+    for t in range(1, n):
+        e[t] = rho * e[t - 1] + rng.normal(0, s)
+    return e
+
+
+def null_panel(kind: str = "ar1", change_sd: float = 0.3, series: int = 400, years: int = 25, seed: int = 1,
+               rho: float = 0.7) -> pd.DataFrame:
+    """A panel with nothing planted: ``series`` HS4 exports of third countries to PRK over ``years``
+    years, each with a TOTAL that moves with its goods, published like a source. ``kind``: 'iid'
+    (independent log noise), 'ar1' (AR(1) deviations, coefficient rho), 'random-walk'. The year-on-
+    year log change has sd ``change_sd``. Every flag on it that no measure explains is false."""
+    rng = np.random.default_rng(seed)
+    r = {"iid": 0.0, "ar1": rho, "random-walk": 1.0}[kind]
+    codes = ["2204", "3004", "9403", "6403", "3304", "4202", "8517", "8703", "6110", "9018"]
+    reporters = list(OTHERS)
+    year_list = np.arange(2024 - years, 2024)
+    rows = []
+    for k in range(series):
+        reporter, hs = reporters[k % len(reporters)], codes[(k // len(reporters)) % len(codes)]
+        hs = f"{hs[:2]}{(int(hs[2:]) + k // (len(reporters) * len(codes))) % 100:02d}"
+        values = np.exp(rng.normal(14, 1.0) + _deviations(rng, years, change_sd, r))
+        rows += [(reporter, TARGET, "X", hs, int(y), round(float(v), 2), None) for y, v in zip(year_list, values, strict=True)]
+    frame = pd.DataFrame(rows, columns=["reporter", "partner", "flow", "hs", "year", "value", "net_weight_kg"])
+    frame = frame.drop_duplicates(["reporter", "partner", "flow", "hs", "year"])
+    totals = frame.groupby(["reporter", "partner", "flow", "year"], as_index=False).value.sum()
+    totals = totals.assign(hs="TOTAL", value=(totals.value * 3).round(2), net_weight_kg=None)
+    return pd.concat([frame, totals[frame.columns]], ignore_index=True)
+
+
+def flags_for_labels(db, labels: pd.DataFrame) -> pd.DataFrame:
+    """The flags a user sees for each country the planted cases are about: ``db.flags(country=c)``
+    returns only c's own series (and what is computed for it), so the third-country cases (mirror
+    and unit-value outliers, Korea's coal "from Russia") are looked up under their own reporter."""
+    countries = [TARGET, *sorted({r for r in labels.reporter if r not in (TARGET, "all suppliers")})]
+    frames = [db.flags(country=c) for c in countries]
+    flags = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    keys = ["detector", "reporter", "partner", "flow", "hs", "unit", "period"]
+    return flags.drop_duplicates(keys).reset_index(drop=True)
 
 
 def _label(detector, reporter, flow, hs, year, explained_by, partner=TARGET) -> dict:

@@ -29,7 +29,7 @@ from .ingest import LoadOptions, StagedFile, options_json, problem_list, stage_f
 from .paths import data_dir, default_db_path, is_default_store
 from .settings import Settings, check_freq, check_level
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: coverage tables (queries/coverage)
 BUNDLED_FILE = Path("public_record") / "dprk_public_record.csv"
 BUNDLED_RELEASE = "2026-11-22"  # when the public record in data/ was compiled
 REFERENCE_FILES = {"countries": "countries.csv", "hs_codes": "hs_codes.csv", "hs_sections": "hs_sections.csv",
@@ -156,6 +156,7 @@ class Store:
             sql.script(self.con, "create_sanctions_tables")
             sql.script(self.con, "create_flags_table")
             sql.script(self.con, "create_comtrade_fetches")
+            sql.script(self.con, "create_coverage_tables")
             sql.script(self.con, "create_views")
             self._set_meta("schema_version", SCHEMA_VERSION)
             self._set_meta("mirror_version", __version__)
@@ -166,6 +167,9 @@ class Store:
                 for table, file in REFERENCE_FILES.items():
                     sql.run(self.con, f"fill_{table}", path=str(data_dir() / file)).fetchall()
                 self._set_meta("reference_sha", digest)
+            if self.meta("coverage_schema") != SCHEMA_VERSION:
+                self._rebuild_coverage()  # a store written before the coverage model: derive it once
+                self._set_meta("coverage_schema", SCHEMA_VERSION)
 
     @staticmethod
     def _reference_digest() -> str:
@@ -173,6 +177,11 @@ class Store:
         for file in REFERENCE_FILES.values():
             h.update((data_dir() / file).read_bytes())
         return h.hexdigest()
+
+    def _rebuild_coverage(self) -> None:
+        """Derive what each reporter published (queries/coverage), inside the caller's transaction:
+        every load and refresh that loads something rebuilds it with the figures it wrote."""
+        sql.script(self.con, "rebuild_coverage")
 
     # -- transactions ------------------------------------------------------------------------
     def transaction(self) -> _Transaction:
@@ -197,6 +206,8 @@ class Store:
         since = sql.run(self.con, "last_load_id").fetchall()[0][0]
         with self.transaction():
             report = self._load_files(paths, options, allow_rejects, progress)
+            if any(r["status"] == "loaded" for r in report):
+                self._rebuild_coverage()
             self._mark_batch(report, since)
         self._verify_loads([r["load_id"] for r in report if r["status"] == "loaded"])
         self.engine.invalidate()
@@ -338,6 +349,35 @@ class Store:
         by partner also imports_status/exports_status, which say when a partner reported nothing."""
         return self.engine.reconstruct(self._settings(settings), country, by=by, freq=freq, years=years)
 
+    def coverage(self, reporter: str | None = None, partner: str | None = None, flow: str | None = None,
+                 freq: str = "A", years: tuple[int, int] | None = None, kind: str = "reported",
+                 by: str = "pair", hs: str | None = None) -> pd.DataFrame:
+        """What the store knows of each reporter's reports (queries/coverage): ``by="pair"`` gives one
+        row per (reporter, partner, flow, period) of the years asked (default: the store's), with
+        state 'reported' (figures), 'reported nothing' (published, no figure: a zero) or 'not
+        available' (not published, or not loaded), and the basis it is known on. ``by="reporter"``:
+        the periods each reporter published for anyone. With ``hs``: the state of that one code
+        (or TOTAL) in each period, with its value (0 where it reported nothing). Countries as ISO3,
+        codes or names."""
+        from .countries import resolve
+
+        if by not in ("pair", "reporter"):
+            raise allowed("by", by, ["pair", "reporter"])
+        if kind not in ("reported", "estimated"):
+            raise allowed("kind", kind, ["reported", "estimated"])
+        if flow not in (None, "export", "import", "re-export", "re-import"):
+            raise allowed("flow", flow, ["export", "import", "re-export", "re-import"])
+        year_from, year_to = years or (None, None)
+        if hs is not None:
+            return sql.frame(self.con, "coverage_code_rows", kind=kind, freq=check_freq(freq),
+                             reporter=resolve(self.con, reporter), partner=resolve(self.con, partner), flow=flow,
+                             hs=str(hs).strip().upper(), year_from=year_from, year_to=year_to)
+        if by == "reporter":
+            return sql.frame(self.con, "coverage_reporter_rows", kind=kind, freq=check_freq(freq),
+                             reporter=resolve(self.con, reporter), year_from=year_from, year_to=year_to)
+        return sql.frame(self.con, "coverage_rows", kind=kind, freq=check_freq(freq), reporter=resolve(self.con, reporter),
+                         partner=resolve(self.con, partner), flow=flow, year_from=year_from, year_to=year_to)
+
     def compare_kinds(self, country: str | None = "PRK", kind: str | None = None, hs: str | None = None) -> pd.DataFrame:
         """Customs-reported figures beside estimates or UN notifications of the same flow and the
         same span (annual vs annual, Jan-Nov vs Jan-Nov). One row per flow, goods, unit, period:
@@ -469,6 +509,8 @@ class Store:
             if fetched is not None:
                 report += self._load_fetched(fetched, allow_rejects, progress)
             loaded = [r["load_id"] for r in report if r["status"] == "loaded"]
+            if loaded or fetched is not None:
+                self._rebuild_coverage()  # an empty Comtrade reply is coverage too (published, no rows)
             if loaded:
                 self.engine.invalidate()
                 self._insert_flags(run(self, iso3, freq="A"), iso3, "A")
@@ -626,6 +668,7 @@ def insert_canonical(store: Store, frame: pd.DataFrame, *, source: str, release:
                 found, total = problem_list(con, staged)
                 raise LoadError(found, total=total)
             store._merge(load_id, staged, digest, started, json.dumps({"label": label}))
+            store._rebuild_coverage()
             store._mark_batch([{"status": "loaded"}], load_id - 1)
     finally:
         con.unregister("canonical_rows")

@@ -122,6 +122,14 @@ def test_an_empty_result_is_recorded_not_loaded(db, api, tmp_path):
     assert summary["files_loaded"] == 0
     assert summary["comtrade"]["empty_replies"] == 1
     assert db.query("comtrade_fetch_log", limit=10).rows_fetched.tolist() == [0, 0, 0]
+    # The listing said China, Russia and Korea published 2018; the set asked for their trade with
+    # PRK and got none: each REPORTED NOTHING with PRK that year (a zero, known from the listing).
+    for reporter in ("CHN", "RUS", "KOR"):
+        for flow in ("export", "import"):
+            state = db.coverage(reporter, "PRK", flow, years=(2018, 2018)).iloc[0]
+            assert state.state == "reported nothing", (reporter, flow)
+            assert state.basis.startswith("stated: Comtrade availability listing")
+    assert db.coverage("CHN", "PRK", "re-export", years=(2018, 2018)).empty  # not among the set's flows
     db.refresh(comtrade=config(tmp_path), cache=tmp_path / "cache")
     assert len(api.calls("/data/v1/get/")) == 1  # not asked again
 

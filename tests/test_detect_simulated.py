@@ -1,6 +1,7 @@
 """Precision and recall of every detector on simulated panels with planted anomalies and decoys
 (mirror/simulate_anomalies.py), at the default settings."""
 
+import numpy as np
 import pytest
 
 import mirror
@@ -18,13 +19,27 @@ def test_precision_and_recall_per_detector(tmp_path, seed, noise_sd):
     panel = sa.anomaly_panel(seed, noise_sd=noise_sd)
     with mirror.open(tmp_path / "sim.duckdb") as db:
         sa.to_store(panel, db)
-        flags = db.flags()
+        flags = sa.flags_for_labels(db, panel.labels)
     table = sa.score(flags, panel.labels).set_index("detector")
     assert set(table.index) >= {"reporting_gap", "level_shift", "common_shock", "mirror_outlier",
                                 "unit_value_outlier", "rerouting", "sanctioned_trade", "cap_exceeded"}
     for detector, r in table.iterrows():
         assert r.recall >= 0.9, (detector, r.to_dict())
         assert r.precision >= 0.8, (detector, r.to_dict())
+
+
+def test_the_panel_publishes_like_a_source(tmp_path):
+    panel = sa.anomaly_panel(7)
+    r = panel.reports
+    assert (r.value > 0).all()  # no zero rows: a stopped series simply has no rows
+    assert not ((r.reporter == "VNM") & (r.year == 2012) & (r.partner == "PRK")).any()  # a year not published
+    assert set(r[(r.reporter == sa.PARTIAL) & (r.partner == "PRK")].hs) == {"640399", "420222"}  # a partial extract
+    zeros = sa.anomaly_panel(7, explicit_zeros=True).reports
+    assert (zeros.value == 0).sum() > 100  # as the cited public record writes them
+    null = sa.null_panel("random-walk", 0.3, series=40, years=10)
+    changes = null[null.hs != "TOTAL"].sort_values("year").groupby(["reporter", "hs"]).value.apply(
+        lambda v: np.diff(np.log(v.to_numpy())))
+    assert 0.2 < np.concatenate(changes.to_list()).std() < 0.4  # year-on-year log changes of about 0.3
 
 
 def test_decoys_are_not_taken_for_anomalies(tmp_path):

@@ -40,17 +40,41 @@ def test_gap_log_ratio_and_index(db, tmp_path):
     assert r.unit_value_importer_fob_usd_kg == pytest.approx(0.125)
 
 
-def test_one_sided_reports(db, tmp_path):
-    # Exported with no matching import report: DI = +1 ("lost"); imported with no export report: -1 ("orphan").
-    # The missing side is not shown as zero: gap and log ratio are empty.
+def test_one_sided_reports_where_the_other_side_is_not_available(db, tmp_path):
+    # China reports exporting cars to PRK; PRK publishes nothing (nothing of PRK is in the store), so
+    # the import side is NOT AVAILABLE: no gap, no log ratio, no discrepancy index - never "lost" (+1).
+    # Likewise Russia's exports are not in the store at all: PRK's import report stands alone.
     load_rows(db, tmp_path, [row("CHN", "PRK", "X", "8703", 50), row("PRK", "RUS", "M", "2710", 53)])
     m = db.mirror(level="4")
     lost = one(m, exporter="CHN", importer="PRK")
-    assert (lost.reported_by, lost.discrepancy_index) == ("exporter only", 1.0)
-    assert math.isnan(lost.gap_usd) and math.isnan(lost.value_importer_usd)
+    assert lost.reported_by == "exporter only, importer not available"
+    assert math.isnan(lost.discrepancy_index) and math.isnan(lost.gap_usd) and math.isnan(lost.value_importer_usd)
     orphan = one(m, exporter="RUS", importer="PRK")
-    assert (orphan.reported_by, orphan.discrepancy_index) == ("importer only", -1.0)
-    assert orphan.value_importer_fob_usd == pytest.approx(50.0) and math.isnan(orphan.log_ratio)
+    assert orphan.reported_by == "importer only, exporter not available"
+    assert orphan.value_importer_fob_usd == pytest.approx(50.0)
+    assert math.isnan(orphan.log_ratio) and math.isnan(orphan.discrepancy_index)
+
+
+def test_one_sided_reports_where_the_other_side_reported_nothing(db, tmp_path):
+    # Korea publishes its 2018 imports from China (TOTAL 1,000 and HS 8517: 60) but has no row for HS
+    # 2709: it REPORTED NOTHING (a zero it did not write). China reports 2709 exports of 50 to Korea:
+    # M = 0 is known, so gap = 0 - 50 = -50 and DI = (50 - 0) / (50 + 0) = +1 ("lost"); log ratio
+    # undefined (ln 0). The reverse: Korea imports 8517 (60) that China, which published its 2018
+    # exports to Korea (2709 and TOTAL), did not list: exporter reported nothing, DI = -1.
+    load_rows(db, tmp_path, [row("CHN", "KOR", "X", "2709", 50), row("CHN", "KOR", "X", "TOTAL", 900),
+                             row("KOR", "CHN", "M", "TOTAL", 1000), row("KOR", "CHN", "M", "8517", 60)])
+    m = db.mirror(level="4")
+    lost = one(m, exporter="CHN", importer="KOR", hs="2709")
+    assert lost.reported_by == "exporter only, importer reported nothing"
+    assert lost.value_importer_usd == 0.0 and lost.gap_usd == pytest.approx(-50.0)
+    assert lost.discrepancy_index == pytest.approx(1.0) and math.isnan(lost.log_ratio)
+    orphan = one(m, exporter="CHN", importer="KOR", hs="8517")
+    assert orphan.reported_by == "importer only, exporter reported nothing"
+    assert orphan.value_exporter_usd == 0.0 and orphan.discrepancy_index == pytest.approx(-1.0)
+    # a year Korea did not publish at all (2019: only China's report is loaded) is not available
+    load_rows(db, tmp_path, [row("CHN", "KOR", "X", "2709", 55, year=2019)])
+    later = one(db.mirror(level="4"), exporter="CHN", importer="KOR", hs="2709", year=2019)
+    assert later.reported_by == "exporter only, importer not available" and math.isnan(later.discrepancy_index)
 
 
 def test_hs6_to_hs4_rollup_does_not_double_count(db, tmp_path):
@@ -212,13 +236,32 @@ def test_reconstruct_a_non_reporter_from_its_partners(db, tmp_path):
     assert by_partner.loc[("2018", "CHN"), "exports_usd"] == pytest.approx(50.0)  # 53 / 1.06
     assert by_partner.loc[("2018", "IND"), "exports_usd"] == pytest.approx(10.0)
     assert by_partner.loc[("2018", "RUS"), "imports_usd"] == 20
-    # 2019: Russia reported, but no trade with PRK; India reported nothing at all: said, not zero.
+    assert by_partner.loc[("2018", "CHN"), "imports_status"] == "reported"
+    assert by_partner.loc[("2018", "CHN"), "imports_note"] == "the partner's published total"
+    # 2019: Russia's exports to Germany are loaded but none to PRK, and India's report of 2019 is not
+    # in the store at all: both NOT AVAILABLE (nothing says they published 2019 for PRK), never "reported
+    # nothing" and never zero.
     assert math.isnan(by_partner.loc[("2019", "RUS"), "imports_usd"])
-    assert by_partner.loc[("2019", "RUS"), "imports_status"] == "partner reports exports, none to this country"
-    assert by_partner.loc[("2019", "IND"), "exports_status"] == "partner reported nothing for this period"
+    assert by_partner.loc[("2019", "RUS"), "imports_status"] == "not available"
+    assert "exports to others are loaded, none to this country" in by_partner.loc[("2019", "RUS"), "imports_note"]
+    assert by_partner.loc[("2019", "IND"), "exports_status"] == "not available"
+    assert "no imports of the partner for this period" in by_partner.loc[("2019", "IND"), "exports_note"]
     by_period = db.reconstruct("North Korea", by="period").set_index("period")
     assert by_period.loc["2018", "imports_usd"] == 120 and by_period.loc["2018", "exports_usd"] == pytest.approx(60.0)
     assert by_period.loc["2019", "imports_usd"] == 80
+    assert by_period.loc["2019", "partners_not_available_imports"] == 1  # Russia: 2019 lacks it, not a fall
+    assert by_period.loc["2018", "partners_not_available_imports"] == 0
+
+
+def test_reconstructed_total_from_hs_lines_says_so(db, tmp_path):
+    # Thailand's shrimp-only extract (HS 030617: 7) is all that is loaded of its exports to PRK; China
+    # publishes its total (100). The TOTAL of Thailand is built from the lines and says it may be partial.
+    load_rows(db, tmp_path, [row("THA", "PRK", "X", "030617", 7), row("CHN", "PRK", "X", "TOTAL", 100)])
+    by_partner = db.reconstruct("PRK", by="partner").set_index(["period", "partner"])
+    tha = by_partner.loc[("2018", "THA")]
+    assert tha.imports_usd == 7 and tha.imports_status == "reported"
+    assert tha.imports_note.startswith("summed from the HS lines in the store")
+    assert by_partner.loc[("2018", "CHN"), "imports_note"] == "the partner's published total"
 
 
 def test_reconstruct_works_for_any_country_and_by_hs(db, tmp_path):

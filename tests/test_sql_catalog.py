@@ -9,7 +9,7 @@ from mirror import sql
 # Sample values for the parameters of public queries.
 SAMPLE = {"load_id": 1, "country": "PRK", "kind": None, "hs": None, "reporter": "CHN", "partner": "PRK",
           "flow": "export", "key": "PRK", "factor_set": None, "detector": None,
-          "since": 0, "threshold": 0.0, "limit": 10, "year_from": 2000, "year_to": 2024, "top": 10, "partners": 5}
+          "since": 0, "threshold": 0.0, "limit": 10, "year_from": 2000, "year_to": 2024, "top": 10, "partners": 5, "freq": "A"}
 
 
 def test_catalog_parses_and_every_block_has_a_doc_line():

@@ -193,4 +193,7 @@ def _log_row(fetch_set: FetchSet, freq: str, row: object, file_name: str | None,
     return {"fetch_set": fetch_set.name, "method": fetch_set.method, "freq": freq,
             "classification": row.classification, "reporter_code": int(row.reporter_code), "period": str(row.period),
             "published_at": row.published, "file_name": file_name, "rows_fetched": rows, "load_id": None,
+            # what the dataset covered: the coverage model reads an empty reply as "published, nothing"
+            "partners": ",".join(fetch_set.partners) if fetch_set.method == "partner" else None,
+            "flows": ",".join(fetch_set.flows) if fetch_set.method == "partner" else None,
             "fetched_at": datetime.now(UTC).replace(tzinfo=None).isoformat()}

@@ -19,6 +19,7 @@ from .sanctions import cap_exceeded, sanctioned_trade
 __all__ = ["DETECTORS", "FLAG_COLUMNS", "DetectSettings", "run"]
 
 _ORDER = {"high": 0, "medium": 1, "low": 2}
+FOR_TARGET = ("rerouting", "cap_exceeded")  # detectors whose flags concern the target through third countries
 
 
 def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
@@ -31,8 +32,11 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     series = sql.frame(con, "detect_series", freq=freq, countries=countries)
     context = sql.frame(con, "detect_context", freq=freq)
     estimates = sql.frame(con, "detect_estimates", freq=freq)
-    bans = sql.frame(con, "detect_bans", country=country)
-    bans["effective"] = pd.to_datetime(bans.effective)
+    # every register measure: a series of the country's neighbour with a sanctioned target (DEU-PRK
+    # when the country asked for is DEU) is judged against the target's bans too
+    all_bans = sql.frame(con, "detect_bans", country=None)
+    all_bans["effective"] = pd.to_datetime(all_bans.effective)
+    bans = all_bans[all_bans.target == country].reset_index(drop=True)
     series["period_start"] = pd.to_datetime(series.period_start)
     series["period"] = series.period.astype(str)
     context["period"] = context.period.astype(str)
@@ -41,7 +45,7 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     rows = list(shocks.to_dict("records")) if len(shocks) else []
     for r in rows:
         r["freq"] = freq
-    rows += breaks(series, context, estimates, bans, shocks, country, s)
+    rows += breaks(series, context, estimates, all_bans, shocks, country, s)
     store.engine.build(store.settings, level, freq)
     pairs = sql.frame(con, "detect_mirror_pairs", neighbours=list(NEIGHBOURS.get(country, ())), countries=countries)
     rows += mirror_outliers(sql.frame(con, "detect_mirror_outliers", min_history=s.outlier_min_history,
@@ -54,6 +58,12 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     if freq == "A":
         rows += cap_exceeded(store.caps(country, kind=None), store.caps(country, kind=None, monthly=True))
     flags = flags_frame(rows)
+    # Only the country's own series: outliers are screened over the whole store and the country's
+    # neighbours are read for context, but their flags with others are not the country's. Kept too:
+    # what is computed for the country itself - its goods relabelled or rerouted through its
+    # neighbours (rerouting) and the caps on supplying it (cap_exceeded).
+    own = (flags.reporter == country) | (flags.partner == country) | flags.detector.isin(FOR_TARGET)
+    flags = flags[own].reset_index(drop=True)
     if flags.empty:
         return flags
     flags["freq"] = flags["freq"].fillna(freq)

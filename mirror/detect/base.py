@@ -13,7 +13,10 @@ import numpy as np
 import pandas as pd
 
 FLAG_COLUMNS = ["detector", "reporter", "partner", "flow", "hs", "unit", "freq", "period", "statistic", "score",
-                "threshold", "p_value", "severity", "reason", "explained_by", "implied_missing", "evidence"]
+                "threshold", "p_value", "severity", "reason", "explained_by", "implied_missing", "evidence",
+                "missing_data"]
+# missing_data: what the flag could not check because the store lacks it (None: everything it needs
+# is known). The report never leads with such a flag.
 
 DETECTORS = ("reporting_gap", "level_shift", "common_shock", "mirror_outlier", "unit_value_outlier", "rerouting",
              "sanctioned_trade", "cap_exceeded")

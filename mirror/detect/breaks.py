@@ -89,6 +89,9 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
     col_codes, col_starts = pd.factorize(series.period_start, sort=True)
     Y = np.full((len(row_keys), len(col_starts)), np.nan)
     Y[row_codes, col_codes] = series.amount.to_numpy(dtype=float)
+    # implicit zeros: periods the reporter published for the pair with no figure for the code
+    implicit = np.zeros(Y.shape, dtype=bool)
+    implicit[row_codes, col_codes] = (series.figures.to_numpy() == 0) if "figures" in series else False
     label = series.drop_duplicates("period_start").set_index("period_start").period
     starts = np.asarray(col_starts, dtype="datetime64[ns]")
     labels = label.reindex(col_starts).to_numpy()
@@ -110,7 +113,8 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
         key = index[i]
         m = valid[i]
         covering = covered_by.get(i, bans.iloc[0:0])
-        gap = _reporting_gap(key, Y[i][m], labels[m], starts[m], covering, context, estimates, shock_keys, freq, s)
+        gap = _reporting_gap(key, Y[i][m], labels[m], starts[m], covering, context, estimates, shock_keys, freq, s,
+                             implicit[i][m])
         if gap:
             flags.append(gap)
             gap_rows.add(i)
@@ -125,25 +129,31 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
 
 
 def _coverage(index: list[tuple], bans: pd.DataFrame, target: str) -> dict[int, pd.DataFrame]:
-    """Row number -> the bans covering that series (code within the ban's codes, direction matching).
-    Computed once per (HS code, direction) and shared: a panel has far fewer codes than series."""
+    """Row number -> the bans covering that series (code within the ban's codes, direction matching,
+    the ban's target one side of the series). Computed once per (HS code, target, direction) and
+    shared: a panel has far fewer codes than series. ``target``: the country asked for (the bans'
+    targets are read from ``bans``; a frame without a target column is all about ``target``)."""
     out: dict[int, pd.DataFrame] = {}
     if bans.empty:
         return out
+    targets = list(bans.target) if "target" in bans else [target] * len(bans)
     prefixes = list(bans.hs_prefix)
     directions = list(bans.direction)
+    sanctioned = set(targets)
     cache: dict[tuple, pd.DataFrame | None] = {}
     for i, (reporter, partner, flow, hs, _unit) in enumerate(index):
-        if hs == "TOTAL" or target not in (reporter, partner):
+        if hs == "TOTAL":
             continue
-        exports_from = (flow == "import" and partner == target) or (flow == "export" and reporter == target)
-        role = "exports_from_target" if exports_from else "supply_to_target"
-        key = (hs, role)
-        if key not in cache:
-            rows = [j for j, (p, d) in enumerate(zip(prefixes, directions, strict=True)) if d == role and hs.startswith(p)]
-            cache[key] = bans.iloc[rows].drop_duplicates("measure").reset_index(drop=True) if rows else None
-        if cache[key] is not None:
-            out[i] = cache[key]
+        for tgt in {reporter, partner} & sanctioned:
+            exports_from = (flow == "import" and partner == tgt) or (flow == "export" and reporter == tgt)
+            role = "exports_from_target" if exports_from else "supply_to_target"
+            key = (hs, tgt, role)
+            if key not in cache:
+                rows = [j for j, (t, p, d) in enumerate(zip(targets, prefixes, directions, strict=True))
+                        if t == tgt and d == role and hs.startswith(p)]
+                cache[key] = bans.iloc[rows].drop_duplicates("measure").reset_index(drop=True) if rows else None
+            if cache[key] is not None:
+                out[i] = cache[key] if i not in out else pd.concat([out[i], cache[key]], ignore_index=True)
     return out
 
 
@@ -208,7 +218,8 @@ def _pre_level(y: np.ndarray, k: int) -> tuple[float, np.ndarray]:
     return (float(np.median(history[-3:])) if len(history) else 0.0), history
 
 
-def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_keys, freq, s) -> dict | None:
+def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_keys, freq, s,
+                   implicit: np.ndarray | None = None) -> dict | None:
     reporter, partner, flow, hs, unit = key
     zeros = np.flatnonzero(y <= 0)
     if not len(zeros):
@@ -260,16 +271,20 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
         other_text = (f" while {exporter}'s other exports to {importer} moved {pct(other[0] - 1)} "
                       f"({fmt_amount(other[1], 'USD')} vs {fmt_amount(other[2], 'USD')} before, {other[3]} figures)")
     n_after = len(y) - k
+    implicit_after = int(implicit[k:].sum()) if implicit is not None else 0
+    zero_text = (f" (no figure published, while {reporter} published its other {_verb(flow)} {partner}: an implicit zero"
+                 f"{'' if implicit_after == n_after else f' in {implicit_after} of them'})" if implicit_after else "")
     return {
         "detector": "reporting_gap", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,
         "freq": freq, "period": periods[k], "statistic": "Chow F at the first zero", "score": 1.0,
         "threshold": s.min_other_ratio, "p_value": p, "severity": "high" if other is not None else "medium",
         "reason": (f"{reporter}'s reported HS {hs} {_verb(flow)} {partner} fell from a median of {fmt_amount(level, unit)} "
                    f"(last {len(history)} reported periods, CV {cv:.2f}) to 0 in {periods[k]} and stayed at 0 for "
-                   f"{n_after} period(s){other_text}: reporting gap, not a collapse of trade. Implied missing "
+                   f"{n_after} period(s){zero_text}{other_text}: reporting gap, not a collapse of trade. Implied missing "
                    f"volume {fmt_amount(level, unit)} per period{est_text}"),
         "explained_by": None, "implied_missing": level,
-        "evidence": f"history {', '.join(f'{v:,.0f}' for v in history)}; Chow F={f:.3g}, p={p:.3g}"}
+        "evidence": f"history {', '.join(f'{v:,.0f}' for v in history)}; Chow F={f:.3g}, p={p:.3g}",
+        "missing_data": "the pair's other trade is not in the store" if other is None else None}
 
 
 def _other_trade(context: pd.DataFrame, exporter: str, importer: str, hs: str, periods, k: int):

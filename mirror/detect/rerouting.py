@@ -39,10 +39,11 @@ def relabelling(pairs: pd.DataFrame, bans: pd.DataFrame, target: str, s: DetectS
                      ratio=q.value_importer_fob_usd / q.value_exporter_usd.replace(0, np.nan))
         before = q[q.start + pd.offsets.YearEnd(0) < effective].groupby(["exporter", "importer", "hs"]).ratio.median()
         for r in q[q.start >= effective.replace(month=1, day=1)].itertuples():
-            excess = r.value_importer_fob_usd if pd.isna(r.value_exporter_usd) else r.value_importer_fob_usd - r.value_exporter_usd
+            excess = r.value_importer_fob_usd - r.value_exporter_usd  # exporter side known (0 if it reported nothing)
             ratio = np.inf if pd.isna(r.ratio) else r.ratio
             prior = before.get((r.exporter, r.importer, r.hs), np.nan)
-            if not (ratio >= s.relabel_min_ratio and excess > 0) or (pd.notna(prior) and prior >= s.relabel_min_ratio / 1.6):
+            # The pair must have agreed before the ban: an unknown prior ratio is never evidence.
+            if not (ratio >= s.relabel_min_ratio and excess > 0) or pd.isna(prior) or prior >= s.relabel_min_ratio / 1.6:
                 continue
             out.append({
                 "detector": "rerouting", "reporter": r.importer, "partner": r.exporter, "flow": "import", "hs": r.hs,
@@ -50,9 +51,9 @@ def relabelling(pairs: pd.DataFrame, bans: pd.DataFrame, target: str, s: DetectS
                 "score": float(min(ratio, 1e6)), "threshold": s.relabel_min_ratio, "p_value": np.nan, "severity": "high",
                 "reason": (f"{r.importer} reports {fmt_amount(r.value_importer_fob_usd, 'USD')} (FOB) of HS {r.hs} imported "
                            f"from {r.exporter} in {r.period}, but {r.exporter} reports "
-                           f"{fmt_amount(r.value_exporter_usd, 'USD') if pd.notna(r.value_exporter_usd) else 'no such exports'}"
+                           f"{fmt_amount(r.value_exporter_usd, 'USD') if r.value_exporter_usd > 0 else 'no such exports'}"
                            f" ({'no ratio' if not np.isfinite(ratio) else f'{ratio:.1f}x'}; before {measure} the pair's ratio was "
-                           f"{'unknown' if pd.isna(prior) else f'{prior:.2f}'}): goods of {target} banned by {measure} "
+                           f"{prior:.2f}): goods of {target} banned by {measure} "
                            f"may be relabelled as {r.exporter}'s"),
                 "explained_by": measure, "implied_missing": float(excess), "evidence": "mirror pair after the ban",
                 "_effective": effective})

@@ -11,6 +11,8 @@ what the table leaves implicit (a China customs table has no reporter column: it
     weight_unit = "kg"                 # kg | tonnes
     delimiter = ","
     freq = "M"                         # optional: A, M or YTD; default M with a month, else A
+    complete = true                    # optional: the table lists every non-zero flow of its
+                                       # reporters and periods (an absent code is then a zero)
 
     [columns]                          # canonical field = column in the file
     year = "Year"
@@ -64,6 +66,7 @@ class Mapping:
     freq: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
+    complete: bool = False  # lists every non-zero flow of its reporters and periods (queries/coverage)
 
 
 def _bad(path: Path, key: str, value: object, reason: str, fix: str) -> LoadError:
@@ -82,7 +85,7 @@ def read_mapping(path: Path | None, data_file: Path) -> Mapping:
     except tomllib.TOMLDecodeError as err:
         raise _bad(path, None, None, f"not valid TOML ({err})", "fix the mapping file's syntax") from None
     known = {"source", "kind", "publisher", "currency", "value_scale", "weight_unit", "delimiter", "freq",
-             "columns", "constants"}
+             "columns", "constants", "complete"}
     unknown = sorted(set(doc) - known)
     if unknown:
         raise _bad(path, unknown[0], None, "unknown key in mapping", f"allowed keys: {', '.join(sorted(known))}")
@@ -97,6 +100,10 @@ def read_mapping(path: Path | None, data_file: Path) -> Mapping:
     unit = doc.get("weight_unit", "kg")
     if unit not in WEIGHT_UNITS:
         raise _bad(path, "weight_unit", unit, "unknown weight unit", f"use one of {', '.join(WEIGHT_UNITS)}")
+    complete = doc.get("complete", False)
+    if not isinstance(complete, bool):
+        raise _bad(path, "complete", complete, "not true or false",
+                   "write complete = true if the table lists every non-zero flow of its reporters and periods")
     columns = {str(k): str(v) for k, v in doc.get("columns", {}).items()}
     constants = {str(k): str(v) for k, v in doc.get("constants", {}).items()}
     for section in (columns, constants):
@@ -116,7 +123,7 @@ def read_mapping(path: Path | None, data_file: Path) -> Mapping:
     return Mapping(path=path, source=str(doc["source"]), kind=kind, publisher=doc.get("publisher"),
                    currency=str(doc.get("currency", "USD")).upper(), value_scale=float(doc.get("value_scale", 1)),
                    weight_factor=WEIGHT_UNITS[unit], delimiter=str(doc.get("delimiter", ",")), freq=freq,
-                   columns=columns, constants=constants)
+                   columns=columns, constants=constants, complete=complete)
 
 
 def read(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, encoding: str) -> RawInfo:
@@ -138,7 +145,7 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, encoding:
     names = {canon: mapping.columns.get(f, f) for canon, f in CANONICAL_SOURCES.items()}
     if "year" in mapping.columns and "period" not in mapping.columns:
         names["period"] = mapping.columns["year"]
-    return RawInfo("csv", header, rows, names, extra={"mapping_source": mapping.source})
+    return RawInfo("csv", header, rows, names, extra={"mapping_source": mapping.source, "complete": mapping.complete})
 
 
 def stage(con: duckdb.DuckDBPyConnection, mapping: Mapping, source: str, release: str) -> None:

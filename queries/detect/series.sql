@@ -3,6 +3,9 @@
 -- unit, period) of current customs-reported figures at one frequency, the median where several
 -- publishers or sources give the same figure (never their sum). Units: USD or kg. Only the trade
 -- of `countries` (the country of interest and its neighbours) is read: a world store can be large.
+-- Absence is data (queries/coverage): in a period whose pair-flow is published, a code of the
+-- series with no figure (and no figure for a finer code inside it) is a zero the source did not
+-- write - a row with amount 0 and figures 0 ("implicit zero"). Periods not published have no row.
 WITH f AS (
     SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, hs_level, period, period_start, year, month,
            'USD' AS unit, value AS amount, source
@@ -17,12 +20,38 @@ WITH f AS (
     WHERE kind = 'reported' AND freq = $freq AND net_weight_kg IS NOT NULL
       AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
       AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
+),
+reported AS (
+    SELECT reporter, partner, flow, hs, hs_level, unit, period, any_value(period_start) AS period_start,
+           any_value(year) AS year, any_value(month) AS month, median(amount) AS amount, count(*) AS figures,
+           string_agg(DISTINCT source, '+') AS sources
+    FROM f
+    GROUP BY reporter, partner, flow, hs, hs_level, unit, period
+),
+series AS (SELECT DISTINCT reporter, partner, flow, hs, hs_level, unit FROM reported WHERE hs <> 'TOTAL'),
+published AS (
+    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, period, period_start, period_end, year, month
+    FROM coverage_pairs
+    WHERE kind = 'reported' AND freq = $freq
+      AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
+),
+present AS (
+    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, period_start, period_end, hs
+    FROM present_codes($freq, 'reported')
+    WHERE list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3)
+),
+implicit AS (
+    SELECT s.reporter, s.partner, s.flow, s.hs, s.hs_level, s.unit, p.period, p.period_start, p.year, p.month,
+           0.0 AS amount, 0 AS figures, 'implicit zero' AS sources
+    FROM series AS s
+    JOIN published AS p USING (reporter, partner, flow)
+    ANTI JOIN present AS x
+      ON x.reporter = s.reporter AND x.partner = s.partner AND x.flow = s.flow AND x.hs = s.hs
+     AND x.period_start = p.period_start AND x.period_end = p.period_end
 )
-SELECT reporter, partner, flow, hs, hs_level, unit, period, any_value(period_start) AS period_start,
-       any_value(year) AS year, any_value(month) AS month, median(amount) AS amount, count(*) AS figures,
-       string_agg(DISTINCT source, '+') AS sources
-FROM f
-GROUP BY reporter, partner, flow, hs, hs_level, unit, period
+SELECT * FROM reported
+UNION ALL
+SELECT * FROM implicit
 ORDER BY reporter, partner, flow, hs, unit, period_start;
 
 -- name: detect_estimates(freq)
@@ -59,10 +88,11 @@ FROM oriented
 GROUP BY exporter, importer, hs, period, flow = 'two-way';
 
 -- name: detect_bans(country)
--- Internal: bans (not caps) against a country with their HS codes, direction and effective date.
-SELECT measure_id AS measure, instrument, effective, direction, hs_prefix, goods
+-- Internal: bans (not caps) against a country (NULL: against any country) with their target, HS
+-- codes, direction and effective date.
+SELECT measure_id AS measure, instrument, effective, direction, hs_prefix, goods, target
 FROM stg_measure_codes
-WHERE target = $country AND measure_id NOT IN (SELECT measure_id FROM caps);
+WHERE ($country IS NULL OR target = $country) AND measure_id NOT IN (SELECT measure_id FROM caps);
 
 -- name: data_version
 -- Internal: the state of the store flags are computed on: the last load and every source's latest release.
@@ -93,7 +123,9 @@ ORDER BY data_version DESC, severity, detector, reporter, period;
 SELECT period, freq, year, exporter, importer, hs, value_exporter_usd, value_importer_fob_usd, log_ratio
 FROM mp_final
 WHERE (list_contains($countries, exporter) OR list_contains($countries, importer))
-  AND (reported_by = 'both' OR (reported_by = 'importer only' AND list_contains($neighbours, exporter)));
+  -- a one-sided row counts only where the silent side is known to have reported nothing
+  AND (reported_by = 'both'
+       OR (reported_by = 'importer only, exporter reported nothing' AND list_contains($neighbours, exporter)));
 
 -- name: detect_mirror_outliers(min_history:int, z:float, min_ratio:float)
 -- Internal: candidate mirror outliers over the whole built mirror: ln(M_fob/X) robust z against the

@@ -23,6 +23,16 @@ CREATE OR REPLACE TEMP TABLE mp_level AS SELECT $level AS level, $freq AS freq;
 -- Also mp_prov, the provenance dictionary (a handful of rows).
 CREATE OR REPLACE TEMP TABLE mp_prov AS
 SELECT DISTINCT prov_id, source, release, resolved_from, valuation FROM mp_resolved;
+-- The published pair-periods of each side (queries/coverage), keyed like pair_key with hs = 0.
+CREATE OR REPLACE TEMP TABLE mp_cov AS
+SELECT DISTINCT
+    pair_key(c.year, c.month, CASE WHEN c.flow = 'export' THEN c.reporter_iso3 ELSE c.partner_iso3 END,
+             CASE WHEN c.flow = 'export' THEN c.partner_iso3 ELSE c.reporter_iso3 END, 'TOTAL') AS period_pair,
+    c.flow
+FROM coverage_pairs AS c
+JOIN mp_level AS l ON c.freq = l.freq
+WHERE c.kind = 'reported' AND c.reporter_is_country AND c.partner_is_country AND c.flow IN ('export', 'import')
+  AND c.reporter_iso3 <> c.partner_iso3;
 CREATE OR REPLACE TEMP TABLE mp_base AS
 WITH x AS (
     SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved
@@ -31,14 +41,25 @@ WITH x AS (
 m AS (
     SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved
     WHERE flow = 'import' AND pair_key IS NOT NULL
+),
+j AS (
+    SELECT
+        coalesce(x.pair_key, m.pair_key) AS pair_key,
+        x.value AS value_exporter_usd, m.value AS value_importer_usd,
+        x.net_weight_kg AS weight_exporter_kg, m.net_weight_kg AS weight_importer_kg,
+        x.prov_id AS prov_exporter, m.prov_id AS prov_importer,
+        coalesce(x.alternatives, 0) + coalesce(m.alternatives, 0) AS figures_considered
+    FROM x FULL OUTER JOIN m ON x.pair_key = m.pair_key
 )
-SELECT
-    coalesce(x.pair_key, m.pair_key) AS pair_key,
-    x.value AS value_exporter_usd, m.value AS value_importer_usd,
-    x.net_weight_kg AS weight_exporter_kg, m.net_weight_kg AS weight_importer_kg,
-    x.prov_id AS prov_exporter, m.prov_id AS prov_importer,
-    coalesce(x.alternatives, 0) + coalesce(m.alternatives, 0) AS figures_considered
-FROM x FULL OUTER JOIN m ON x.pair_key = m.pair_key;
+-- A side with no figure: did that reporter publish the period for this partner (then its absent
+-- code is a zero it did not write) or is it not available? One lookup per one-sided row, on the
+-- pair key with its HS bits cleared (mp_cov).
+SELECT j.*,
+       j.value_exporter_usd IS NULL AND cx.period_pair IS NOT NULL AS exporter_reported_nothing,
+       j.value_importer_usd IS NULL AND cm.period_pair IS NOT NULL AS importer_reported_nothing
+FROM j
+LEFT JOIN mp_cov AS cx ON j.value_exporter_usd IS NULL AND cx.flow = 'export' AND cx.period_pair = (j.pair_key >> 20) << 20
+LEFT JOIN mp_cov AS cm ON j.value_importer_usd IS NULL AND cm.flow = 'import' AND cm.period_pair = (j.pair_key >> 20) << 20;
 
 -- name: define_mirror_pairs
 -- Internal: mp_base decoded, as the temp view mp_pairs: one row per (period, exporter, importer, hs)
@@ -64,12 +85,17 @@ SELECT
     b.exporter, b.importer,
     CASE WHEN l.level = 'TOTAL' THEN 'TOTAL' ELSE lpad(CAST(b.hs_num AS VARCHAR), CAST(l.level AS INTEGER), '0') END AS hs,
     l.level AS hs_level,
-    b.value_exporter_usd, b.value_importer_usd,
+    -- a side that reported nothing (published the period, not this code) is a known zero
+    CASE WHEN b.exporter_reported_nothing THEN 0.0 ELSE b.value_exporter_usd END AS value_exporter_usd,
+    CASE WHEN b.importer_reported_nothing THEN 0.0 ELSE b.value_importer_usd END AS value_importer_usd,
     px.valuation AS valuation_exporter, pm.valuation AS valuation_importer,
-    b.weight_exporter_kg, b.weight_importer_kg,
+    CASE WHEN b.exporter_reported_nothing THEN 0.0 ELSE b.weight_exporter_kg END AS weight_exporter_kg,
+    CASE WHEN b.importer_reported_nothing THEN 0.0 ELSE b.weight_importer_kg END AS weight_importer_kg,
     CASE WHEN b.value_exporter_usd IS NOT NULL AND b.value_importer_usd IS NOT NULL THEN 'both'
-         WHEN b.value_exporter_usd IS NOT NULL THEN 'exporter only'
-         ELSE 'importer only' END AS reported_by,
+         WHEN b.value_exporter_usd IS NOT NULL AND b.importer_reported_nothing THEN 'exporter only, importer reported nothing'
+         WHEN b.value_exporter_usd IS NOT NULL THEN 'exporter only, importer not available'
+         WHEN b.exporter_reported_nothing THEN 'importer only, exporter reported nothing'
+         ELSE 'importer only, exporter not available' END AS reported_by,
     px.source AS source_exporter, pm.source AS source_importer,
     px.release AS release_exporter, pm.release AS release_importer,
     px.resolved_from AS resolved_exporter, pm.resolved_from AS resolved_importer,
@@ -213,9 +239,10 @@ SELECT
     m_value / exp(tau) - value_exporter_usd               AS gap_usd,
     CASE WHEN value_exporter_usd > 0 AND m_value > 0
          THEN ln((m_value / exp(tau)) / value_exporter_usd) END AS log_ratio,
-    CASE WHEN coalesce(value_exporter_usd, 0) + coalesce(m_value / exp(tau), 0) > 0
-         THEN (coalesce(value_exporter_usd, 0) - coalesce(m_value / exp(tau), 0))
-              / (coalesce(value_exporter_usd, 0) + coalesce(m_value / exp(tau), 0)) END AS discrepancy_index,
+    -- only where both sides are known (a side that reported nothing counts as known: zero)
+    CASE WHEN value_exporter_usd IS NOT NULL AND m_value IS NOT NULL AND value_exporter_usd + m_value / exp(tau) > 0
+         THEN (value_exporter_usd - m_value / exp(tau)) / (value_exporter_usd + m_value / exp(tau))
+    END AS discrepancy_index,
     reported_by,
     weight_exporter_kg,
     weight_importer_kg,
@@ -316,8 +343,8 @@ SELECT
     coalesce(ex.variance, (SELECT v FROM med WHERE role = 'exporter')) AS variance_exporter,
     coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')) AS variance_importer,
     CASE
-        WHEN f.reported_by = 'exporter only' THEN 1.0
-        WHEN f.reported_by = 'importer only' THEN 0.0
+        WHEN starts_with(f.reported_by, 'exporter only') THEN 1.0
+        WHEN starts_with(f.reported_by, 'importer only') THEN 0.0
         ELSE coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer'))
              / (coalesce(ex.variance, (SELECT v FROM med WHERE role = 'exporter'))
                 + coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')))

@@ -40,47 +40,82 @@ ORDER BY role, variance DESC;
 -- name: build_reconstruction(country, freq)
 -- Internal: a country's trade as its partners report it, as the temp table rc_flows. One row per
 -- (period, partner, hs): imports = partners' exports to it (FOB), exports = partners' imports from
--- it converted to FOB; plus rc_periods, which partners reported anything at all in each period.
+-- it converted to FOB, with how the partner's figure was resolved (published, or summed from HS
+-- lines); a partner that reported nothing for a code it published the period for counts as 0.
 CREATE OR REPLACE TEMP TABLE rc_flows AS
 SELECT period, year, month, period_start, period_end, exporter AS partner, hs,
-       value_exporter_usd AS imports_usd, NULL::DOUBLE AS exports_usd, source_exporter AS source
+       value_exporter_usd AS imports_usd, NULL::DOUBLE AS exports_usd, source_exporter AS source,
+       resolved_exporter AS resolved
 FROM mp_final
 WHERE importer = $country AND value_exporter_usd IS NOT NULL
 UNION ALL
 SELECT period, year, month, period_start, period_end, importer AS partner, hs,
-       NULL::DOUBLE, value_importer_fob_usd, source_importer
+       NULL::DOUBLE, value_importer_fob_usd, source_importer, resolved_importer
 FROM mp_final
 WHERE exporter = $country AND value_importer_fob_usd IS NOT NULL;
 
--- name: build_reporting_periods(freq)
--- Internal: which reporter published any figure (with anyone) for which period, as rc_reporting.
+-- name: build_reporting_periods(country, freq)
+-- Internal: what each partner published in each period (queries/coverage), as rc_reporting: one
+-- row per (partner, period) with whether it published its exports to / imports from `country`
+-- (then an absent figure is a zero) and whether it published those flows for anyone at all.
 CREATE OR REPLACE TEMP TABLE rc_reporting AS
-SELECT DISTINCT reporter_iso3 AS partner, period_start, period_end,
-       bool_or(flow = 'export') OVER (PARTITION BY reporter_iso3, period_start, period_end) AS reports_exports,
-       bool_or(flow = 'import') OVER (PARTITION BY reporter_iso3, period_start, period_end) AS reports_imports
-FROM stg_reported_usd
-WHERE freq = $freq;
+WITH p AS (
+    SELECT reporter_iso3 AS partner, period_start, period_end,
+           bool_or(flow = 'export') AS exports_to, bool_or(flow = 'import') AS imports_from
+    FROM coverage_pairs
+    WHERE kind = 'reported' AND freq = $freq AND partner_iso3 = $country
+    GROUP BY ALL
+),
+r AS (
+    SELECT reporter_iso3 AS partner, period_start, period_end, any_value(period) AS period, any_value(year) AS year,
+           any_value(month) AS month, bool_or(flow = 'export') AS any_exports, bool_or(flow = 'import') AS any_imports
+    FROM coverage_reporters
+    WHERE kind = 'reported' AND freq = $freq
+    GROUP BY reporter_iso3, period_start, period_end
+)
+SELECT partner, period_start, period_end, r.period, r.year, r.month, coalesce(p.exports_to, false) AS exports_to,
+       coalesce(p.imports_from, false) AS imports_from, coalesce(r.any_exports, false) AS any_exports,
+       coalesce(r.any_imports, false) AS any_imports
+FROM r FULL OUTER JOIN p USING (partner, period_start, period_end);
 
 -- name: reconstruct_by_partner(year_from:int, year_to:int)
 -- Internal: the rebuilt trade by partner and period. One row per (period, partner); USD, FOB.
--- A partner with no figure says why: it reported no such trade, or it reported nothing that period.
+-- Each side has a state in the coverage vocabulary - 'reported', 'reported nothing' (the partner
+-- published the period for this country: a zero), 'not available' (it did not, or its report is
+-- not loaded) - with a note saying why, and a basis: the partner's published total, or a total
+-- summed from the HS lines in the store (then it may be only part of the partner's trade).
 WITH partners AS (SELECT DISTINCT partner FROM rc_flows),
-periods AS (SELECT DISTINCT period, year, month, period_start, period_end FROM rc_flows),
+periods AS (
+    -- the periods of any partner's report of the country, and those its partners published at all
+    SELECT DISTINCT period, year, month, period_start, period_end FROM rc_flows
+    UNION
+    SELECT DISTINCT r.period, r.year, r.month, r.period_start, r.period_end
+    FROM rc_reporting AS r JOIN partners USING (partner)
+    WHERE r.period IS NOT NULL
+),
 grid AS (SELECT * FROM partners CROSS JOIN periods),
 sums AS (
     SELECT period_start, period_end, partner, sum(imports_usd) AS imports_usd, sum(exports_usd) AS exports_usd,
-           count(imports_usd) AS n_imports, count(exports_usd) AS n_exports, string_agg(DISTINCT source, '+') AS source
+           count(imports_usd) AS n_imports, count(exports_usd) AS n_exports, string_agg(DISTINCT source, '+') AS source,
+           bool_and(resolved = 'reported') FILTER (WHERE imports_usd IS NOT NULL) AS imports_published_total,
+           bool_and(resolved = 'reported') FILTER (WHERE exports_usd IS NOT NULL) AS exports_published_total
     FROM rc_flows GROUP BY ALL
 )
 SELECT
     g.period, g.year, g.month, g.partner, c.name AS partner_name, 'TOTAL' AS hs,
     s.imports_usd, s.exports_usd,
-    CASE WHEN s.n_imports > 0 THEN 'reported'
-         WHEN rp.reports_exports THEN 'partner reports exports, none to this country'
-         ELSE 'partner reported nothing for this period' END AS imports_status,
-    CASE WHEN s.n_exports > 0 THEN 'reported'
-         WHEN rp.reports_imports THEN 'partner reports imports, none from this country'
-         ELSE 'partner reported nothing for this period' END AS exports_status,
+    slot_state(s.n_imports > 0, coalesce(rp.exports_to, false)) AS imports_status,
+    slot_state(s.n_exports > 0, coalesce(rp.imports_from, false)) AS exports_status,
+    CASE WHEN s.n_imports > 0 AND s.imports_published_total THEN 'the partner''s published total'
+         WHEN s.n_imports > 0 THEN 'summed from the HS lines in the store (no published total: may be part of the trade)'
+         WHEN rp.exports_to THEN 'the partner published its exports to this country for the period, without this trade'
+         WHEN rp.any_exports THEN 'not available: the partner''s exports to others are loaded, none to this country'
+         ELSE 'not available: no exports of the partner for this period in the store' END AS imports_note,
+    CASE WHEN s.n_exports > 0 AND s.exports_published_total THEN 'the partner''s published total'
+         WHEN s.n_exports > 0 THEN 'summed from the HS lines in the store (no published total: may be part of the trade)'
+         WHEN rp.imports_from THEN 'the partner published its imports from this country for the period, without this trade'
+         WHEN rp.any_imports THEN 'not available: the partner''s imports from others are loaded, none from this country'
+         ELSE 'not available: no imports of the partner for this period in the store' END AS exports_note,
     s.source
 FROM grid AS g
 LEFT JOIN sums AS s USING (period_start, period_end, partner)
@@ -91,15 +126,33 @@ ORDER BY g.period_start, coalesce(s.imports_usd, 0) + coalesce(s.exports_usd, 0)
 
 -- name: reconstruct_by_period(year_from:int, year_to:int)
 -- Internal: the rebuilt trade by period, all partners together. One row per period; USD, FOB.
-SELECT
-    period, year, month, 'all partners' AS partner, 'TOTAL' AS hs,
-    sum(imports_usd) AS imports_usd, sum(exports_usd) AS exports_usd,
-    count(DISTINCT partner) FILTER (WHERE imports_usd IS NOT NULL) AS partners_reporting_exports_to,
-    count(DISTINCT partner) FILTER (WHERE exports_usd IS NOT NULL) AS partners_reporting_imports_from
-FROM rc_flows
-WHERE ($year_from IS NULL OR year >= $year_from) AND ($year_to IS NULL OR year <= $year_to)
-GROUP BY period, year, month, period_start
-ORDER BY period_start;
+-- partners_not_available_*: partners that report the country's trade in other periods but whose
+-- report of this period is not in the store - the period's total lacks them (it is not a fall).
+WITH partners_i AS (SELECT DISTINCT partner FROM rc_flows WHERE imports_usd IS NOT NULL),
+partners_x AS (SELECT DISTINCT partner FROM rc_flows WHERE exports_usd IS NOT NULL),
+sums AS (
+    SELECT period, year, month, period_start, period_end,
+           sum(imports_usd) AS imports_usd, sum(exports_usd) AS exports_usd,
+           count(DISTINCT partner) FILTER (WHERE imports_usd IS NOT NULL) AS partners_reporting_exports_to,
+           count(DISTINCT partner) FILTER (WHERE exports_usd IS NOT NULL) AS partners_reporting_imports_from
+    FROM rc_flows
+    GROUP BY period, year, month, period_start, period_end
+)
+SELECT s.period, s.year, s.month, 'all partners' AS partner, 'TOTAL' AS hs, s.imports_usd, s.exports_usd,
+       s.partners_reporting_exports_to, s.partners_reporting_imports_from,
+       (SELECT count(*) FROM partners_i AS p WHERE NOT EXISTS (
+            SELECT 1 FROM rc_flows AS f WHERE f.partner = p.partner AND f.period_start = s.period_start
+              AND f.period_end = s.period_end AND f.imports_usd IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM rc_reporting AS r WHERE r.partner = p.partner AND r.exports_to
+              AND r.period_start = s.period_start AND r.period_end = s.period_end)) AS partners_not_available_imports,
+       (SELECT count(*) FROM partners_x AS p WHERE NOT EXISTS (
+            SELECT 1 FROM rc_flows AS f WHERE f.partner = p.partner AND f.period_start = s.period_start
+              AND f.period_end = s.period_end AND f.exports_usd IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM rc_reporting AS r WHERE r.partner = p.partner AND r.imports_from
+              AND r.period_start = s.period_start AND r.period_end = s.period_end)) AS partners_not_available_exports
+FROM sums AS s
+WHERE ($year_from IS NULL OR s.year >= $year_from) AND ($year_to IS NULL OR s.year <= $year_to)
+ORDER BY s.period_start;
 
 -- name: reconstruct_by_hs(year_from:int, year_to:int)
 -- Internal: the rebuilt trade by period and HS code (chapter or heading, as built), all partners

@@ -24,7 +24,7 @@ GROUP BY iso3;
 
 -- name: insert_comtrade_fetches
 -- Internal: record the datasets a refresh fetched (from the registered frame new_fetches).
-INSERT INTO comtrade_fetches
-SELECT fetch_set, method, freq, classification, reporter_code, period, CAST(published_at AS TIMESTAMP),
-       file_name, rows_fetched, load_id, CAST(fetched_at AS TIMESTAMP)
+INSERT INTO comtrade_fetches BY NAME
+SELECT fetch_set, method, freq, classification, reporter_code, period, CAST(published_at AS TIMESTAMP) AS published_at,
+       file_name, rows_fetched, load_id, CAST(fetched_at AS TIMESTAMP) AS fetched_at, partners, flows
 FROM new_fetches;

@@ -19,8 +19,9 @@ top AS (
 SELECT m.partner, c.name AS partner_name, m.direction, m.year,
        sum(m.x) AS exporter_reported_usd, sum(m.m_cif) AS importer_reported_usd,
        sum(m.m_fob) AS importer_reported_fob_usd,
-       CASE WHEN sum(m.x) > 0 AND sum(m.m_fob) > 0 THEN (sum(m.x) - sum(m.m_fob)) / (sum(m.x) + sum(m.m_fob)) END
-           AS discrepancy_index,
+       -- both sides known (a side that reported nothing is a known zero); else no index
+       CASE WHEN count(m.x) > 0 AND count(m.m_fob) > 0 AND sum(m.x) + sum(m.m_fob) > 0
+            THEN (sum(m.x) - sum(m.m_fob)) / (sum(m.x) + sum(m.m_fob)) END AS discrepancy_index,
        CASE WHEN count(m.x) > 0 AND count(m.m_fob) > 0 THEN 'both'
             WHEN count(m.x) > 0 THEN 'exporter only' ELSE 'importer only' END AS reported_by,
        string_agg(DISTINCT m.source, ', ') AS sources
@@ -39,16 +40,26 @@ WITH f AS (
     WHERE (partner_iso3 = $country OR reporter_iso3 = $country) AND year BETWEEN $year_from AND $year_to
 ),
 reporters AS (SELECT reporter FROM f GROUP BY reporter ORDER BY count(*) DESC, reporter LIMIT $top),
-years AS (SELECT range AS year FROM range($year_from, $year_to + 1))
-SELECT r.reporter, coalesce(c.name, r.reporter) AS reporter_name, CAST(y.year AS INTEGER) AS year,
-       count(f.reporter) AS figures,
-       coalesce(string_agg(DISTINCT f.kind, ', ' ORDER BY f.kind), '') AS kinds,
-       coalesce(string_agg(DISTINCT f.source, ', ' ORDER BY f.source), '') AS sources
-FROM reporters AS r CROSS JOIN years AS y
-LEFT JOIN f ON f.reporter = r.reporter AND f.year = y.year
-LEFT JOIN country_by_iso3 AS c ON c.iso3 = r.reporter
-GROUP BY ALL
-ORDER BY r.reporter, year;
+years AS (SELECT range AS year FROM range($year_from, $year_to + 1)),
+cells AS (
+    SELECT r.reporter, coalesce(c.name, r.reporter) AS reporter_name, CAST(y.year AS INTEGER) AS year,
+           count(f.reporter) AS figures,
+           coalesce(string_agg(DISTINCT f.kind, ', ' ORDER BY f.kind), '') AS kinds,
+           coalesce(string_agg(DISTINCT f.source, ', ' ORDER BY f.source), '') AS sources
+    FROM reporters AS r CROSS JOIN years AS y
+    LEFT JOIN f ON f.reporter = r.reporter AND f.year = y.year
+    LEFT JOIN country_by_iso3 AS c ON c.iso3 = r.reporter
+    GROUP BY ALL
+),
+published AS (SELECT DISTINCT reporter_iso3 AS reporter, year FROM coverage_pairs WHERE partner_iso3 = $country)
+-- the coverage vocabulary (queries/coverage): a year with no figure is a reported zero only where
+-- the reporter is known to have published it for the country
+SELECT cells.reporter, reporter_name, cells.year, figures,
+       CASE WHEN figures > 0 THEN 'reported' WHEN p.reporter IS NOT NULL THEN 'reported nothing'
+            ELSE 'not available' END AS state,
+       kinds, sources
+FROM cells LEFT JOIN published AS p ON p.reporter = cells.reporter AND p.year = cells.year
+ORDER BY cells.reporter, cells.year;
 
 -- name: report_unit_values(country, top:int, partners:int)
 -- Unit values (USD per kg) of the country's trade beside every other pair's for the same HS code
@@ -105,6 +116,9 @@ top AS (SELECT partner FROM ranked ORDER BY total DESC, partner LIMIT $top)
 SELECT r.year, CASE WHEN t.partner IS NULL THEN 'OTH' ELSE r.partner END AS partner,
        CASE WHEN t.partner IS NULL THEN 'other partners' ELSE r.partner_name END AS partner_name,
        sum(r.imports_usd) AS imports_usd, sum(r.exports_usd) AS exports_usd,
+       -- a total summed from the HS lines in the store, not published: maybe only part of the trade
+       coalesce(bool_or(r.imports_usd IS NOT NULL AND starts_with(r.imports_note, 'summed')), false) AS imports_partial,
+       coalesce(bool_or(r.exports_usd IS NOT NULL AND starts_with(r.exports_note, 'summed')), false) AS exports_partial,
        string_agg(DISTINCT r.source, ', ') AS source
 FROM report_input AS r LEFT JOIN top AS t ON t.partner = r.partner
 WHERE r.imports_usd IS NOT NULL OR r.exports_usd IS NOT NULL

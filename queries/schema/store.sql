@@ -289,6 +289,7 @@ CREATE TABLE IF NOT EXISTS flags (
     freq VARCHAR, period VARCHAR, statistic VARCHAR, score DOUBLE, threshold DOUBLE, p_value DOUBLE,
     severity VARCHAR, reason VARCHAR, explained_by VARCHAR, implied_missing DOUBLE, evidence VARCHAR
 );
+ALTER TABLE flags ADD COLUMN IF NOT EXISTS missing_data VARCHAR;  -- what the flag could not check (schema 2)
 
 -- name: create_comtrade_fetches
 -- Internal: what `refresh --comtrade` has fetched: one row per fetch set and dataset (reporter,

@@ -64,6 +64,10 @@ typed AS (
         TRY_CAST(fob_value AS DOUBLE) AS fob,
         TRY_CAST(net_wgt AS DOUBLE) AS kg,
         TRY_CAST(qty AS DOUBLE) AS q,
+        TRY_CAST(is_net_wgt_estimated AS BOOLEAN) AS est_wgt,
+        TRY_CAST(is_qty_estimated AS BOOLEAN) AS est_qty,
+        TRY_CAST(is_alt_qty_estimated AS BOOLEAN) AS est_alt_qty,
+        TRY_CAST(legacy_estimation_flag AS SMALLINT) AS legacy_flag,
         -- Flow codes: API/bulk letters, legacy numbers (1 import, 2 export, 3 re-export, 4 re-import),
         -- or only a description in user extracts.
         CASE coalesce(flow_code, '')
@@ -152,19 +156,19 @@ SELECT
     NULL::VARCHAR                             AS quote,
     NULL::VARCHAR                             AS series_id,
     NULL::VARCHAR                             AS note,
-    TRY_CAST(l.is_net_wgt_estimated AS BOOLEAN) AS is_net_wgt_estimated,
-    TRY_CAST(l.is_qty_estimated AS BOOLEAN)     AS is_qty_estimated,
-    TRY_CAST(l.is_alt_qty_estimated AS BOOLEAN) AS is_alt_qty_estimated,
-    TRY_CAST(l.legacy_estimation_flag AS SMALLINT) AS legacy_estimation_flag,
+    l.est_wgt                                 AS is_net_wgt_estimated,
+    l.est_qty                                 AS is_qty_estimated,
+    l.est_alt_qty                             AS is_alt_qty_estimated,
+    l.legacy_flag                             AS legacy_estimation_flag,
     CASE WHEN l.classification_code IS NOT NULL AND NOT regexp_full_match(l.classification_code, 'H[0-6]|HS')
          THEN 'classification ' || l.classification_code || ' is not HS'
-         WHEN TRY_CAST(l.is_net_wgt_estimated AS BOOLEAN) IS NULL AND l.is_net_wgt_estimated IS NOT NULL
+         WHEN l.est_wgt IS NULL AND l.is_net_wgt_estimated IS NOT NULL
          THEN 'isNetWgtEstimated ' || l.is_net_wgt_estimated || ' is not true/false'
-         WHEN TRY_CAST(l.is_qty_estimated AS BOOLEAN) IS NULL AND l.is_qty_estimated IS NOT NULL
+         WHEN l.est_qty IS NULL AND l.is_qty_estimated IS NOT NULL
          THEN 'isQtyEstimated ' || l.is_qty_estimated || ' is not true/false'
-         WHEN TRY_CAST(l.is_alt_qty_estimated AS BOOLEAN) IS NULL AND l.is_alt_qty_estimated IS NOT NULL
+         WHEN l.est_alt_qty IS NULL AND l.is_alt_qty_estimated IS NOT NULL
          THEN 'isAltQtyEstimated ' || l.is_alt_qty_estimated || ' is not true/false'
-         WHEN TRY_CAST(l.legacy_estimation_flag AS SMALLINT) IS NULL AND l.legacy_estimation_flag IS NOT NULL
+         WHEN l.legacy_flag IS NULL AND l.legacy_estimation_flag IS NOT NULL
          THEN 'legacyEstimationFlag ' || l.legacy_estimation_flag || ' is not a number' END AS reject_reason,
     CASE WHEN l.classification_code IS NOT NULL AND NOT regexp_full_match(l.classification_code, 'H[0-6]|HS')
          THEN 'trade-mirror compares HS data: download the same data in HS (H0-H6)'

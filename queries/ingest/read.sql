@@ -90,7 +90,8 @@ SELECT min(rowid), max(rowid), count(*) FROM raw;
 -- or descriptive column these mean "no figure" (missing_to_null). In an identifying column
 -- (reporter, partner, flow, period, code) they are kept as text so the row is refused, naming
 -- the token (is_missing_token): a figure whose partner is unknown cannot be placed.
-CREATE OR REPLACE TEMP MACRO is_missing_token(x) AS upper(trim(x)) IN ('NA', 'NAN', 'NULL', '.', '#N/A', '');
+-- (the length test first: upper() runs only on the few short values that could be a token)
+CREATE OR REPLACE TEMP MACRO is_missing_token(x) AS length(trim(x)) <= 4 AND upper(trim(x)) IN ('NA', 'NAN', 'NULL', '.', '#N/A', '');
 CREATE OR REPLACE TEMP MACRO missing_to_null(x) AS CASE WHEN is_missing_token(x) THEN NULL ELSE trim(x) END;
 
 -- name: define_country_years

@@ -199,15 +199,18 @@ def null_panel(kind: str = "ar1", change_sd: float = 0.3, series: int = 400, yea
     years, each with a TOTAL that moves with its goods, published like a source. ``kind``: 'iid'
     (independent log noise), 'ar1' (AR(1) deviations, coefficient rho), 'random-walk'. The year-on-
     year log change has sd ``change_sd``. Every flag on it that no measure explains is false."""
+    from .paths import data_dir
+
     rng = np.random.default_rng(seed)
     r = {"iid": 0.0, "ar1": rho, "random-walk": 1.0}[kind]
-    codes = ["2204", "3004", "9403", "6403", "3304", "4202", "8517", "8703", "6110", "9018"]
+    hs = pd.read_csv(data_dir() / "hs_codes.csv", dtype=str, usecols=["classification", "hs", "level"])
+    # real H5 headings outside every ban's codes (so nothing is "explained" on a null panel)
+    codes = [h for h in hs[(hs.classification == "H5") & (hs.level == "4")].hs if h[:2] in ("33", "39", "42", "64", "94")]
     reporters = list(OTHERS)
     year_list = np.arange(2024 - years, 2024)
     rows = []
     for k in range(series):
         reporter, hs = reporters[k % len(reporters)], codes[(k // len(reporters)) % len(codes)]
-        hs = f"{hs[:2]}{(int(hs[2:]) + k // (len(reporters) * len(codes))) % 100:02d}"
         values = np.exp(rng.normal(14, 1.0) + _deviations(rng, years, change_sd, r))
         rows += [(reporter, TARGET, "X", hs, int(y), round(float(v), 2), None) for y, v in zip(year_list, values, strict=True)]
     frame = pd.DataFrame(rows, columns=["reporter", "partner", "flow", "hs", "year", "value", "net_weight_kg"])

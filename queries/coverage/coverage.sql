@@ -150,6 +150,18 @@ DROP TABLE cov_listed;
 -- absent: an implicit zero) or 'not available' (not published, or that side never loaded).
 CREATE OR REPLACE TEMP MACRO slot_state(has_figure, published) AS
     CASE WHEN has_figure THEN 'reported' WHEN published THEN 'reported nothing' ELSE 'not available' END;
+-- Every period of a span at one frequency (default span: the store's years), so that a period
+-- nobody published still shows, as not available. One row per period; label as figures write it.
+CREATE OR REPLACE TEMP MACRO period_grid(freq_wanted, year_from, year_to) AS TABLE
+WITH span AS (SELECT coalesce(year_from, (SELECT min(year) FROM flows)) AS y0,
+                     coalesce(year_to, (SELECT max(year) FROM flows)) AS y1),
+years AS (SELECT unnest(range(y0, y1 + 1)) AS year FROM span WHERE y0 IS NOT NULL AND y1 IS NOT NULL),
+months AS (SELECT unnest(CASE WHEN freq_wanted = 'M' THEN range(1, 13) ELSE [NULL::BIGINT] END) AS month)
+SELECT CASE WHEN month IS NULL THEN CAST(year AS VARCHAR) ELSE printf('%04d-%02d', year, month) END AS period,
+       CAST(year AS SMALLINT) AS year, CAST(month AS TINYINT) AS month,
+       make_date(year, coalesce(month, 1), 1) AS period_start,
+       CASE WHEN month IS NULL THEN make_date(year, 12, 31) ELSE last_day(make_date(year, month, 1)) END AS period_end
+FROM years CROSS JOIN months;
 -- Every code a figure speaks for in its pair-period: its own and its parents' (a figure for 270900
 -- means 2709 and 27 are not zero), so an implicit zero is never put where a finer code was reported.
 CREATE OR REPLACE TEMP MACRO present_codes(freq_wanted, kind_wanted) AS TABLE
@@ -175,18 +187,7 @@ WITH cov AS (
       AND ($flow IS NULL OR flow = $flow)
 ),
 triples AS (SELECT DISTINCT reporter_iso3, partner_iso3, flow FROM cov),
-span AS (SELECT coalesce($year_from, min(year)) AS y0, coalesce($year_to, max(year)) AS y1 FROM flows),
-years AS (SELECT unnest(range(y0, y1 + 1)) AS year FROM span WHERE y0 IS NOT NULL AND y1 IS NOT NULL),
-months AS (SELECT unnest(CASE WHEN $freq = 'M' THEN range(1, 13) ELSE [NULL::BIGINT] END) AS month),
-periods AS (
-    -- every period of the span asked for (default: the store's years), so that a year nobody
-    -- published still shows, as not available
-    SELECT CASE WHEN month IS NULL THEN CAST(year AS VARCHAR) ELSE printf('%04d-%02d', year, month) END AS period,
-           CAST(year AS SMALLINT) AS year, CAST(month AS TINYINT) AS month,
-           make_date(year, coalesce(month, 1), 1) AS period_start,
-           CASE WHEN month IS NULL THEN make_date(year, 12, 31) ELSE last_day(make_date(year, month, 1)) END AS period_end
-    FROM years CROSS JOIN months
-),
+periods AS (SELECT * FROM period_grid($freq, $year_from, $year_to)),
 rep AS (
     SELECT reporter_iso3, flow, period_start, period_end, any_value(basis) AS basis, max(partners) AS partners
     FROM coverage_reporters WHERE kind = $kind AND freq = $freq GROUP BY ALL
@@ -230,16 +231,7 @@ WITH cov AS (
       AND ($flow IS NULL OR flow = $flow)
 ),
 triples AS (SELECT DISTINCT reporter_iso3, partner_iso3, flow FROM cov),
-span AS (SELECT coalesce($year_from, min(year)) AS y0, coalesce($year_to, max(year)) AS y1 FROM flows),
-years AS (SELECT unnest(range(y0, y1 + 1)) AS year FROM span WHERE y0 IS NOT NULL AND y1 IS NOT NULL),
-months AS (SELECT unnest(CASE WHEN $freq = 'M' THEN range(1, 13) ELSE [NULL::BIGINT] END) AS month),
-periods AS (
-    SELECT CASE WHEN month IS NULL THEN CAST(year AS VARCHAR) ELSE printf('%04d-%02d', year, month) END AS period,
-           CAST(year AS SMALLINT) AS year, CAST(month AS TINYINT) AS month,
-           make_date(year, coalesce(month, 1), 1) AS period_start,
-           CASE WHEN month IS NULL THEN make_date(year, 12, 31) ELSE last_day(make_date(year, month, 1)) END AS period_end
-    FROM years CROSS JOIN months
-),
+periods AS (SELECT * FROM period_grid($freq, $year_from, $year_to)),
 figs AS (
     SELECT reporter_iso3, partner_iso3, flow, period_start, period_end, median(value) AS value,
            any_value(currency) AS currency, median(net_weight_kg) AS net_weight_kg, count(*) AS figures

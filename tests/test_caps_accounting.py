@@ -9,10 +9,12 @@ HEADER = "series_id,reporter_iso3,partner_iso3,flow,hs,period,value,unit,source_
 
 
 def record(tmp_path, rows, name="rec.csv"):
-    """Public-record rows to PRK: (reporter, flow X/N, hs, period, value, unit, publisher)."""
+    """Public-record rows to PRK: (reporter, flow X/N, hs, period, value, unit, publisher); each row its
+    own page unless the publisher is 'hcein' (one page listing every month, as the bundled source)."""
     path = tmp_path / name
-    path.write_text(HEADER + "".join(f"R{i},{who},PRK,{flow},{hs},{period},{value},{unit},{pub},https://e.org/{i},q,\n"
-                                     for i, (who, flow, hs, period, value, unit, pub) in enumerate(rows)))
+    path.write_text(HEADER + "".join(
+        f"R{i},{who},PRK,{flow},{hs},{period},{value},{unit},{pub},https://e.org/{'hcein' if pub == 'hcein' else i},q,\n"
+        for i, (who, flow, hs, period, value, unit, pub) in enumerate(rows)))
     return path
 
 
@@ -53,7 +55,7 @@ def test_complete_monthly_notifications_are_the_central_figure(db, tmp_path):
     chn = db.caps().set_index(["cap_year", "reporter"]).loc[(2021, "CHN")]
     assert sum(v for _, v in MONTHS_2021) == 91_909
     assert chn.delivered == 91_909 and chn.complete
-    assert chn.basis == "sum of 10 monthly figures and 2021-01..02"
+    assert chn.basis == "sum of 10 monthly figures and 2021-01..02 as published by hcein"  # one source's complete set
     assert (chn.low, chn.high) == (91_909, 105_000)
 
 
@@ -104,10 +106,13 @@ def test_bundled_2019_is_the_committees_figure_with_the_press_figures_as_range(d
     total = caps.loc[(2019, "all suppliers")]
     assert total.delivered == 418_000 and total.percent_of_cap == pytest.approx(83.6)
     assert (total.low, total.high) == pytest.approx((22730 * 7.33 + 30180 * 7.33, 22730 * 7.33 + 277365))
-    # item 12 on the bundled record: China 2021 from its monthly notifications (VOA's April figure is 91,
-    # hcein's 92: the month's median is 91.5), not the 105,000 bbl January-November aggregate
+    # item 12 on the bundled record: China 2021 from its twelve monthly notifications as one source lists
+    # them (hcein.com: 0 for January-February, then 4,893 ... 1,206 = 91,909 bbl), not the 105,000 bbl
+    # January-November aggregate, which is the high end; VOA's April (91, not 92) and the tonnes
+    # converted at 7.33 widen the low end
     chn = caps.loc[(2021, "CHN")]
-    assert chn.delivered == pytest.approx(91_908.5) and chn.high == 105_000
+    assert chn.delivered == 91_909 and chn.high == 105_000 and chn.low < 91_909
+    assert chn.basis.startswith("sum of 10 monthly figures and 2021-01..02 as published by UN 1718 Committee report via hcein.com")
 
 
 def test_the_bundled_reports_cap_finding_gives_2019_with_its_range(db):

@@ -41,7 +41,7 @@ ORDER BY product, reporter, period_start, period_end, basis;
 -- Internal: deliveries counted against each cap period, as the temp table cap_deliveries: one row
 -- per (cap period, supplier, kind) with the central figure, its low and high, whether it covers the
 -- whole period, and how it was made. Candidates, each pro-rated by days where a figure straddles the
--- period: a complete set of monthly figures (a multi-month figure fills months that have none, 0 bbl
+-- period: one publisher's complete set of monthly figures, then a complete set of monthly figures (a multi-month figure fills months that have none, 0 bbl
 -- for January-February 2021 included), the strongest - primary monthly notifications; a figure
 -- covering the whole period; calendar years tiling it (crude periods run 22 December - 21 December);
 -- else a partial figure (year to date, or months missing), the largest. Where several publishers give
@@ -76,7 +76,38 @@ fill AS (  -- of overlapping usable spans keep the longest (equal overlapping on
                         AND datediff('day', b.period_start, b.period_end) >= datediff('day', a.period_start, a.period_end))
 ),
 tiles AS (SELECT * FROM monthly UNION ALL SELECT * FROM fill),
+-- one source's own complete set of monthly figures in the cap's unit (China's 2021 notifications as
+-- one hcein.com page lists all twelve months): the strongest candidate, before medians across sources
+pub_spans AS (
+    SELECT cap_id, cap_year, cap_days, reporter, kind, source_url, freq, period, period_start, period_end,
+           any_value(publisher) AS publisher, any_value(ov_days) AS ov_days, median(amount_in_cap_unit) AS amount
+    FROM m WHERE source_url IS NOT NULL AND in_cap_unit
+    GROUP BY cap_id, cap_year, cap_days, reporter, kind, source_url, freq, period, period_start, period_end
+),
+pub_tiles AS (
+    SELECT * FROM pub_spans WHERE freq = 'M'
+    UNION ALL
+    SELECT s.* FROM pub_spans AS s  -- a multi-month figure for months the source gives nothing else for
+    WHERE s.freq IN ('YTD', 'P') AND datediff('month', s.period_start, s.period_end) BETWEEN 1 AND 10
+      AND NOT EXISTS (SELECT 1 FROM pub_spans AS x
+                      WHERE x.cap_id = s.cap_id AND x.cap_year = s.cap_year AND x.reporter = s.reporter AND x.kind = s.kind
+                        AND x.source_url = s.source_url AND (x.period_start, x.period_end) <> (s.period_start, s.period_end)
+                        AND x.freq IN ('M', 'YTD', 'P') AND datediff('month', x.period_start, x.period_end) <= 10
+                        AND x.period_start <= s.period_end AND x.period_end >= s.period_start)
+),
+pub_sets AS (
+    SELECT cap_id, cap_year, reporter, kind, string_agg(DISTINCT publisher, '; ') AS publisher, sum(amount) AS central,
+           count(*) FILTER (WHERE freq = 'M') AS months, string_agg(period, ', ') FILTER (WHERE freq <> 'M') AS spans,
+           max(period_end) AS covered_to
+    FROM pub_tiles GROUP BY cap_id, cap_year, reporter, kind, source_url
+    HAVING sum(ov_days) = any_value(cap_days) AND count(*) FILTER (WHERE freq = 'M') > 0
+),
 candidates AS (
+    SELECT cap_id, cap_year, reporter, kind, 0 AS rank, true AS complete, central, central AS low, central AS high,
+           months AS figures, true AS in_cap_unit, false AS prorated, covered_to,
+           'sum of ' || months || ' monthly figures' || coalesce(' and ' || spans, '') || ' as published by ' || publisher AS basis
+    FROM pub_sets
+    UNION ALL
     SELECT cap_id, cap_year, reporter, kind, 1 AS rank, sum(ov_days) = any_value(cap_days) AS complete,
            sum(central) AS central, sum(low) AS low, sum(high) AS high, sum(figures) AS figures,
            bool_and(in_cap_unit) AS in_cap_unit, bool_or(share < 1) AS prorated, max(period_end) AS covered_to,

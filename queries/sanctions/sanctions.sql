@@ -264,12 +264,12 @@ FROM (
 -- tonnes or USD. One row per (cap period, figure); amount in the cap's unit.
 CREATE OR REPLACE TEMP MACRO cap_figures(country, factor_set) AS TABLE
 WITH o AS (
-    SELECT reporter, kind, freq, period, period_start, period_end, month, publisher, cap_product(product) AS cap_product,
-           tonnes, barrels, NULL::DOUBLE AS usd, conversion
+    SELECT reporter, kind, freq, period, period_start, period_end, month, publisher, source_url,
+           cap_product(product) AS cap_product, tonnes, barrels, NULL::DOUBLE AS usd, conversion
     FROM oil_figures(country, factor_set)
     WHERE partner = country AND flow = 'export'
     UNION ALL
-    SELECT reporter_iso3, kind, freq, period, period_start, period_end, month, publisher, 'coal',
+    SELECT reporter_iso3, kind, freq, period, period_start, period_end, month, publisher, source_url, 'coal',
            net_weight_kg / 1000, NULL, CASE WHEN currency = 'USD' THEN value END, 'as published'
     FROM flows
     WHERE partner_iso3 = country AND flow = 'import' AND hs_level = '4' AND hs IN ('2701', '2702') AND reporter_is_country
@@ -277,7 +277,7 @@ WITH o AS (
 ov AS (
     SELECT p.cap_id, p.cap_year, p.cap_period, p.period_start AS cap_start, p.period_end AS cap_end, p.cap_days,
            p.amount, p.unit, o.reporter, o.kind, o.freq, o.period, o.period_start, o.period_end, o.month, o.publisher,
-           greatest(o.period_start, p.period_start) AS ov_start, least(o.period_end, p.period_end) AS ov_end,
+           o.source_url, greatest(o.period_start, p.period_start) AS ov_start, least(o.period_end, p.period_end) AS ov_end,
            datediff('day', o.period_start, o.period_end) + 1 AS figure_days,
            CASE p.unit WHEN 'bbl' THEN o.barrels WHEN 't' THEN o.tonnes WHEN 'USD' THEN o.usd END AS full_amount,
            -- a figure published in the cap's own unit beats one converted into it

@@ -139,3 +139,21 @@ def test_coal_against_2321s_first_cap_period(db, tmp_path):
     assert "pro-rated" in caps.loc[("UNSCR2321-coal-2016-t", "CHN"), "basis"]
     flags = db.flags(detector="cap_exceeded").set_index("hs")
     assert flags.loc["UNSCR2321-coal-2016-t", "severity"] == "high" and flags.loc["UNSCR2321-coal-2016-t", "period"] == "2016"
+
+
+def test_caps_and_oil_commands(cli, tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # the default store: the bundled record
+    code, out, err = cli("caps", "--kind", "side-by-side", "--json")
+    assert code == 0, err
+    rows = {(r["cap"], r["cap_year"], r["reporter"]): r for r in json.loads(out)}
+    r2019 = rows[("UNSCR2397-refined", 2019, "all suppliers")]
+    assert (r2019["notified"], r2019["notified_low"]) == (418_000, pytest.approx(387_830.3))
+    code, out, err = cli("caps", "--periods", "--csv")
+    assert code == 0 and "UNSCR2321-coal-2016-t" in out and "2016-11-30..2016-12-31" in out
+    code, out, err = cli("oil", "--conversions", "--json")
+    checks = {(r["reporter"], r["period"]): r["implied_check"] for r in json.loads(out)}
+    assert checks[("RUS", "2019")].startswith("implausible") and checks[("CHN", "2019")].startswith("implausible")
+    code, out, err = cli("caps", "--kind", "side-by-side", "--monthly")
+    assert code != 0 and "side-by-side" in err

@@ -11,6 +11,7 @@ exports to the DPRK) as R writes it back:
 """
 
 import csv
+import re
 
 import pytest
 
@@ -182,3 +183,47 @@ def test_tokens_in_public_record_and_un1718(db, fixtures, tmp_path):
     db.load(tmp_path / "un1718.csv")
     assert db.con.execute("SELECT net_weight_kg, quantity FROM flows WHERE reporter_iso3 = 'CHN' "
                           "AND period = '2018-01'").fetchall() == [(569_800.0, None)]
+
+
+@pytest.mark.parametrize("token", ["NA", "NaN", "NULL", "#N/A"])
+def test_tokens_in_the_bulk_and_json_readers(db, fixtures, tmp_path, token):
+    # The bulk TSV and the API JSON with a token as the weight of China's 271019 exports, and as the
+    # partner of the same row (an error naming it).
+    import gzip
+    import json
+
+    lines = gzip.decompress((fixtures / "comtrade_bulk_CHN_2018.txt.gz").read_bytes()).decode().splitlines()
+    header = lines[0].split("\t")
+    idx = next(i for i, line in enumerate(lines) if line.split("\t")[header.index("cmdCode")] == "271019")
+    cells = lines[idx].split("\t")
+    cells[header.index("netWgt")] = token
+    lines[idx] = "\t".join(cells)
+    (tmp_path / "bulk.txt.gz").write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    db.load(tmp_path / "bulk.txt.gz")
+    assert db.con.execute("SELECT value, net_weight_kg FROM flows WHERE hs = '271019'").fetchall() == [
+        (20_000_000.0, None)]
+
+    reply = json.loads((fixtures / "comtrade_api_CHN_2018.json").read_text())
+    record = next(r for r in reply["data"] if r["cmdCode"] == "271019")
+    record["netWgt"], record["partnerCode"], record["partnerISO"] = token, token, token
+    (tmp_path / "reply.json").write_text(json.dumps(reply))
+    with pytest.raises(LoadError, match=rf"record \d+, column 'partnerCode/partnerISO': value '{re.escape(token)}': "
+                                        r"a missing-value token where the partner must be named"):
+        db.load(tmp_path / "reply.json")
+
+
+@pytest.mark.parametrize("token", ["NA", "nan", "."])
+def test_tokens_in_baci_value_and_public_record(db, fixtures, tmp_path, token):
+    for f in (fixtures / "baci").iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    data = tmp_path / "BACI_HS92_Y2021_V202301.csv"
+    data.write_text(data.read_text().replace("2021,156,408,271019,2500.0,4000", f"2021,156,408,271019,{token},4000"))
+    db.load(data)
+    assert db.con.execute("SELECT value, net_weight_kg FROM flows WHERE hs = '271019'").fetchall() == [
+        (None, 4_000_000.0)]
+    # A cited figure whose value is a token has no figure at all: refused, naming the line.
+    lines = (fixtures / "public_record_sample.csv").read_text().splitlines()
+    lines[1] = lines[1].replace(",523041,", f",{token},")
+    (tmp_path / "record.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(LoadError, match=r"record.csv, line 2.*no value, weight or quantity on the row"):
+        db.load(tmp_path / "record.csv")

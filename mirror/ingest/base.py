@@ -13,6 +13,7 @@ import csv
 import difflib
 import gzip
 import io
+import mmap
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,7 +172,7 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *
                                    f"({_error_summary(err)})",
                                    "check that the file is the format you named (--format) and is not truncated")]) from None
     rejects = con.execute(get_query("read_rejects").sql).fetchall()
-    if not rejects:
+    if not rejects and _may_end_in_delimiter(path, delimiter):
         args = {"path": str(path), "delim": delimiter, "encoding": duck_encoding, "expected": len(header.columns)}
         if con.execute(get_query("any_line_with_extra_fields").sql, args).fetchall()[0][0]:
             extra = con.execute(get_query("lines_with_extra_fields").sql, args).fetchall()
@@ -182,6 +183,17 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *
                     for line, col, kind, csv_line, message in rejects]
         raise FormatError(problems, total=len(problems))
     return con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+
+
+def _may_end_in_delimiter(path: Path, delimiter: str) -> bool:
+    """Whether some line ends in the delimiter: only such a line can hide an extra field that
+    DuckDB's reader drops. A byte search over the file (memory-mapped, no decoding) is far cheaper
+    than the line-by-line check, which then runs only when needed; gzip files always get it."""
+    if is_gzip(path) or path.stat().st_size == 0:
+        return True
+    end = delimiter.encode()
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(end + b"\n") >= 0 or data.find(end + b"\r\n") >= 0 or data[-1:] == end
 
 
 def _describe_csv_error(kind: str, message: str, ncols: int, line: str = "") -> str:

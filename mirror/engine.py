@@ -48,6 +48,7 @@ class Engine:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
         self._built: Built | None = None
+        self.gravity = None  # the fitted CIF/FOB gravity model of the current build, if any
 
     def invalidate(self) -> None:
         self._built = None
@@ -68,17 +69,60 @@ class Engine:
         sql.script(con, "build_mirror_base")
         sql.script(con, "define_mirror_pairs")
         sql.script(con, "build_hk_reexports")
+        self.gravity = None
         if settings.cif_fob == "fixed":
             sql.script(con, "build_no_cif_fob_estimates")
         else:
             sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage).fetchall()
+        if settings.cif_fob == "gravity":
+            self._fit_gravity()
         sql.run(con, "build_mirror_params", method=settings.cif_fob, factor=settings.cif_fob_factor,
-                tau_max=settings.max_margin, hk_adjust=settings.hk_adjust).fetchall()
+                tau_max=settings.max_margin, hk_adjust=settings.hk_adjust, widen_rule=settings.widen_rule,
+                hk_markup=settings.hk_markup).fetchall()
         sql.script(con, "build_mirror_final")
         self._fit_reliability(settings)
+        self._fit_intervals(settings)
         sql.script(con, "build_reconciled")
         self._check_build()
         self._built = Built(key)
+
+    def _fit_gravity(self) -> None:
+        """The Growth Lab's margin model (mirror/cif_fob.py) on the pairs' median ln(M/X), predicted
+        for every pair with an import report; the pairs' table keeps their own history beside it."""
+        from . import cif_fob
+
+        obs = sql.frame(self.con, "cif_fob_pair_medians")
+        try:
+            self.gravity = cif_fob.fit_gravity(obs)
+        except ValueError as exc:
+            raise StoreError(f"cif_fob='gravity' cannot be fitted on this store: {exc}. Fix: use cif_fob='pair' "
+                             "or 'fixed', or load both sides of more pairs.") from None
+        predicted = self.gravity.predict(sql.frame(self.con, "cif_fob_importer_pairs"))
+        self.con.register("mp_gravity_df", predicted)
+        try:
+            sql.script(self.con, "build_cif_fob_gravity")
+        finally:
+            self.con.unregister("mp_gravity_df")
+
+    def _fit_intervals(self, settings: Settings) -> None:
+        """The interval model (mirror/intervals.py) on the reliability regression's cells."""
+        from . import intervals
+
+        cells = sql.frame(self.con, "reliability_cells")
+        noise, between = intervals.fit_noise(cells)
+        errors = intervals.effect_errors(cells, cells.groupby("exporter").a.first(), cells.groupby("importer").b.first(),
+                                         cells.groupby("year").g.first())
+        sigma = noise.merge(errors, on=["role", "country"], how="outer")
+        self.con.register("mp_sigma_df", sigma.astype({"s2": float, "effect_se": float}))
+        try:
+            sql.run(self.con, "build_interval_tables", z=intervals.z_value(settings.interval_level),
+                    between_var=between).fetchall()
+        finally:
+            self.con.unregister("mp_sigma_df")
+        # the normal model's z, widened (or narrowed) to the quantile the discrepancies show
+        q = sql.run(self.con, "interval_calibration", level=settings.interval_level).fetchall()[0][0]
+        if q is not None and q > 0:
+            sql.run(self.con, "set_interval_multiplier", z=q).fetchall()
 
     def _check_build(self) -> None:
         """The SQL checks of a build (queries/checks/mirror.sql): zero rows each, or it is a bug."""
@@ -114,9 +158,20 @@ class Engine:
 
     def cif_fob_estimates(self, settings: Settings, level: str = "TOTAL", freq: str = "A") -> pd.DataFrame:
         if settings.cif_fob == "fixed":
-            raise allowed("cif_fob", settings.cif_fob, ["pair", "unit-value (the fixed method estimates nothing)"])
+            raise allowed("cif_fob", settings.cif_fob, ["pair", "unit-value", "gravity (the fixed method estimates nothing)"])
         self.build(settings, level, freq)
         return sql.frame(self.con, "cif_fob_pair_rows")
+
+    def cif_fob_model(self, settings: Settings, level: str = "TOTAL", freq: str = "A") -> pd.DataFrame:
+        """The gravity margin model's coefficients (term, coef, std_error, t, p_value) and fit
+        statistics (pairs, flows, R2, within R2, residual s.d., clipping range), for the methods."""
+        from dataclasses import replace
+
+        from . import cif_fob
+
+        settings = replace(settings, cif_fob="gravity")
+        self.build(settings, level, freq)
+        return cif_fob.describe(self.gravity, settings.max_margin)
 
     def reliability(self, settings: Settings, level: str = "TOTAL", freq: str = "A") -> pd.DataFrame:
         self.build(settings, level, freq)

@@ -11,7 +11,8 @@ from typing import Literal, get_args
 
 from .errors import allowed
 
-CifFobMethod = Literal["fixed", "pair", "unit-value"]
+CifFobMethod = Literal["fixed", "pair", "unit-value", "gravity"]
+WidenRule = Literal["none", "pair", "flow"]
 Level = Literal["2", "4", "6", "TOTAL"]
 Freq = Literal["A", "M"]
 
@@ -19,6 +20,12 @@ Freq = Literal["A", "M"]
 IMF_CIF_FOB_FACTOR = 1.06
 # Margins above 20% are not freight and insurance: the Harvard Growth Lab and CEPII clip there.
 MAX_CIF_FOB_MARGIN = 0.20
+# Hong Kong's markup on re-exports of Chinese goods: 23% of the value China exported, on average
+# (Feenstra, Hanson and Lin 2004, "The Value of Information in International Trade: Gains to
+# Outsourcing through Hong Kong", B.E. Journal of Economic Analysis & Policy 4(1)).
+HK_REEXPORT_MARKUP = 0.23
+# Two-sided 90% intervals: z = Phi^-1(0.95).
+INTERVAL_LEVEL = 0.90
 
 
 @dataclass(frozen=True)
@@ -29,12 +36,21 @@ class Settings:
         margin from its own history of ln(M/X), shrunk toward the all-pairs median by
         ``shrinkage`` observations and clipped to [0, ``max_margin``]; 'unit-value' does the same
         on ln(importer unit value / exporter unit value) where both report weights (CEPII BACI's
-        basis), falling back to 'pair'. Estimated margins are not applied where below zero or
-        where they would widen the gap (BACI's rule).
+        basis), falling back to 'pair'; 'gravity' predicts each pair's margin from distance and
+        contiguity with exporter and importer effects (mirror/cif_fob.py: the Growth Lab's model).
+        Estimated margins below zero are not applied.
+    widen_rule: where an estimated margin is not applied because it would widen the gap:
+        'none' (always applied), 'pair' (not for a pair whose median ln(M/X) is below half the
+        margin) or 'flow' (not for a flow whose own gap it would widen: BACI's rule, which
+        conditions on each flow's noise and so leaves the import reports that happen to be low
+        at CIF: biased upward). The default is the one the benchmark measures best.
     source_order: which source's figure to use when several carry the same flow (first wins;
         unlisted sources come after, the latest load first). The others stay visible.
-    hk_adjust: subtract Hong Kong's re-exports to a partner from that partner's imports from
-        China before comparing (Global Financial Integrity's adjustment).
+    hk_adjust: subtract Hong Kong's re-exports of Chinese goods (Comtrade's partner2 = China
+        breakdown) to a partner from that partner's FOB imports from China before comparing
+        (Global Financial Integrity's adjustment); ``hk_markup`` gives China's own value of
+        those goods, RX / (1 + markup), as hk_china_value_usd.
+    interval_level: coverage of the intervals on reconciled values, weights and totals.
     reliability_min_flows: countries with fewer flows reported by both sides get the median
         reliability; reliability_iterations and reliability_tolerance bound the backfitting.
     """
@@ -44,7 +60,10 @@ class Settings:
     shrinkage: float = 5.0
     max_margin: float = MAX_CIF_FOB_MARGIN
     source_order: tuple[str, ...] = ("comtrade", "public-record", "un1718")
+    widen_rule: WidenRule = "none"
     hk_adjust: bool = False
+    hk_markup: float = HK_REEXPORT_MARKUP
+    interval_level: float = INTERVAL_LEVEL
     reliability_min_flows: int = 5
     reliability_iterations: int = 50
     reliability_tolerance: float = 1e-6
@@ -55,6 +74,12 @@ class Settings:
             raise allowed("cif_fob", self.cif_fob, get_args(CifFobMethod))
         if not 1.0 <= self.cif_fob_factor <= 1.5:
             raise allowed("cif_fob_factor", self.cif_fob_factor, ["a number from 1.0 to 1.5 (IMF: 1.06)"])
+        if self.widen_rule not in get_args(WidenRule):
+            raise allowed("widen_rule", self.widen_rule, get_args(WidenRule))
+        if not 0 <= self.hk_markup < 1:
+            raise allowed("hk_markup", self.hk_markup, ["a number in [0, 1) (default 0.23)"])
+        if not 0 < self.interval_level < 1:
+            raise allowed("interval_level", self.interval_level, ["a number in (0, 1) (default 0.90)"])
         if self.shrinkage < 0:
             raise allowed("shrinkage", self.shrinkage, ["a number >= 0 (observations of prior weight)"])
         if not 0 < self.max_margin <= 1:

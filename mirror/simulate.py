@@ -59,6 +59,16 @@ class Spec:
     missing_export: float = 0.08  # share of flows the exporter does not report
     missing_import: float = 0.08  # share of flows the importer does not report
     missing_weight: float = 0.2  # share of reports without a net weight
+    # The harder world (panel(..., hard=True) sets all of these; each can be set alone):
+    margins: str = "random"  # 'random': iid per pair; 'geography': from distance, contiguity, landlocked
+    product_noise_sd: float = 0.0  # s.d. of ln of a product's noise multiplier (some goods are harder)
+    pair_noise_sd: float = 0.0  # s.d. of ln of a pair's noise multiplier
+    misreport_share: float = 0.0  # share of (exporter, product) whose exports are under-reported ...
+    misreport_range: tuple[float, float] = (0.1, 0.5)  # ... by ln factor uniform in this range, every year
+    hub: str | None = None  # a re-export hub (e.g. HKG): flows routed through it ...
+    hub_share: float = 0.0  # ... this share of flows not involving the hub ...
+    hub_markup: float = 0.15  # ... which the importer values at the hub's price (markup), the exporter not at all
+    missing_reporter_years: float = 0.0  # share of (country, year, role) with no report at all (not available)
 
     def flows(self) -> int:
         possible = self.countries * (self.countries - 1) * self.products
@@ -76,7 +86,10 @@ class SimulatedPanel:
     countries: pd.DataFrame  # iso3, comtrade_code, name, sigma_export, sigma_import, noisy
     products: np.ndarray  # HS6 codes (H5)
     pairs: pd.DataFrame  # exporter, importer, tau (true ln CIF/FOB factor)
-    flows: pd.DataFrame = field(repr=False)  # year, exporter, importer, hs, value_true, kg_true, x, m, kg_x, kg_m
+    # year, exporter, importer, hs, value_true, kg_true, x, m, kg_x, kg_m, tau; the harder world adds
+    # via_hub (routed through the hub: the exporter reports nothing, the importer the hub's price)
+    # and misreported (the exporter's ln under-reporting of this product, 0 if none)
+    flows: pd.DataFrame = field(repr=False)
 
     # -- reported figures ----------------------------------------------------------------------
     def reports(self) -> pd.DataFrame:
@@ -154,6 +167,8 @@ def _world(spec: Spec, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarr
     if spec.countries > len(real):
         raise ValueError(f"countries={spec.countries}: the reference has {len(real)} current countries")
     chosen = real.sample(n=spec.countries, random_state=np.random.RandomState(spec.seed)).sort_values("iso3")
+    if spec.hub and spec.hub not in set(chosen.iso3):  # the hub trades in the world it serves
+        chosen = pd.concat([chosen.iloc[1:], real[real.iso3 == spec.hub]]).sort_values("iso3")
     noisy = rng.random(spec.countries) < spec.noisy_share
     table = pd.DataFrame({
         "iso3": chosen.iso3.to_numpy(), "comtrade_code": chosen.comtrade_code.to_numpy(), "name": chosen.name.to_numpy(),
@@ -185,6 +200,20 @@ def _sample_flows(n_flows: int, n_c: int, n_p: int, rng: np.random.Generator) ->
     return exporter, importer, product
 
 
+def _geography_margins(spec: Spec, iso: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """True ln CIF/FOB margins that grow with distance, fall for neighbours and rise for landlocked
+    countries (the shape the gravity literature finds), plus a pair's own deviation."""
+    from .cif_fob import with_geography
+
+    ex, im = np.meshgrid(iso, iso, indexing="ij")
+    g = with_geography(pd.DataFrame({"exporter": ex.ravel(), "importer": im.ravel()}))
+    lnd = g.ln_distance_km.fillna(np.log(5000)).to_numpy()
+    tau = (spec.margin_mean + 0.02 * (lnd - np.log(5000)) - 0.02 * g.contiguous.to_numpy()
+           + 0.02 * g.landlocked_exporter.to_numpy() + 0.01 * g.landlocked_importer.to_numpy()
+           + rng.normal(0, spec.margin_sd / 3, len(g)))
+    return tau.reshape(len(iso), len(iso))
+
+
 def _years(spec: Spec, countries: pd.DataFrame, products: np.ndarray, pair_tau: np.ndarray,
            rng: np.random.Generator) -> Iterator[pd.DataFrame]:
     n_c, n_p = len(countries), len(products)
@@ -192,6 +221,15 @@ def _years(spec: Spec, countries: pd.DataFrame, products: np.ndarray, pair_tau: 
     sig_x = countries.sigma_export.to_numpy()
     sig_m = countries.sigma_import.to_numpy()
     iso = countries.iso3.to_numpy()
+    hard = spec.product_noise_sd or spec.pair_noise_sd or spec.misreport_share or spec.hub_share \
+        or spec.missing_reporter_years
+    if hard:
+        hrng = np.random.default_rng(spec.seed + 7919)  # its own stream: the default world is unchanged
+        product_mult = np.exp(hrng.normal(0, spec.product_noise_sd, n_p))
+        pair_mult = np.exp(hrng.normal(0, spec.pair_noise_sd, (n_c, n_c)))
+        misreported = np.where(hrng.random((n_c, n_p)) < spec.misreport_share,
+                               hrng.uniform(*spec.misreport_range, (n_c, n_p)), 0.0)
+        hub = np.flatnonzero(iso == spec.hub)[0] if spec.hub in set(iso) else -1
     for year in spec.years:
         e, i, k = _sample_flows(spec.flows(), n_c, n_p, rng)
         n = len(e)
@@ -199,6 +237,17 @@ def _years(spec: Spec, countries: pd.DataFrame, products: np.ndarray, pair_tau: 
         kg = value / price[k]
         x = value * np.exp(rng.normal(0, 1, n) * sig_x[e])
         m = value * np.exp(pair_tau[e, i]) * np.exp(rng.normal(0, 1, n) * sig_m[i])
+        extra = {}
+        if hard:
+            # noise scaled by product and pair (drawn once, as the reliability model does not assume)
+            mult = product_mult[k] * pair_mult[e, i]
+            x = value * np.exp(np.log(x / value) * mult - misreported[e, k])
+            m = value * np.exp(pair_tau[e, i]) * np.exp((np.log(m / value) - pair_tau[e, i]) * mult)
+            via_hub = (hrng.random(n) < spec.hub_share) & (e != hub) & (i != hub) & (hub >= 0)
+            m = np.where(via_hub, m * (1 + spec.hub_markup), m)
+            no_x = hrng.random(n_c) < spec.missing_reporter_years
+            no_m = hrng.random(n_c) < spec.missing_reporter_years
+            extra = {"via_hub": via_hub, "misreported": misreported[e, k], "x_off": via_hub | no_x[e], "m_off": no_m[i]}
         # kg noise is smaller than value noise: customs weigh goods more reliably than they value them
         kg_x = kg * np.exp(rng.normal(0, 0.02, n))
         kg_m = kg * np.exp(rng.normal(0, 0.02, n))
@@ -207,22 +256,39 @@ def _years(spec: Spec, countries: pd.DataFrame, products: np.ndarray, pair_tau: 
         m_missing = (drop >= spec.missing_export) & (drop < spec.missing_export + spec.missing_import)
         kg_x[rng.random(n) < spec.missing_weight] = np.nan
         kg_m[rng.random(n) < spec.missing_weight] = np.nan
+        if extra:
+            x_missing |= extra.pop("x_off")
+            m_missing |= extra.pop("m_off")
         yield pd.DataFrame({
             "year": year, "exporter": iso[e], "importer": iso[i], "hs": products[k],
             "value_true": value, "kg_true": kg,
             "x": np.where(x_missing, np.nan, np.round(x, 2)), "m": np.where(m_missing, np.nan, np.round(m, 2)),
             "kg_x": np.where(x_missing, np.nan, np.round(kg_x, 1)), "kg_m": np.where(m_missing, np.nan, np.round(kg_m, 1)),
-            "tau": pair_tau[e, i],
+            "tau": pair_tau[e, i], **extra,
         })
 
 
+# The harder world of panel(hard=True): margins from geography, noise by product and pair, 5% of
+# exporter-products under-reported by 10-50%, 3% of flows routed through Hong Kong (the exporter
+# reports none of it, the importer the hub's price, 15% above), 5% of reporter-years missing.
+HARD = {"margins": "geography", "product_noise_sd": 0.5, "pair_noise_sd": 0.3, "misreport_share": 0.05,
+        "hub": "HKG", "hub_share": 0.03, "missing_reporter_years": 0.05}
+
+
 def panel(countries: int = 30, products: int = 200, years: Iterable[int] = (2018,), seed: int = 1,
-          **options: object) -> SimulatedPanel:
-    """Simulate a panel; ``options`` are further Spec fields (density, noisy_share, ...)."""
+          hard: bool = False, **options: object) -> SimulatedPanel:
+    """Simulate a panel; ``options`` are further Spec fields (density, noisy_share, ...).
+    ``hard=True`` sets the HARD fields (options given explicitly win)."""
+    if hard:
+        options = {**HARD, **options}
     spec = Spec(countries=countries, products=products, years=tuple(years), seed=seed, **options)
     rng = np.random.default_rng(spec.seed)
     world, hs6 = _world(spec, rng)
     tau = np.clip(rng.normal(spec.margin_mean, spec.margin_sd, (countries, countries)), 0.0, 0.20)
+    if spec.margins == "geography":
+        tau = np.clip(_geography_margins(spec, world.iso3.to_numpy(), rng), 0.0, 0.20)
+    elif spec.margins != "random":
+        raise ValueError(f"margins={spec.margins!r}: choose 'random' or 'geography'")
     np.fill_diagonal(tau, 0.0)
     flows = pd.concat(list(_years(spec, world, hs6, tau, rng)), ignore_index=True)
     iso = world.iso3.to_numpy()

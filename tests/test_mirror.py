@@ -165,13 +165,33 @@ def test_estimated_cif_fob_not_applied_below_zero_or_where_it_widens_the_gap(db,
     # Pair USA->CAN: M below X every year (ln(0.9) < 0): the estimate is below zero -> no adjustment.
     # Pair DEU->FRA: M/X = 1.05 in three years, 0.97 in 2004: there adjusting would widen the gap.
     load_rows(db, tmp_path, pair_history("USA", "CAN", [0.9] * 3) + pair_history("DEU", "FRA", [1.05, 1.05, 1.05, 0.97]))
-    m = db.mirror(level="4", cif_fob="pair", shrinkage=0)
+    m = db.mirror(level="4", cif_fob="pair", shrinkage=0, widen_rule="flow")
     usa = m[m.exporter == "USA"]
     assert set(usa.cif_fob_factor) == {1.0} and all("below zero: not adjusted" in s for s in usa.cif_fob_method)
     deu = m[m.exporter == "DEU"].set_index("year")
     assert deu.loc[2001, "cif_fob_factor"] == pytest.approx(1.05)  # median of ln(1.05) x3, ln(0.97)
     assert deu.loc[2004, "cif_fob_factor"] == 1.0
     assert "would widen the gap: not adjusted" in deu.loc[2004, "cif_fob_method"]
+    # widen_rule 'none' (the default): every flow of the pair gets the pair's margin, 2004 included,
+    # so low import reports are not left at CIF (the per-flow rule's upward bias).
+    none = db.mirror(level="4", cif_fob="pair", shrinkage=0)
+    assert set(none[none.exporter == "DEU"].cif_fob_factor.round(10)) == {round(1.05, 10)}
+    # widen_rule 'pair': DEU->FRA's median ln(M/X) = ln 1.05 >= tau/2, so the pair is adjusted, all of it.
+    pair_rule = db.mirror(level="4", cif_fob="pair", shrinkage=0, widen_rule="pair")
+    assert set(pair_rule[pair_rule.exporter == "DEU"].cif_fob_factor.round(10)) == {round(1.05, 10)}
+
+
+def test_pair_rule_leaves_a_pair_alone_where_its_margin_would_widen_its_gap(db, tmp_path):
+    # DEU->FRA: M/X = 1.10 (4 years); ITA->ESP: M/X = 1.01 (2 years). All-pairs median m0 = ln 1.10
+    # (4 of the 6 observations). With k = 8: tau_ITA = (2 ln 1.01 + 8 ln 1.10) / 10 = 0.07824, and its
+    # median ln 1.01 = 0.00995 < tau / 2 = 0.03912: adjusting would widen the pair's typical gap.
+    load_rows(db, tmp_path, pair_history("DEU", "FRA", [1.10] * 4) + pair_history("ITA", "ESP", [1.01] * 2))
+    m = db.mirror(level="4", cif_fob="pair", shrinkage=8, widen_rule="pair")
+    ita = m[m.exporter == "ITA"]
+    assert set(ita.cif_fob_factor) == {1.0}
+    assert all("would widen the pair's gap: not adjusted" in s for s in ita.cif_fob_method)
+    tau_deu = (4 * math.log(1.10) + 8 * (math.log(1.10))) / 12
+    assert set(m[m.exporter == "DEU"].cif_fob_factor.round(10)) == {round(math.exp(tau_deu), 10)}
 
 
 def test_unit_value_basis_uses_quantities(db, tmp_path):
@@ -211,16 +231,6 @@ def test_reliability_gives_the_noisier_reporter_the_smaller_weight(db, tmp_path)
     # Reconciled value of a KAZ export sits near the importers' (correct) 100, not KAZ's report.
     r = m[(m.exporter == "KAZ") & (m.importer == "DEU") & (m.year == 2011) & (m.hs == "8703")].iloc[0]
     assert abs(r.value_reconciled_usd - 100) < abs(r.value_exporter_usd - 100) / 2
-
-
-def test_hong_kong_reexports_adjustment(db, tmp_path):
-    # USA reports 150 of imports from China; Hong Kong re-exported 40 to the USA; China reports 100.
-    load_rows(db, tmp_path, [row("CHN", "USA", "X", "8517", 100), row("USA", "CHN", "M", "8517", 150),
-                             row("HKG", "USA", "RX", "8517", 40)])
-    plain = one(db.mirror(level="4", exporter="CHN"))
-    assert plain.value_importer_fob_usd == pytest.approx(150 / 1.06)
-    adjusted = one(db.mirror(level="4", exporter="CHN", hk_adjust=True))
-    assert adjusted.hk_reexports_usd == 40 and adjusted.value_importer_fob_usd == pytest.approx(110 / 1.06)
 
 
 def test_reconstruct_a_non_reporter_from_its_partners(db, tmp_path):

@@ -106,12 +106,28 @@ LEFT JOIN mp_prov AS px ON px.prov_id = b.prov_exporter
 LEFT JOIN mp_prov AS pm ON pm.prov_id = b.prov_importer;
 
 -- name: build_hk_reexports
--- Internal: Hong Kong's re-exports to each partner, per period and HS code (GFI's adjustment of
--- China-partner comparisons), as the temp table mp_hk. One row per (period, importer, hs); USD.
+-- Internal: Hong Kong's re-exports of goods of Chinese origin to each partner (GFI's adjustment of
+-- China-partner comparisons), as the temp table mp_hk. Comtrade publishes re-exports by origin as
+-- breakdown rows with the second partner (partner2=156, China); re-exports of other origins are
+-- never subtracted. At the build's HS level a code Hong Kong published is used, else the sum of the
+-- next finer level it published (never both). One row per (period, importer, hs); USD.
 CREATE OR REPLACE TEMP TABLE mp_hk AS
-SELECT period_start, period_end, partner_iso3 AS importer, hs, value AS hk_reexports_usd
-FROM mp_resolved
-WHERE reporter_iso3 = 'HKG' AND flow = 're-export';
+WITH l AS (SELECT level, freq, CASE WHEN level = 'TOTAL' THEN 0 ELSE CAST(level AS INTEGER) END AS digits FROM mp_level),
+rx AS (
+    SELECT b.period_start, b.period_end, b.partner_iso3 AS importer, b.value,
+           CASE WHEN b.hs_level = 'TOTAL' THEN 0 ELSE CAST(b.hs_level AS INTEGER) END AS digits_row,
+           CASE WHEN l.level = 'TOTAL' THEN 'TOTAL' ELSE left(b.hs, l.digits) END AS hs
+    FROM breakdowns AS b CROSS JOIN l
+    WHERE b.reporter_iso3 = 'HKG' AND b.flow = 're-export' AND b.breakdown = 'partner2=156' AND b.kind = 'reported'
+      AND b.currency = 'USD' AND b.freq = l.freq AND b.value IS NOT NULL
+      AND (b.hs_level = 'TOTAL' AND l.level = 'TOTAL' OR b.hs_level <> 'TOTAL' AND CAST(b.hs_level AS INTEGER) >= l.digits)
+),
+coarsest AS (
+    SELECT *, min(digits_row) OVER (PARTITION BY period_start, period_end, importer, hs) AS digits_used FROM rx
+)
+SELECT period_start, period_end, importer, hs, sum(value) AS hk_reexports_usd
+FROM coarsest WHERE digits_row = digits_used
+GROUP BY ALL;
 
 -- name: build_cif_fob_estimates(shrink_k:float)
 -- Internal: per exporter-importer pair, the robust CIF/FOB margin tau = ln(M/X) from the pair's
@@ -119,6 +135,8 @@ WHERE reporter_iso3 = 'HKG' AND flow = 're-export';
 -- all-pairs median with a prior worth `shrink_k` observations: tau = (n median_pair + k m0) / (n + k).
 -- Computed on values (r = ln(M/X)) and, where both sides report net weight, on unit values
 -- (r = ln(UV_M / UV_X), CEPII BACI's basis, which is not moved by quantity-reporting gaps).
+-- tau_se: the median's standard error, sqrt(pi/2) x 1.4826 MAD / sqrt(n + k) (normal efficiency
+-- of the median, MAD as a robust s.d.). One row per pair; ln units.
 CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
 WITH obs AS (
     SELECT
@@ -133,40 +151,70 @@ WITH obs AS (
 allp AS (SELECT median(r_value) AS m0_value, median(r_uv) AS m0_uv FROM obs),
 pair AS (
     SELECT exporter, importer,
-           count(r_value) AS n_value, median(r_value) AS median_value,
+           count(r_value) AS n_value, median(r_value) AS median_value, mad(r_value) AS mad_value,
            count(r_uv) AS n_uv, median(r_uv) AS median_uv
     FROM obs
     GROUP BY exporter, importer
 )
 SELECT
-    pair.*, allp.m0_value, allp.m0_uv,
+    pair.exporter, pair.importer, pair.n_value, pair.median_value, pair.n_uv, pair.median_uv,
+    allp.m0_value, allp.m0_uv,
     (pair.n_value * pair.median_value + $shrink_k * allp.m0_value) / (pair.n_value + $shrink_k) AS tau_value,
     CASE WHEN pair.n_uv > 0
-         THEN (pair.n_uv * pair.median_uv + $shrink_k * allp.m0_uv) / (pair.n_uv + $shrink_k) END AS tau_uv
+         THEN (pair.n_uv * pair.median_uv + $shrink_k * allp.m0_uv) / (pair.n_uv + $shrink_k) END AS tau_uv,
+    sqrt(pi() / 2) * 1.4826 * pair.mad_value / sqrt(pair.n_value + $shrink_k) AS tau_se,
+    NULL::VARCHAR AS label
 FROM pair CROSS JOIN allp;
+
+-- name: cif_fob_pair_medians
+-- Internal: the observations of the gravity CIF/FOB model: each pair's flows reported by both
+-- sides (n) and its median ln(M/X) (r), from mp_cif_pairs. One row per pair; ln units.
+SELECT exporter, importer, n_value AS n, median_value AS r FROM mp_cif_pairs WHERE n_value > 0;
+
+-- name: cif_fob_importer_pairs
+-- Internal: every exporter-importer pair with an import report in the build (the pairs a margin
+-- is needed for), decoded from mp_base's pair keys. One row per pair.
+SELECT iso_chr((k >> 15) & 32767) AS exporter, iso_chr(k & 32767) AS importer
+FROM (SELECT DISTINCT (pair_key >> 20) & 1073741823 AS k FROM mp_base WHERE value_importer_usd IS NOT NULL);
+
+-- name: build_cif_fob_gravity
+-- Internal: mp_cif_pairs with the gravity model's margin (mirror/cif_fob.py, predicted from
+-- geography and the two countries' effects, registered as mp_gravity_df) in tau_value and its
+-- standard error in tau_se; the pair's own history columns are kept. One row per pair; ln units.
+CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
+SELECT g.exporter, g.importer, coalesce(c.n_value, 0) AS n_value, c.median_value, coalesce(c.n_uv, 0) AS n_uv,
+       c.median_uv, (SELECT any_value(m0_value) FROM mp_cif_pairs) AS m0_value, c.m0_uv,
+       g.tau AS tau_value, NULL::DOUBLE AS tau_uv, g.tau_se, g.label
+FROM mp_gravity_df AS g
+LEFT JOIN mp_cif_pairs AS c ON c.exporter = g.exporter AND c.importer = g.importer;
 
 -- name: build_no_cif_fob_estimates
 -- Internal: an empty mp_cif_pairs, for the fixed method (nothing to estimate).
 CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
 SELECT NULL::VARCHAR AS exporter, NULL::VARCHAR AS importer, 0::BIGINT AS n_value, NULL::DOUBLE AS median_value,
        0::BIGINT AS n_uv, NULL::DOUBLE AS median_uv, NULL::DOUBLE AS m0_value, NULL::DOUBLE AS m0_uv,
-       NULL::DOUBLE AS tau_value, NULL::DOUBLE AS tau_uv
+       NULL::DOUBLE AS tau_value, NULL::DOUBLE AS tau_uv, NULL::DOUBLE AS tau_se, NULL::VARCHAR AS label
 WHERE false;
 
--- name: build_mirror_params(method, factor:float, tau_max:float, hk_adjust:bool)
+-- name: build_mirror_params(method, factor:float, tau_max:float, hk_adjust:bool, widen_rule, hk_markup:float)
 -- Internal: the CIF/FOB settings of the current build as the one-row temp table mp_params, read by
 -- the mp_final view (views take no parameters).
 CREATE OR REPLACE TEMP TABLE mp_params AS
-SELECT $method AS method, $factor AS factor, $tau_max AS tau_max, $hk_adjust AS hk_adjust;
+SELECT $method AS method, $factor AS factor, $tau_max AS tau_max, $hk_adjust AS hk_adjust,
+       $widen_rule AS widen_rule, $hk_markup AS hk_markup;
 
 -- name: build_mirror_final
 -- Internal: mirror pairs with the importer's value converted to FOB, gaps, log ratios and the
 -- discrepancy index, as the temp view mp_final (computed when read: readers filter, so the
 -- whole world is never materialised twice). One row per (period, exporter, importer, hs);
 -- values in current USD (FOB where stated), weights in kg, unit values in USD/kg.
--- Methods: 'fixed' divides every CIF import by `factor` (IMF DOTS: 1.06); 'pair' and 'unit-value'
--- use the pair's shrunk estimate (mp_cif_pairs), clipped to [0, tau_max], and leave a flow
--- unadjusted where the estimate is below zero or where adjusting would widen the gap (BACI's rule).
+-- Methods: 'fixed' divides every CIF import by `factor` (IMF DOTS: 1.06); 'pair', 'unit-value' and
+-- 'gravity' use the pair's estimate (mp_cif_pairs), clipped to [0, tau_max]; widen_rule 'flow'
+-- leaves a flow unadjusted where adjusting would widen its own gap (BACI's rule), 'pair' leaves a
+-- pair unadjusted where the margin would widen the gap of its median flow (median ln(M/X) < tau/2),
+-- 'none' always adjusts. With hk_adjust, Hong Kong's re-exports of Chinese goods to the importer
+-- (at Hong Kong's FOB price) are taken out of its FOB imports from China; hk_china_value_usd is
+-- what China shipped that way at its own price, RX / (1 + hk_markup).
 CREATE OR REPLACE TEMP VIEW mp_final AS
 WITH p AS (SELECT * FROM mp_params),
 allp AS (
@@ -176,10 +224,8 @@ b AS (
     SELECT
         mp_pairs.*,
         CASE WHEN (SELECT hk_adjust FROM p) AND mp_pairs.exporter = 'CHN' THEN hk.hk_reexports_usd END AS hk_reexports_usd,
-        CASE WHEN (SELECT hk_adjust FROM p) AND mp_pairs.exporter = 'CHN' AND hk.hk_reexports_usd IS NOT NULL
-             THEN greatest(mp_pairs.value_importer_usd - hk.hk_reexports_usd, 0)
-             ELSE mp_pairs.value_importer_usd END AS m_value,
-        c.n_value, c.n_uv, c.tau_value, c.tau_uv
+        mp_pairs.value_importer_usd AS m_value,
+        c.n_value, c.n_uv, c.tau_value, c.tau_uv, c.median_value, c.label AS model_label
     FROM mp_pairs
     LEFT JOIN mp_hk AS hk
       ON (SELECT hk_adjust FROM p) AND hk.period_start = mp_pairs.period_start AND hk.period_end = mp_pairs.period_end
@@ -197,51 +243,65 @@ t AS (
         CASE
             WHEN (SELECT method FROM p) = 'fixed' THEN printf('fixed %.3f', (SELECT factor FROM p))
             WHEN (SELECT method FROM p) = 'unit-value' AND b.n_uv > 0 THEN printf('unit-value estimate (n=%d)', b.n_uv)
+            WHEN (SELECT method FROM p) = 'gravity' AND b.model_label IS NOT NULL THEN b.model_label
             WHEN b.n_value > 0 THEN printf('pair estimate (n=%d)', b.n_value)
             ELSE 'all-pairs median (no pair history)'
         END AS estimate_label
     FROM b
 ),
+s AS (
+    SELECT t.*,
+           CASE WHEN t.tau_estimate IS NULL OR t.tau_estimate < 0 THEN 0.0
+                ELSE least(t.tau_estimate, (SELECT tau_max FROM p)) END AS tau_clipped
+    FROM t
+),
 a AS (
     SELECT
-        t.*,
+        s.*,
         CASE
-            WHEN t.m_value IS NULL THEN NULL
-            WHEN t.valuation_importer = 'FOB' THEN 0.0
-            WHEN (SELECT method FROM p) = 'fixed' THEN t.tau_estimate
-            WHEN t.tau_estimate IS NULL OR t.tau_estimate < 0 THEN 0.0
-            WHEN t.value_exporter_usd IS NOT NULL
-                 AND abs(t.m_value / exp(least(t.tau_estimate, (SELECT tau_max FROM p))) - t.value_exporter_usd)
-                     > abs(t.m_value - t.value_exporter_usd) THEN 0.0
-            ELSE least(t.tau_estimate, (SELECT tau_max FROM p))
+            WHEN s.m_value IS NULL THEN NULL
+            WHEN s.valuation_importer = 'FOB' THEN 0.0
+            WHEN (SELECT method FROM p) = 'fixed' THEN s.tau_estimate
+            WHEN (SELECT widen_rule FROM p) = 'flow' AND s.value_exporter_usd IS NOT NULL
+                 AND abs(s.m_value / exp(s.tau_clipped) - s.value_exporter_usd) > abs(s.m_value - s.value_exporter_usd) THEN 0.0
+            WHEN (SELECT widen_rule FROM p) = 'pair' AND s.median_value < s.tau_clipped / 2 THEN 0.0
+            ELSE s.tau_clipped
         END AS tau,
         CASE
-            WHEN t.m_value IS NULL THEN NULL
-            WHEN t.valuation_importer = 'FOB' THEN 'none: importer reports FOB'
-            WHEN (SELECT method FROM p) = 'fixed' THEN t.estimate_label
-            WHEN t.tau_estimate IS NULL OR t.tau_estimate < 0 THEN t.estimate_label || ', below zero: not adjusted'
-            WHEN t.value_exporter_usd IS NOT NULL
-                 AND abs(t.m_value / exp(least(t.tau_estimate, (SELECT tau_max FROM p))) - t.value_exporter_usd)
-                     > abs(t.m_value - t.value_exporter_usd) THEN t.estimate_label || ', would widen the gap: not adjusted'
-            WHEN t.tau_estimate > (SELECT tau_max FROM p) THEN t.estimate_label || printf(', clipped to %.2f', (SELECT tau_max FROM p))
-            ELSE t.estimate_label
+            WHEN s.m_value IS NULL THEN NULL
+            WHEN s.valuation_importer = 'FOB' THEN 'none: importer reports FOB'
+            WHEN (SELECT method FROM p) = 'fixed' THEN s.estimate_label
+            WHEN s.tau_estimate IS NULL OR s.tau_estimate < 0 THEN s.estimate_label || ', below zero: not adjusted'
+            WHEN (SELECT widen_rule FROM p) = 'flow' AND s.value_exporter_usd IS NOT NULL
+                 AND abs(s.m_value / exp(s.tau_clipped) - s.value_exporter_usd) > abs(s.m_value - s.value_exporter_usd)
+                 THEN s.estimate_label || ', would widen the gap: not adjusted'
+            WHEN (SELECT widen_rule FROM p) = 'pair' AND s.median_value < s.tau_clipped / 2
+                 THEN s.estimate_label || ', would widen the pair''s gap: not adjusted'
+            WHEN s.tau_estimate > (SELECT tau_max FROM p) THEN s.estimate_label || printf(', clipped to %.2f', (SELECT tau_max FROM p))
+            ELSE s.estimate_label
         END AS cif_fob_method
-    FROM t
+    FROM s
+),
+v AS (
+    SELECT a.*,
+           CASE WHEN a.hk_reexports_usd IS NOT NULL THEN greatest(a.m_value / exp(a.tau) - a.hk_reexports_usd, 0)
+                ELSE a.m_value / exp(a.tau) END AS m_fob
+    FROM a
 )
 SELECT
     period, freq, year, month, period_start, period_end, exporter, importer, hs, hs_level,
     value_exporter_usd,
     value_importer_usd,
     hk_reexports_usd,
+    hk_reexports_usd / (1 + (SELECT hk_markup FROM p))   AS hk_china_value_usd,
     exp(tau)                                              AS cif_fob_factor,
     cif_fob_method,
-    m_value / exp(tau)                                    AS value_importer_fob_usd,
-    m_value / exp(tau) - value_exporter_usd               AS gap_usd,
-    CASE WHEN value_exporter_usd > 0 AND m_value > 0
-         THEN ln((m_value / exp(tau)) / value_exporter_usd) END AS log_ratio,
+    m_fob                                                 AS value_importer_fob_usd,
+    m_fob - value_exporter_usd                            AS gap_usd,
+    CASE WHEN value_exporter_usd > 0 AND m_fob > 0 THEN ln(m_fob / value_exporter_usd) END AS log_ratio,
     -- only where both sides are known (a side that reported nothing counts as known: zero)
-    CASE WHEN value_exporter_usd IS NOT NULL AND m_value IS NOT NULL AND value_exporter_usd + m_value / exp(tau) > 0
-         THEN (value_exporter_usd - m_value / exp(tau)) / (value_exporter_usd + m_value / exp(tau))
+    CASE WHEN value_exporter_usd IS NOT NULL AND m_fob IS NOT NULL AND value_exporter_usd + m_fob > 0
+         THEN (value_exporter_usd - m_fob) / (value_exporter_usd + m_fob)
     END AS discrepancy_index,
     reported_by,
     weight_exporter_kg,
@@ -250,20 +310,23 @@ SELECT
     CASE WHEN weight_exporter_kg > 0 AND weight_importer_kg > 0
          THEN ln(weight_importer_kg / weight_exporter_kg) END AS weight_log_ratio,
     CASE WHEN weight_exporter_kg > 0 THEN value_exporter_usd / weight_exporter_kg END AS unit_value_exporter_usd_kg,
-    CASE WHEN weight_importer_kg > 0 THEN m_value / exp(tau) / weight_importer_kg END AS unit_value_importer_fob_usd_kg,
+    CASE WHEN weight_importer_kg > 0 THEN m_fob / weight_importer_kg END AS unit_value_importer_fob_usd_kg,
     valuation_importer,
     source_exporter, source_importer, release_exporter, release_importer,
     resolved_exporter, resolved_importer, figures_considered
-FROM a;
+FROM v;
 
 -- name: build_reliability_obs
 -- Internal: the observations of BACI's reliability regression, d = |ln(X / M_fob)| for every flow
 -- both sides report (positive values), summed into cells of (exporter, importer, year): the
 -- least-squares fit of effects that are constant within a cell only needs each cell's count and
--- sum, so 10 million flows become about 50,000 cells. As temp tables rel_obs (cells) and
+-- sum, so 10 million flows become about 50,000 cells. The signed sum and the sum of squares feed
+-- the intervals (mirror/intervals.py). As temp tables rel_obs (cells) and
 -- rel_a / rel_b / rel_g (effects, starting at zero).
 CREATE OR REPLACE TEMP TABLE rel_obs AS
-SELECT exporter, importer, year, count(*) AS n, sum(abs(ln(value_exporter_usd / value_importer_fob_usd))) AS sum_d
+SELECT exporter, importer, year, count(*) AS n, sum(abs(ln(value_exporter_usd / value_importer_fob_usd))) AS sum_d,
+       sum(ln(value_exporter_usd / value_importer_fob_usd)) AS sum_s,
+       sum(pow(ln(value_exporter_usd / value_importer_fob_usd), 2)) AS sum_d2
 FROM mp_final
 WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_fob_usd > 0
 GROUP BY exporter, importer, year;
@@ -332,26 +395,116 @@ SELECT role, country, n AS flows, effect,
        n < $min_obs AS imputed
 FROM e;
 
+-- name: reliability_cells
+-- Internal: the reliability regression's cells with its fitted effects: one row per (exporter,
+-- importer, year) with n flows, the sums of |d|, d and d^2 (d = ln(X / M_fob)), and the exporter,
+-- importer and year effects of the last backfitting step (ln units).
+SELECT o.exporter, o.importer, o.year, o.n, o.sum_d AS sum_abs, o.sum_s, o.sum_d2, a.a, b.b, g.g
+FROM rel_obs AS o JOIN rel_a AS a USING (exporter) JOIN rel_b AS b USING (importer) JOIN rel_g AS g USING (year);
+
+-- name: build_interval_tables(z:float, between_var:float)
+-- Internal: the interval model (mirror/intervals.py) as temp tables: mp_sigma, one row per (role,
+-- country) with s2 (log variance of its reports) and effect_se (standard error of its BACI
+-- effect), from the registered frame mp_sigma_df; mp_interval, one row: z and the between-pair
+-- variance of the margin's error (ln units squared).
+CREATE OR REPLACE TEMP TABLE mp_sigma AS SELECT role, country, s2, effect_se FROM mp_sigma_df;
+CREATE OR REPLACE TEMP TABLE mp_interval AS SELECT $z AS z, $between_var AS between_var,
+    (SELECT median(s2) FROM mp_sigma WHERE role = 'exporter') AS s2_exporter_median,
+    (SELECT median(s2) FROM mp_sigma WHERE role = 'importer') AS s2_importer_median;
+
+-- name: interval_calibration(level:float)
+-- Internal: the `level` quantile of the standardised discrepancy |d| / sd(d) over flows both report
+-- (d = ln(X / M_fob), sd(d)^2 = s2_exporter + s2_importer + the margin's variance), on a
+-- reproducible sample of at most 200,000 flows: under the normal model it is z; heavier tails
+-- (noise that varies by product, misreported goods) make it larger, and the intervals are
+-- widened by the same factor. One row; a number.
+WITH d AS (
+    SELECT abs(ln(f.value_exporter_usd / f.value_importer_fob_usd)) AS d, f.exporter, f.importer
+    FROM mp_final AS f
+    WHERE f.reported_by = 'both' AND f.value_exporter_usd > 0 AND f.value_importer_fob_usd > 0
+),
+s AS (SELECT * FROM d USING SAMPLE reservoir(200000 ROWS) REPEATABLE (19))
+SELECT quantile_cont(s.d / sqrt(coalesce(sx.s2, iv.s2_exporter_median) + coalesce(sm.s2, iv.s2_importer_median)
+                                + coalesce(pow(c.tau_se, 2), 0) + iv.between_var), $level)
+FROM s
+CROSS JOIN mp_interval AS iv
+LEFT JOIN mp_sigma AS sx ON sx.role = 'exporter' AND sx.country = s.exporter
+LEFT JOIN mp_sigma AS sm ON sm.role = 'importer' AND sm.country = s.importer
+LEFT JOIN mp_cif_pairs AS c ON c.exporter = s.exporter AND c.importer = s.importer;
+
+-- name: set_interval_multiplier(z:float)
+-- Internal: the calibrated multiplier of the intervals' standard errors (one-row mp_interval).
+UPDATE mp_interval SET z = $z;
+
 -- name: build_reconciled
 -- Internal: mp_final with BACI's reconciled value V = w X + (1 - w) M_fob, where
 -- w = V_importer / (V_exporter + V_importer): the noisier reporter gets the smaller weight.
--- Flows reported by one side only take that side's value (w = 1 or 0). As temp view mp_reconciled.
+-- Flows reported by one side only take that side's value (w = 1 or 0). With the interval model:
+-- each side's log variance (s2_*), the margin's standard error cif_fob_se (the pair estimate's
+-- own, plus the between-pair variance), and the weight's bounds by the delta method on
+-- logit w = ln V_m - ln V_x. As temp view mp_reconciled; weights in [0, 1], ln units.
 CREATE OR REPLACE TEMP VIEW mp_reconciled AS
-WITH med AS (SELECT role, median(variance) AS v FROM rel_country GROUP BY role)
-SELECT
-    f.*,
-    coalesce(ex.variance, (SELECT v FROM med WHERE role = 'exporter')) AS variance_exporter,
-    coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')) AS variance_importer,
-    CASE
-        WHEN starts_with(f.reported_by, 'exporter only') THEN 1.0
-        WHEN starts_with(f.reported_by, 'importer only') THEN 0.0
-        ELSE coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer'))
-             / (coalesce(ex.variance, (SELECT v FROM med WHERE role = 'exporter'))
-                + coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')))
-    END AS weight_exporter
-FROM mp_final AS f
-LEFT JOIN rel_country AS ex ON ex.role = 'exporter' AND ex.country = f.exporter
-LEFT JOIN rel_country AS im ON im.role = 'importer' AND im.country = f.importer;
+WITH med AS (SELECT role, median(variance) AS v FROM rel_country GROUP BY role),
+iv AS (SELECT * FROM mp_interval),
+r AS (
+    SELECT
+        f.*,
+        coalesce(ex.variance, (SELECT v FROM med WHERE role = 'exporter')) AS variance_exporter,
+        coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')) AS variance_importer,
+        coalesce(sx.s2, (SELECT s2_exporter_median FROM iv)) AS s2_exporter,
+        coalesce(sm.s2, (SELECT s2_importer_median FROM iv)) AS s2_importer,
+        CASE WHEN f.value_importer_fob_usd IS NULL OR f.valuation_importer = 'FOB' THEN 0.0
+             ELSE sqrt(coalesce(pow(c.tau_se, 2), 0) + (SELECT between_var FROM iv)) END AS cif_fob_se,
+        -- d ln V / d effect, for the delta method: V = e^(s^2)(e^(s^2) - 1), s = effect sqrt(pi/2)
+        CASE WHEN ex.effect IS NOT NULL AND NOT ex.imputed THEN
+            sqrt(pi() / 2) * (2 * ex.sigma + 2 * ex.sigma * exp(pow(ex.sigma, 2)) / (exp(pow(ex.sigma, 2)) - 1))
+            * coalesce(sx.effect_se, 0) END AS se_ln_v_exporter,
+        CASE WHEN im.effect IS NOT NULL AND NOT im.imputed THEN
+            sqrt(pi() / 2) * (2 * im.sigma + 2 * im.sigma * exp(pow(im.sigma, 2)) / (exp(pow(im.sigma, 2)) - 1))
+            * coalesce(sm.effect_se, 0) END AS se_ln_v_importer,
+        CASE
+            WHEN starts_with(f.reported_by, 'exporter only') THEN 1.0
+            WHEN starts_with(f.reported_by, 'importer only') THEN 0.0
+            ELSE coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer'))
+                 / (coalesce(ex.variance, (SELECT v FROM med WHERE role = 'exporter'))
+                    + coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')))
+        END AS weight_exporter
+    FROM mp_final AS f
+    LEFT JOIN rel_country AS ex ON ex.role = 'exporter' AND ex.country = f.exporter
+    LEFT JOIN rel_country AS im ON im.role = 'importer' AND im.country = f.importer
+    LEFT JOIN mp_sigma AS sx ON sx.role = 'exporter' AND sx.country = f.exporter
+    LEFT JOIN mp_sigma AS sm ON sm.role = 'importer' AND sm.country = f.importer
+    LEFT JOIN mp_cif_pairs AS c ON c.exporter = f.exporter AND c.importer = f.importer
+),
+v AS (
+    SELECT r.*,
+           r.weight_exporter * coalesce(r.value_exporter_usd, 0)
+             + (1 - r.weight_exporter) * coalesce(r.value_importer_fob_usd, 0) AS value_reconciled_usd
+    FROM r
+),
+sh AS (
+    SELECT v.*,
+           CASE WHEN v.value_reconciled_usd > 0
+                THEN (1 - v.weight_exporter) * coalesce(v.value_importer_fob_usd, 0) / v.value_reconciled_usd
+                ELSE 1 - v.weight_exporter END AS reconciled_share_importer
+    FROM v
+)
+SELECT sh.*,
+       -- the reports' own noise (independent across flows) ...
+       sqrt(pow(1 - sh.reconciled_share_importer, 2) * sh.s2_exporter
+            + pow(sh.reconciled_share_importer, 2) * sh.s2_importer) AS reconciled_log_se_noise,
+       -- ... and with the margin's error (common to a pair's flows)
+       sqrt(pow(1 - sh.reconciled_share_importer, 2) * sh.s2_exporter
+            + pow(sh.reconciled_share_importer, 2) * (sh.s2_importer + pow(sh.cif_fob_se, 2))) AS reconciled_log_se,
+       CASE WHEN sh.reported_by = 'both' AND sh.se_ln_v_exporter IS NOT NULL AND sh.se_ln_v_importer IS NOT NULL THEN
+           1 / (1 + exp(-(ln(sh.variance_importer / sh.variance_exporter)
+                          - (SELECT z FROM iv) * sqrt(pow(sh.se_ln_v_exporter, 2) + pow(sh.se_ln_v_importer, 2)))))
+       END AS weight_exporter_low,
+       CASE WHEN sh.reported_by = 'both' AND sh.se_ln_v_exporter IS NOT NULL AND sh.se_ln_v_importer IS NOT NULL THEN
+           1 / (1 + exp(-(ln(sh.variance_importer / sh.variance_exporter)
+                          + (SELECT z FROM iv) * sqrt(pow(sh.se_ln_v_exporter, 2) + pow(sh.se_ln_v_importer, 2)))))
+       END AS weight_exporter_high
+FROM sh;
 
 -- name: competing_figures(freq)
 -- Internal: how many flows of a frequency have more than one current reported USD figure (from

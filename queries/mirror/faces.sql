@@ -1,17 +1,21 @@
 -- name: mirror_rows(exporter, importer, hs, year_from:int, year_to:int)
 -- Internal: the rows of db.mirror(): one row per (period, exporter, importer, hs) from the built
 -- mirror (mp_reconciled). Values in current USD (importer's converted to FOB), weights in kg,
--- unit values in USD/kg, weight_exporter in [0, 1]. NULL filters match everything; hs is a prefix.
+-- unit values in USD/kg, weight_exporter in [0, 1] with its interval bounds; value_reconciled_low/
+-- high_usd bound the reconciled value at the build's interval level (reconciled_log_se: its log
+-- standard error, _noise without the margin's error). NULL filters match everything; hs is a prefix.
 SELECT
     period, freq, year, month, exporter, importer, hs, hs_level,
     value_exporter_usd, value_importer_usd, value_importer_fob_usd, gap_usd, log_ratio, discrepancy_index,
     reported_by, cif_fob_factor, cif_fob_method,
-    weight_exporter,
-    weight_exporter * coalesce(value_exporter_usd, 0)
-        + (1 - weight_exporter) * coalesce(value_importer_fob_usd, 0) AS value_reconciled_usd,
+    weight_exporter, weight_exporter_low, weight_exporter_high,
+    value_reconciled_usd,
+    value_reconciled_usd * exp(-(SELECT z FROM mp_interval) * reconciled_log_se) AS value_reconciled_low_usd,
+    value_reconciled_usd * exp((SELECT z FROM mp_interval) * reconciled_log_se) AS value_reconciled_high_usd,
+    reconciled_log_se, reconciled_log_se_noise, reconciled_share_importer, cif_fob_se,
     weight_exporter_kg, weight_importer_kg, weight_gap_kg, weight_log_ratio,
     unit_value_exporter_usd_kg, unit_value_importer_fob_usd_kg,
-    hk_reexports_usd, valuation_importer,
+    hk_reexports_usd, hk_china_value_usd, valuation_importer,
     source_exporter, source_importer, release_exporter, release_importer,
     resolved_exporter, resolved_importer, figures_considered
 FROM mp_reconciled
@@ -24,9 +28,11 @@ ORDER BY period_start, exporter, importer, hs;
 
 -- name: cif_fob_pair_rows
 -- Internal: the estimated CIF/FOB margin of each exporter-importer pair (mp_cif_pairs): observations,
--- the pair's median ln ratio, the shrunk estimate tau and the factor e^tau clipped to [1, e^max].
+-- the pair's median ln ratio, the estimate tau (shrunk pair median, or the gravity prediction) and
+-- its standard error, before clipping to [0, max_margin]. One row per pair; ln units.
 SELECT exporter, importer, n_value AS observations, median_value AS pair_median, m0_value AS all_pairs_median,
-       tau_value AS tau, n_uv AS unit_value_observations, tau_uv AS tau_unit_value
+       tau_value AS tau, tau_se, coalesce(label, 'pair estimate') AS estimate, n_uv AS unit_value_observations,
+       tau_uv AS tau_unit_value
 FROM mp_cif_pairs
 ORDER BY exporter, importer;
 

@@ -1,0 +1,206 @@
+"""CIF/FOB margins from geography (the Harvard Growth Lab's specification, CEPII BACI's variables).
+
+Model, for each exporter-importer pair (i, j) with flows both report:
+
+    r_ij = b0 + b1 ln d_ij + b2 contig_ij + a_i + g_j + u_ij
+
+r_ij is the pair's median of ln(M / X) over its flows (robust to a few misreported products), d
+the population-weighted distance in km and contig 1 for land neighbours (data/geography, built
+by tools/build_geography.py from GeoNames), a and g exporter and importer effects (each centred
+on zero, flow-weighted), weights n_ij (flows behind the median). Assumptions: the margin is
+log-linear in distance, the same for every product, and constant over the panel; u_ij is
+independent across pairs with constant variance per flow of weight. Landlocked flags are
+constant within a country, so the country effects absorb them; they return in a second stage,
+effect_i = c + d landlocked_i, which predicts the effect of a country without observed pairs
+(North Korea as exporter, say). The prediction e^tau is clipped to [1, e^max_margin] by the engine.
+
+The fit is the within (two-way fixed effects) estimator: the variables are demeaned by
+alternating weighted projections on the two sets of effects (Frisch-Waugh-Lovell), so 230
+countries need no 460-column dummy matrix; tests check it against statsmodels WLS with dummies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .paths import data_dir
+
+TERMS = ("intercept", "ln_distance_km", "contiguous")
+
+
+@lru_cache(maxsize=1)
+def geography() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(countries, pairs): countries with their landlocked flag; pairs in both orders with the
+    population-weighted distance (km) and contiguity."""
+    folder = data_dir() / "geography"
+    countries = pd.read_csv(folder / "countries.csv", keep_default_na=False)
+    countries["landlocked"] = countries.landlocked.astype(str).str.lower().eq("true")
+    d = pd.read_csv(folder / "distances.csv", keep_default_na=False)
+    d["contiguous"] = d.contiguous.astype(str).str.lower().eq("true")
+    both = pd.concat([d, d.rename(columns={"iso3_a": "iso3_b", "iso3_b": "iso3_a"})], ignore_index=True)
+    both = both.rename(columns={"iso3_a": "exporter", "iso3_b": "importer"})
+    return countries[["iso3", "landlocked"]], both[["exporter", "importer", "dist_weighted_km", "dist_capital_km",
+                                                    "contiguous"]]
+
+
+def with_geography(pairs: pd.DataFrame) -> pd.DataFrame:
+    """pairs (exporter, importer, ...) with ln_distance_km, contiguous, landlocked_exporter/importer
+    and has_geography (False where a country is not in the table: distance left missing)."""
+    countries, dist = geography()
+    out = pairs.merge(dist, on=["exporter", "importer"], how="left")
+    ll = countries.set_index("iso3").landlocked
+    out["ln_distance_km"] = np.log(out.dist_weighted_km)
+    out["contiguous"] = out.contiguous.fillna(False).astype(float)
+    out["landlocked_exporter"] = out.exporter.map(ll).fillna(False).astype(float)
+    out["landlocked_importer"] = out.importer.map(ll).fillna(False).astype(float)
+    out["has_geography"] = out.dist_weighted_km.notna()
+    return out
+
+
+def _group_mean(values: np.ndarray, groups: np.ndarray, w: np.ndarray, n_groups: int) -> np.ndarray:
+    return np.bincount(groups, w * values, n_groups) / np.bincount(groups, w, n_groups)
+
+
+def demean_two_way(v: np.ndarray, e: np.ndarray, i: np.ndarray, w: np.ndarray, tol: float = 1e-11,
+                   max_iter: int = 5000) -> np.ndarray:
+    """v less its weighted projection on exporter and importer dummies (alternating projections)."""
+    ne, ni = e.max() + 1, i.max() + 1
+    x = v.astype(float).copy()
+    for _ in range(max_iter):
+        step_e = _group_mean(x, e, w, ne)[e]
+        x -= step_e
+        step_i = _group_mean(x, i, w, ni)[i]
+        x -= step_i
+        if max(np.abs(step_e).max(), np.abs(step_i).max()) < tol:
+            break
+    return x
+
+
+@dataclass
+class GravityFit:
+    coefficients: pd.DataFrame  # term, coef, std_error, t, p_value (second-stage terms included)
+    exporter_effects: pd.Series
+    importer_effects: pd.Series
+    cov: np.ndarray  # of (b1, b2)
+    beta: np.ndarray  # b0, b1, b2
+    sigma: float  # residual s.d. per unit weight
+    stage2: dict = field(default_factory=dict)  # role -> (c, d) of effect = c + d landlocked
+    fit: dict = field(default_factory=dict)
+
+    def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
+        """tau (ln margin, unclipped) and its standard error for each (exporter, importer): the
+        geography part, each country's effect (or its landlocked prediction), and u's spread."""
+        g = with_geography(pairs[["exporter", "importer"]].drop_duplicates())
+        lnd = g.ln_distance_km.fillna(self.fit["mean_ln_distance_km"]).to_numpy()
+        contig = g.contiguous.to_numpy()
+        ce, de = self.stage2["exporter"]
+        ci, di = self.stage2["importer"]
+        a = g.exporter.map(self.exporter_effects)
+        b = g.importer.map(self.importer_effects)
+        a_known, b_known = a.notna().to_numpy(), b.notna().to_numpy()
+        a = a.fillna(pd.Series(ce + de * g.landlocked_exporter, index=g.index)).to_numpy()
+        b = b.fillna(pd.Series(ci + di * g.landlocked_importer, index=g.index)).to_numpy()
+        tau = self.beta[0] + self.beta[1] * lnd + self.beta[2] * contig + a + b
+        x = np.column_stack([lnd - self.fit["mean_ln_distance_km"], contig - self.fit["mean_contiguous"]])
+        var_geo = np.einsum("ij,jk,ik->i", x, self.cov, x)
+        # an effect not estimated is as uncertain as the spread of the estimated ones
+        var_a = np.where(a_known, g.exporter.map(self.fit["exporter_effect_var"]).fillna(0), self.fit["effect_sd"][0] ** 2)
+        var_b = np.where(b_known, g.importer.map(self.fit["importer_effect_var"]).fillna(0), self.fit["effect_sd"][1] ** 2)
+        # the pair's own deviation from the model is added by the interval model (between-pair variance)
+        se = np.sqrt(var_geo + var_a + var_b)
+        label = np.where(g.has_geography, "gravity estimate", "gravity estimate (no distance: mean distance)")
+        return pd.DataFrame({"exporter": g.exporter, "importer": g.importer, "tau": tau, "tau_se": se,
+                             "ln_distance_km": g.ln_distance_km, "contiguous": contig.astype(bool), "label": label})
+
+
+def fit_gravity(obs: pd.DataFrame) -> GravityFit:
+    """Fit the model on pair observations: exporter, importer, n (flows), r (median ln(M/X))."""
+    g = with_geography(obs[obs.n > 0])
+    g = g[g.has_geography & np.isfinite(g.r)].reset_index(drop=True)
+    if len(g) < 10 or g.exporter.nunique() < 2 or g.importer.nunique() < 2:
+        raise ValueError(f"the gravity CIF/FOB model needs pairs with geography and flows both report: {len(g)} found")
+    e_codes, e = np.unique(g.exporter.to_numpy(), return_inverse=True)
+    i_codes, i = np.unique(g.importer.to_numpy(), return_inverse=True)
+    w = g.n.to_numpy(dtype=float)
+    y = g.r.to_numpy()
+    X = g[["ln_distance_km", "contiguous"]].to_numpy()
+    y_dm = demean_two_way(y, e, i, w)
+    X_dm = np.column_stack([demean_two_way(X[:, k], e, i, w) for k in range(X.shape[1])])
+    keep = X_dm.std(axis=0) > 1e-9  # contiguity may not vary once the effects are taken out
+    Xk = X_dm[:, keep]
+    xtwx = Xk.T @ (w[:, None] * Xk)
+    b = np.linalg.solve(xtwx, Xk.T @ (w * y_dm))
+    slopes = np.zeros(X.shape[1])
+    slopes[keep] = b
+    resid = y_dm - X_dm @ slopes
+    n_obs, k = len(y), int(keep.sum())
+    df_resid = n_obs - k - len(e_codes) - len(i_codes) + 1
+    if df_resid <= 0:
+        raise ValueError(f"the gravity CIF/FOB model has no residual degrees of freedom ({n_obs} pairs)")
+    sigma2 = float((w * resid**2).sum() / df_resid)
+    cov = np.zeros((X.shape[1], X.shape[1]))
+    cov[np.ix_(keep, keep)] = sigma2 * np.linalg.inv(xtwx)
+    # effects by backfitting on what geography leaves, centred (flow-weighted) on zero
+    u = y - X @ slopes
+    a, c = np.zeros(len(e_codes)), np.zeros(len(i_codes))
+    for _ in range(5000):
+        a_new = _group_mean(u - c[i], e, w, len(e_codes))
+        c_new = _group_mean(u - a_new[e], i, w, len(i_codes))
+        done = max(np.abs(a_new - a).max(), np.abs(c_new - c).max()) < 1e-12
+        a, c = a_new, c_new
+        if done:
+            break
+    a_mean, c_mean = np.average(a[e], weights=w), np.average(c[i], weights=w)
+    a, c = a - a_mean, c - c_mean
+    b0 = a_mean + c_mean
+    beta = np.array([b0, *slopes])
+    ss_tot = float((w * (y - np.average(y, weights=w)) ** 2).sum())
+    w_e, w_i = np.bincount(e, w), np.bincount(i, w)
+    countries, _ = geography()
+    ll = countries.set_index("iso3").landlocked
+    stage2, rows2 = {}, []
+    for role, codes, eff, wt in (("exporter", e_codes, a, w_e), ("importer", i_codes, c, w_i)):
+        flag = pd.Series(codes).map(ll).fillna(False).to_numpy(dtype=float)
+        if 0 < flag.sum() < len(flag) - 1:
+            Z = np.column_stack([np.ones(len(flag)), flag])
+            coef = np.linalg.solve(Z.T @ (wt[:, None] * Z), Z.T @ (wt * eff))
+            res = eff - Z @ coef
+            s2 = (wt * res**2).sum() / (len(flag) - 2)
+            se = np.sqrt(np.diag(s2 * np.linalg.inv(Z.T @ (wt[:, None] * Z))))
+            stage2[role] = (float(coef[0]), float(coef[1]))
+            rows2.append((f"landlocked {role} (on {role} effects)", coef[1], se[1], len(flag) - 2))
+        else:
+            stage2[role] = (float(np.average(eff, weights=wt)), 0.0)
+    se = np.sqrt(np.diag(cov))
+    rows = [("intercept", b0, np.nan, df_resid)] + [
+        (t, slopes[n], se[n] if keep[n] else np.nan, df_resid) for n, t in enumerate(TERMS[1:])] + rows2
+    coefs = pd.DataFrame(rows, columns=["term", "coef", "std_error", "df"])
+    coefs["t"] = coefs.coef / coefs.std_error
+    coefs["p_value"] = 2 * stats.t.sf(coefs.t.abs(), coefs.df)
+    pair_sd = float(np.sqrt(sigma2 / np.average(w, weights=w)))  # a typical pair's residual s.d.
+    fit = {
+        "pairs": n_obs, "flows": int(w.sum()), "exporters": len(e_codes), "importers": len(i_codes),
+        "df_resid": df_resid, "sigma": float(np.sqrt(sigma2)), "pair_sd": pair_sd,
+        "r2": 1 - float((w * (u - b0 - a[e] - c[i]) ** 2).sum()) / ss_tot if ss_tot > 0 else np.nan,
+        "r2_within": 1 - float((w * resid**2).sum() / (w * y_dm**2).sum()) if (w * y_dm**2).sum() > 0 else np.nan,
+        "mean_ln_distance_km": float(np.average(X[:, 0], weights=w)), "mean_contiguous": float(np.average(X[:, 1], weights=w)),
+        "exporter_effect_var": pd.Series(sigma2 / w_e, index=e_codes),
+        "importer_effect_var": pd.Series(sigma2 / w_i, index=i_codes),
+        "effect_sd": (float(np.sqrt(np.average(a**2, weights=w_e))), float(np.sqrt(np.average(c**2, weights=w_i)))),
+    }
+    return GravityFit(coefs[["term", "coef", "std_error", "t", "p_value"]], pd.Series(a, index=e_codes),
+                      pd.Series(c, index=i_codes), cov, beta, float(np.sqrt(sigma2)), stage2, fit)
+
+
+def describe(fit: GravityFit, tau_max: float) -> pd.DataFrame:
+    """The fit as rows for the report's methods: coefficients, then fit statistics as terms."""
+    extra = [("pairs", fit.fit["pairs"]), ("flows", fit.fit["flows"]), ("exporter effects", fit.fit["exporters"]),
+             ("importer effects", fit.fit["importers"]), ("R2", fit.fit["r2"]), ("within R2", fit.fit["r2_within"]),
+             ("residual s.d. of a pair's margin", fit.fit["pair_sd"]), ("clipped to [0, max]", tau_max)]
+    stats_rows = pd.DataFrame({"term": [t for t, _ in extra], "coef": [float(v) for _, v in extra]})
+    return pd.concat([fit.coefficients.assign(kind="coefficient"), stats_rows.assign(kind="fit")], ignore_index=True)

@@ -1,0 +1,78 @@
+"""CIF/FOB margins from geography: the within estimator against statsmodels with dummies, and the
+engine's gravity method on a panel whose margins were planted from geography."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from mirror import cif_fob, simulate
+
+# Real codes, so distances and contiguity come from data/geography; AUT, CHE, HUN, CZE are landlocked.
+COUNTRIES = ["DEU", "FRA", "ITA", "ESP", "AUT", "CHE", "HUN", "CZE", "POL", "NLD", "USA", "JPN", "CHN", "BRA"]
+
+
+def planted_obs(seed=3):
+    rng = np.random.default_rng(seed)
+    eff_e = dict(zip(COUNTRIES, rng.normal(0, 0.02, len(COUNTRIES)), strict=True))
+    eff_i = dict(zip(COUNTRIES, rng.normal(0, 0.02, len(COUNTRIES)), strict=True))
+    pairs = pd.DataFrame([(e, i) for e in COUNTRIES for i in COUNTRIES if e != i], columns=["exporter", "importer"])
+    pairs = pairs.sample(frac=0.8, random_state=seed).reset_index(drop=True)  # an unbalanced panel
+    g = cif_fob.with_geography(pairs)
+    g["n"] = rng.integers(1, 40, len(g))
+    g["r"] = (0.01 + 0.02 * g.ln_distance_km - 0.015 * g.contiguous + g.exporter.map(eff_e) + g.importer.map(eff_i)
+              + rng.normal(0, 0.05, len(g)) / np.sqrt(g.n))
+    return g
+
+
+def test_within_estimator_equals_statsmodels_wls_with_dummies():
+    g = planted_obs()
+    fit = cif_fob.fit_gravity(g[["exporter", "importer", "n", "r"]])
+    dummies = pd.get_dummies(g[["exporter", "importer"]], drop_first=True, dtype=float)
+    X = sm.add_constant(pd.concat([g[["ln_distance_km", "contiguous"]], dummies], axis=1))
+    ref = sm.WLS(g.r, X, weights=g.n).fit()
+    coefs = fit.coefficients.set_index("term")
+    for term in ("ln_distance_km", "contiguous"):
+        assert coefs.loc[term, "coef"] == pytest.approx(ref.params[term], abs=1e-9)
+        assert coefs.loc[term, "std_error"] == pytest.approx(ref.bse[term], rel=1e-6)
+        assert coefs.loc[term, "p_value"] == pytest.approx(ref.pvalues[term], rel=1e-5, abs=1e-12)
+    assert fit.fit["df_resid"] == ref.df_resid
+    # the prediction for an observed pair is the fitted value (geography + both countries' effects)
+    pred = fit.predict(g[["exporter", "importer"]]).set_index(["exporter", "importer"]).tau
+    fitted = pd.Series(ref.fittedvalues.to_numpy(), index=pd.MultiIndex.from_frame(g[["exporter", "importer"]]))
+    assert np.allclose(pred.loc[fitted.index], fitted, atol=1e-9)
+    assert coefs.loc["ln_distance_km", "coef"] == pytest.approx(0.02, abs=0.005)  # and it recovers the planted slope
+
+
+def test_a_country_without_pairs_gets_its_landlocked_prediction():
+    g = planted_obs()
+    fit = cif_fob.fit_gravity(g[["exporter", "importer", "n", "r"]])
+    # Mongolia (landlocked) never exports in the sample: its effect is c + d x 1 from the second stage,
+    # fitted on the exporter effects against their landlocked flags.
+    p = fit.predict(pd.DataFrame({"exporter": ["MNG"], "importer": ["DEU"]})).iloc[0]
+    c, d = fit.stage2["exporter"]
+    eff = fit.exporter_effects
+    ll = np.array([1.0 if x in {"AUT", "CHE", "HUN", "CZE"} else 0.0 for x in eff.index])
+    w = g.groupby("exporter").n.sum().loc[eff.index].to_numpy()
+    Z = np.column_stack([np.ones(len(ll)), ll])
+    expected = np.linalg.solve(Z.T @ (w[:, None] * Z), Z.T @ (w * eff.to_numpy()))
+    assert (c, d) == pytest.approx(tuple(expected), abs=1e-12)
+    lnd = np.log(cif_fob.with_geography(pd.DataFrame({"exporter": ["MNG"], "importer": ["DEU"]})).dist_weighted_km[0])
+    assert p.tau == pytest.approx(fit.beta[0] + fit.beta[1] * lnd + fit.beta[2] * 0 + c + d + fit.importer_effects["DEU"])
+    assert p.tau_se > 0
+
+
+def test_gravity_method_in_the_engine_recovers_geography(db):
+    p = simulate.panel(countries=24, products=60, years=range(2016, 2019), seed=9, margins="geography", noisy_share=0)
+    p.to_store(db)
+    m = db.mirror(level="6", cif_fob="gravity")
+    assert set(m[m.reported_by == "both"].cif_fob_method) <= {"gravity estimate", "gravity estimate, clipped to 0.20",
+                                                              "gravity estimate, below zero: not adjusted"}
+    model = db.engine.cif_fob_model(db.settings, level="6").set_index("term")
+    # planted: tau = 0.05 + 0.02 (ln d - ln 5000) - 0.02 contig + ... (mirror/simulate.py)
+    assert model.loc["ln_distance_km", "coef"] == pytest.approx(0.02, abs=0.006)
+    assert model.loc["pairs", "coef"] > 200 and model.loc["clipped to [0, max]", "coef"] == 0.20
+    est = db.cif_fob_estimates(level="6", cif_fob="gravity").set_index(["exporter", "importer"]).tau
+    truth = p.pairs.set_index(["exporter", "importer"]).tau
+    both = pd.concat([est.rename("est"), truth], axis=1, join="inner")
+    assert (both.est.clip(0, 0.2) - both.tau).abs().median() < 0.01  # geography predicts each pair's margin

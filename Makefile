@@ -9,14 +9,20 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: report test lint bench browser clean
 
+# Says what it installs (pip lists each package) and how long the set-up took.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "make: setting up $(VENV) - trade-mirror and its test tools from PyPI (about 1.2 GB; minutes the first time)"
+	@start=$$(date +%s); \
+	$(PYTHON) -m venv $(VENV) && \
+	$(BIN)/python -m pip install --quiet --upgrade pip && \
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]' && \
+	touch $(STAMP) && echo "make: set-up done in $$(( $$(date +%s) - start )) s"
 
+# The report shows its steps as it goes (load, detect, build, write, export); the total at the end.
 report: $(STAMP)
-	$(BIN)/trade-mirror report --export-dir reports/out
+	@start=$$(date +%s); \
+	$(BIN)/trade-mirror report --export-dir reports/out && \
+	echo "make report: done in $$(( $$(date +%s) - start )) s"
 
 browser:
 	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && S= || S="sudo -n"; \

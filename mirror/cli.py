@@ -2,22 +2,30 @@
 prints its result; no logic lives here.
 
 Exit codes (stable, for schedulers): 0 success; 1 unexpected error (a bug: please report it);
-2 bad arguments; 3 store problem; 4 input file refused (nothing loaded); 75 store busy (retry later).
+2 bad arguments; 3 store problem; 4 input file refused (nothing loaded); 69 the Comtrade API
+unavailable beyond the retries (retry later); 75 store busy (retry later). Each command's help lists
+the codes it can return.
+
+Output: a table on a terminal; piped or redirected, plain tab-separated text (one header line, raw
+numbers) unless --table, --csv or --json says otherwise. Progress goes to stderr, on a terminal
+only; --quiet turns it off.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from . import export
+from . import export, options
 from ._version import __version__
 from .errors import MirrorError
 from .ingest import FORMATS
+from .progress import Steps
 
 EXAMPLES = {
     "load": "trade-mirror load comtrade_2018_PRK.json --release 2024-06\n"
@@ -50,26 +58,46 @@ EXAMPLES = {
 }
 
 
+EXIT_MEANINGS = {0: "success", 1: "unexpected error (a bug: please report it)", 2: "bad arguments",
+                 3: "store problem (missing, damaged, or a check failed)", 4: "input refused (nothing loaded)",
+                 69: "the Comtrade API unavailable beyond the retries (retry later)",
+                 75: "store busy: another process is writing (retry later)"}
+_READ = (0, 1, 2, 3, 75)
+EXIT_CODES = {name: _READ for name in EXAMPLES} | {
+    "load": (0, 1, 2, 3, 4, 75), "measures": (0, 1, 2, 3, 4, 75), "refresh": (0, 1, 2, 3, 4, 69, 75),
+    "queries": (0, 1, 2), "formats": (0, 1, 2)}
+
+
+def _epilog(name: str) -> str:
+    codes = "\n".join(f"  {code:>2}  {EXIT_MEANINGS[code]}" for code in EXIT_CODES[name])
+    return f"Example:\n  {EXAMPLES[name]}\n\nExit codes:\n{codes}"
+
+
 def _output_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--json", action="store_true", help="print JSON (a list of row objects) instead of a table")
-    g.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    g.add_argument("--json", action="store_true", help="print JSON (a list of row objects)")
+    g.add_argument("--csv", action="store_true", help="print CSV (every column)")
+    g.add_argument("--tsv", action="store_true", help="print tab-separated text (the default when piped)")
+    g.add_argument("--table", action="store_true", help="print a table even when piped (the default on a terminal)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                         help="the store (default: $MIRROR_DB, else ~/.local/share/trade-mirror/mirror.duckdb)")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress or notes on stderr (errors still are)")
     parser = argparse.ArgumentParser(
         prog="trade-mirror", parents=[common],
         description="Compare exporter and importer reports of trade flows; rebuild North Korea's trade from its partners.",
-        epilog="Exit codes: 0 ok, 1 bug, 2 bad arguments, 3 store problem, 4 input refused, 75 store busy.")
+        epilog="Exit codes: 0 ok, 1 bug, 2 bad arguments, 3 store problem, 4 input refused, 69 Comtrade API "
+               "unavailable, 75 store busy. `trade-mirror COMMAND --help` lists each command's.")
     parser.add_argument("--version", action="version", version=f"trade-mirror {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, parents=[common], help=help_text, description=help_text,
-                              epilog="Example:\n  " + EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
+                              epilog=_epilog(name), formatter_class=argparse.RawDescriptionHelpFormatter)
 
     p = add("load", "Load trade data files into the store (all or nothing).")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files to load; the format is detected unless --format")
@@ -101,31 +129,33 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("mirror", "Both reports of each flow side by side: exporter's X vs importer's M converted to FOB.")
     p.add_argument("--exporter", help="ISO3, Comtrade code or name (default: all)")
     p.add_argument("--importer", help="ISO3, Comtrade code or name (default: all)")
-    p.add_argument("--hs", help="HS code or prefix at the chosen level, e.g. 27 or 2709")
-    p.add_argument("--level", default="TOTAL", help="HS level: 2, 4, 6 or TOTAL (default TOTAL)")
-    p.add_argument("--freq", default="A", help="A (annual) or M (monthly); never mixed")
+    p.add_argument("--hs", help="HS code or prefix, e.g. 27 or 2709")
+    p.add_argument("--level", type=str.upper, choices=options.LEVELS,
+                   help="HS level (default: the --hs code's own, 2709 -> 4; TOTAL without --hs)")
+    _freq_flag(p, "A (annual) or M (monthly); never mixed")
     _years_flag(p)
     _analysis_flags(p)
     _output_flags(p)
 
     p = add("reconstruct", "Rebuild a country's trade from its partners' reports (imports = partners' exports to it).")
     p.add_argument("country", nargs="?", default="PRK", help="ISO3, Comtrade code or name (default PRK)")
-    p.add_argument("--by", default="partner", help="partner, period, chapter, heading or section (default partner)")
-    p.add_argument("--freq", default="A", help="A (annual) or M (monthly)")
+    p.add_argument("--by", default="partner", choices=options.RECONSTRUCT_BY, help="default partner")
+    _freq_flag(p)
     _years_flag(p)
     _analysis_flags(p)
     _output_flags(p)
 
     p = add("compare", "Customs figures beside analysts' estimates and UN notifications of the same flow and span.")
     p.add_argument("--country", default="PRK", help="flows to or from this country (default PRK; 'all' for every country)")
-    p.add_argument("--kind", choices=["estimated", "notified"], help="only this kind of figure against customs")
+    p.add_argument("--kind", choices=options.COMPARE_KINDS, help="only this kind of figure against customs")
     p.add_argument("--hs", help="only this HS code or TOTAL")
     p.add_argument("--reporters", action="store_true", help="instead: the origin's report beside the destination's")
     _output_flags(p)
 
     p = add("reliability", "Each country's reporting reliability as exporter and importer (BACI's weights).")
-    p.add_argument("--level", default="TOTAL", help="HS level the weights are estimated at (default TOTAL)")
-    p.add_argument("--freq", default="A", help="A or M")
+    p.add_argument("--level", default="TOTAL", type=str.upper, choices=options.LEVELS,
+                   help="HS level the weights are estimated at (default TOTAL)")
+    _freq_flag(p)
     _analysis_flags(p)
     _output_flags(p)
     p = add("check", "Run the store's SQL checks (unique current versions, no negative values, known codes ...).")
@@ -134,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sanctions", "Partner-reported trade in banned goods after each measure's effective date, in the banned direction.")
     p.add_argument("--country", default="PRK", help="the target (default PRK)")
     p.add_argument("--measure", help="one measure id (see `trade-mirror measures`)")
-    p.add_argument("--freq", default="A", help="A or M (never mixed)")
+    _freq_flag(p)
     p.add_argument("--before", action="store_true", help="also list the same goods before each measure")
     p.add_argument("--summary", action="store_true", help="per measure and reporter: after vs the 12 months before")
     _analysis_flags(p)
@@ -142,9 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("oil", "Crude, refined products and LPG to and from a country in tonnes and barrels, every kind of figure.")
     p.add_argument("--country", default="PRK")
-    p.add_argument("--factors", default="unsd",
-                   help="barrels-per-tonne factor set: unsd (default), bp2021 (alias bp), unscr2397")
-    p.add_argument("--kind", choices=["reported", "notified", "estimated"])
+    _factors_flag(p)
+    p.add_argument("--kind", choices=options.OIL_KINDS)
     p.add_argument("--conversions", action="store_true",
                    help="deliveries published in both tonnes and barrels: the implied bbl/t and its check")
     _years_flag(p)
@@ -152,8 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("caps", "Deliveries against the UN caps (refined 500,000 bbl a year; crude 4 M bbl) by supplier and in total.")
     p.add_argument("--country", default="PRK")
-    p.add_argument("--factors", default="unsd", help="barrels-per-tonne factor set")
-    p.add_argument("--kind", default="notified",
+    _factors_flag(p)
+    p.add_argument("--kind", default="notified", choices=options.CAP_KINDS,
                    help="notified (default), reported, estimated, all (one row each) or side-by-side (one row per "
                         "cap year and supplier with the three kinds and their ranges)")
     p.add_argument("--monthly", action="store_true", help="running totals by month and the date a cap is crossed")
@@ -162,8 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("notifications", "1718 Committee notifications beside the same supplier's customs-reported refined exports.")
     p.add_argument("--country", default="PRK")
-    p.add_argument("--factors", default="unsd", help="barrels-per-tonne factor set")
-    p.add_argument("--unit", default="t", choices=["t", "bbl"], help="compare in tonnes (default) or barrels")
+    _factors_flag(p)
+    p.add_argument("--unit", default="t", choices=options.UNITS, help="compare in tonnes (default) or barrels")
     _output_flags(p)
 
     p = add("measures", "The sanctions register (UN measures and your own) with in-force and wind-down dates and "
@@ -175,22 +204,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("coverage", "What each reporter published: reported, reported nothing (a zero) or not available.")
     p.add_argument("--reporter", help="the reporting country (ISO3, code or name; default all)")
     p.add_argument("--partner", help="the partner (default all)")
-    p.add_argument("--flow", choices=["export", "import", "re-export", "re-import"], help="one flow only")
+    p.add_argument("--flow", choices=options.FLOWS, help="one flow only")
     p.add_argument("--hs", help="the state of one HS code (or TOTAL) in each period, with its value")
-    p.add_argument("--by", choices=["pair", "reporter"], default="pair",
+    p.add_argument("--by", choices=options.COVERAGE_BY, default="pair",
                    help="pair: each reporter-partner-flow and period (default); reporter: the periods each reporter published")
-    p.add_argument("--kind", choices=["reported", "estimated"], default="reported",
+    p.add_argument("--kind", choices=options.COVERAGE_KINDS, default="reported",
                    help="customs reports (default) or estimates such as CEPII BACI")
-    p.add_argument("--freq", default="A", help="A or M")
+    _freq_flag(p)
     _years_flag(p)
     _output_flags(p)
 
     p = add("flags", "Run the anomaly detectors and list their flags, each with a plain-English reason.")
-    p.add_argument("--detector", help="only this detector: reporting_gap, level_shift, common_shock, mirror_outlier, "
-                                      "unit_value_outlier, rerouting, sanctioned_trade, cap_exceeded")
+    p.add_argument("--detector", choices=_detectors(), help="only this detector")
     p.add_argument("--country", default="PRK", help="the country of interest (default PRK)")
-    p.add_argument("--freq", default="A", help="A or M")
-    p.add_argument("--level", default="4", help="HS level of the mirror comparisons (default 4)")
+    _freq_flag(p)
+    p.add_argument("--level", default="4", type=str.upper, choices=options.LEVELS,
+                   help="HS level of the mirror comparisons (default 4)")
     _output_flags(p)
 
     p = add("refresh", "Load what is new (a drop folder, the Comtrade API) and recompute the flags, all or nothing.")
@@ -204,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--release", help="the release label of the new files (default: from names or dates)")
     p.add_argument("--allow-rejects", action="store_true", help="load valid rows, keep refused ones in rejects")
     p.add_argument("--country", default="PRK", help="the country whose flags are recomputed")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _output_flags(p)  # --csv/--tsv: the files of the refresh, one row each; --json: the whole summary
 
     p = add("changes", "What the last loads changed: revised figures, new periods and reporters, flags gone or new.")
     p.add_argument("--since", type=int, help="load id to compare from (default: what the last load or refresh loaded, all its files)")
@@ -219,8 +248,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="PATH", help="the HTML file (default: reports/<COUNTRY>-report.html)")
     p.add_argument("--export-dir", metavar="DIR", help="also write each chart (PNG, SVG) and table (CSV, Parquet, one Excel workbook) here")
     p.add_argument("--template-dir", metavar="DIR", help="a folder with your own report.html.j2 (overrides the bundled one)")
-    p.add_argument("--factor-set", default="unsd", help="oil conversion factors: unsd, bp or unscr2397 (default unsd)")
+    p.add_argument("--factor-set", default="unsd", choices=options.FACTOR_SETS,
+                   help="oil conversion factors (default unsd)")
+    _output_flags(p)  # the summary line as one row: path, size, charts, tables, findings, seconds
     return parser
+
+
+def _freq_flag(p: argparse.ArgumentParser, text: str = "A (annual) or M (monthly)") -> None:
+    p.add_argument("--freq", default="A", type=str.upper, choices=options.FREQS, help=text + "; default A")
+
+
+def _factors_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--factors", default="unsd", choices=options.FACTOR_SETS,
+                   help="barrels-per-tonne factor set (default unsd; bp = bp2021)")
+
+
+def _detectors() -> list[str]:
+    from .detect.base import DETECTORS
+
+    return list(DETECTORS)
 
 
 def _years_flag(p: argparse.ArgumentParser) -> None:
@@ -249,30 +295,42 @@ def _analysis_options(args: argparse.Namespace) -> dict:
 
 
 def _years(text: str | None) -> tuple[int, int] | None:
-    if not text:
-        return None
-    parts = text.replace("..", "-").split("-")
-    try:
-        years = [int(p) for p in parts if p.strip()]
-    except ValueError:
-        raise MirrorError(f"--years {text!r} is not a year or a range. Fix: write e.g. 2018 or 2010-2024.") from None
-    if len(years) not in (1, 2) or (len(years) == 2 and years[0] > years[1]):
-        raise MirrorError(f"--years {text!r} is not a year or a range. Fix: write e.g. 2018 or 2010-2024.")
-    return (years[0], years[-1])
+    # the library checks the range against the store; the CLI only reads the words
+    return options.parse_years(text, "--years") if text else None
 
 
 def _emit(frame: pd.DataFrame, args: argparse.Namespace, title: str | None = None,
           columns: list[str] | None = None) -> None:
-    """JSON and CSV carry every column; the human table the ``columns`` that fit a screen."""
+    """JSON and CSV carry every column; the table and TSV the ``columns`` that fit a screen."""
     if getattr(args, "json", False):
         print(export.to_json(frame))
     elif getattr(args, "csv", False):
         sys.stdout.write(export.to_csv(frame))
     else:
-        _print_table(frame[[c for c in columns if c in frame.columns]] if columns else frame, title)
+        _print_table(frame[[c for c in columns if c in frame.columns]] if columns else frame, title, args)
 
 
-def _print_table(frame: pd.DataFrame, title: str | None) -> None:
+def _plain(args: argparse.Namespace | None) -> bool:
+    """Tab-separated text instead of a table: asked for, or stdout is not a terminal (a pipe, a file)."""
+    if args is not None and getattr(args, "table", False):
+        return False
+    return bool(args is not None and getattr(args, "tsv", False)) or not sys.stdout.isatty()
+
+
+def _tsv(frame: pd.DataFrame) -> str:
+    """One header line, one line per row, raw values (no thousands separators): for cut, awk, sort.
+    A tab or line break inside a text cell becomes a space, so every line has the same fields."""
+    text = frame.copy()
+    for col in text.columns:
+        if text[col].dtype == object:
+            text[col] = text[col].map(lambda v: v if not isinstance(v, str) else " ".join(v.split("\t")).replace("\n", " "))
+    return text.to_csv(sep="\t", index=False, lineterminator="\n")
+
+
+def _print_table(frame: pd.DataFrame, title: str | None, args: argparse.Namespace | None = None) -> None:
+    if _plain(args):
+        sys.stdout.write(_tsv(frame))
+        return
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, row_styles=["", "dim"])
@@ -297,8 +355,12 @@ def _cell(value: object) -> str:
 def _console():
     from rich.console import Console
 
-    # Piped output keeps its width (rich would fold everything to 80 columns).
+    # --table when piped keeps its width (rich would fold everything to 80 columns).
     return Console() if sys.stdout.isatty() else Console(width=240)
+
+
+def _steps(args: argparse.Namespace) -> Steps:
+    return Steps(quiet=getattr(args, "quiet", False))
 
 
 def _open(args: argparse.Namespace, read_only: bool):
@@ -310,30 +372,46 @@ def _open(args: argparse.Namespace, read_only: bool):
 def cmd_load(args: argparse.Namespace) -> int:
     if not args.paths and not args.bundled:
         raise MirrorError("Nothing to load. Fix: name one or more files, or pass --bundled for the bundled DPRK record.")
-    from rich.console import Console
-
-    console = Console(stderr=True)
+    steps = _steps(args)
     frames = []
+    _create_folder(args)
     with _open(args, read_only=False) as db:
         if args.bundled:
-            frames.append(db.load_bundled())
+            with steps.step("load", "the bundled DPRK public record"):
+                frames.append(db.load_bundled())
         if args.paths:
-            with console.status("loading ...") as status:
-                def progress(name: str, step: str) -> None:
-                    status.update(f"{name}: {step}")
+            with steps.step("load", f"{len(args.paths)} file{'s' if len(args.paths) > 1 else ''}"):
                 frames.append(db.load(args.paths, format=args.format, release=args.release, source=args.source,
                                       encoding=args.encoding, mapping=args.mapping, allow_rejects=args.allow_rejects,
-                                      progress=progress))
+                                      progress=steps.callback))
     result = pd.concat(frames, ignore_index=True)
     cols = [c for c in ["load_id", "file_name", "status", "format", "source", "release", "rows_read", "rows_loaded",
                         "rows_rejected", "rows_new", "rows_revised", "rows_unchanged", "rows_breakdown", "rows_apart",
                         "seconds", "note"] if c in result.columns]
     _emit(result[cols], args, title="Loads")
     rejected = int(result.get("rows_rejected", pd.Series(dtype=float)).fillna(0).sum())
-    if rejected and not (args.json or args.csv):
-        console.print(f"[yellow]{rejected} row(s) refused and kept in the rejects table: "
-                      f"trade-mirror query rejected_rows -p load_id 0[/yellow]")
+    if rejected and not getattr(args, "quiet", False):
+        print(f"trade-mirror: {rejected} row{'s' if rejected > 1 else ''} refused and kept in the rejects table: "
+              "trade-mirror query rejected_rows -p load_id N", file=sys.stderr)
     return 0
+
+
+def _first_use(args: argparse.Namespace, steps: Steps):
+    """The step of building the default store on first use (it loads the bundled record), shown."""
+    from contextlib import nullcontext
+
+    from .paths import default_db_path
+
+    if getattr(args, "db", None) or default_db_path().exists():
+        return nullcontext()
+    return steps.step("load", f"the bundled DPRK record into a new default store, {default_db_path()}")
+
+
+def _create_folder(args: argparse.Namespace) -> None:
+    """A command that writes may start a store in a new folder; reads never create one (a typo in
+    --db is an error there, not an empty store)."""
+    if getattr(args, "db", None):
+        Path(args.db).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -346,6 +424,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             sys.stdout.write(export.to_csv(frame))
             return 0
         summary = db.status_dict()
+    if _plain(args):
+        sys.stdout.write(_tsv(frame))
+        return 0
     _console().print(f"[bold]{summary['path']}[/bold]: {summary['rows']:,} current figures "
                     f"({summary['versions']:,} versions kept), {summary['load_count']} loads, "
                     f"years {summary['first_year']}-{summary['last_year']}, {summary['reporters']} reporters, "
@@ -353,7 +434,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     f"{summary['apart_rows']:,} non-flow figures kept apart; {summary['rejected_rows']:,} rejected rows.")
     _print_table(frame[["source", "release", "loads", "current_figures", "first_year", "last_year", "reporters",
                         "partners", "kinds", "freqs", "rows_rejected", "rows_revised", "last_loaded"]],
-                 "Sources and releases")
+                 "Sources and releases", args)
     return 0
 
 
@@ -385,18 +466,18 @@ MIRROR_COLUMNS = ["period", "exporter", "importer", "hs", "value_exporter_usd", 
 
 
 def cmd_mirror(args: argparse.Namespace) -> int:
-    with _open(args, read_only=True) as db:
+    with _open(args, read_only=True) as db, _steps(args).step("build", "both reports of each flow"):
         frame = db.mirror(exporter=args.exporter, importer=args.importer, hs=args.hs, level=args.level,
                           freq=args.freq, years=_years(args.years), **_analysis_options(args))
     if args.json or args.csv:
         _emit(frame, args)
     else:
-        _print_table(frame[MIRROR_COLUMNS], f"Mirror: {len(frame)} flows (USD; importer's value converted to FOB)")
+        _print_table(frame[MIRROR_COLUMNS], f"Mirror: {len(frame)} flows (USD; importer's value converted to FOB)", args)
     return 0
 
 
 def cmd_reconstruct(args: argparse.Namespace) -> int:
-    with _open(args, read_only=True) as db:
+    with _open(args, read_only=True) as db, _steps(args).step("build", f"{args.country} from its partners' reports"):
         frame = db.reconstruct(args.country, by=args.by, freq=args.freq, years=_years(args.years),
                                **_analysis_options(args))
     human = [c for c in frame.columns if c not in ("country", "year", "month", "source")]
@@ -508,7 +589,7 @@ def cmd_measures(args: argparse.Namespace) -> int:
 
 
 def cmd_flags(args: argparse.Namespace) -> int:
-    with _open(args, read_only=True) as db:
+    with _open(args, read_only=True) as db, _steps(args).step("detect", f"every detector on {args.country}'s series"):
         frame = db.flags(detector=args.detector, country=args.country, freq=args.freq, level=args.level)
     _emit(frame, args, title=f"Flags ({len(frame)})", columns=["detector", "severity", "reporter", "partner", "hs",
                                                                 "period", "explained_by", "reason"])
@@ -520,22 +601,20 @@ def _changes_json(summary: dict) -> dict:
             for k, v in summary.items()}
 
 
-def _refresh_progress():
-    """API refreshes take minutes: say on stderr what is being fetched (stdout stays the summary)."""
-    def progress(name: str, step: str) -> None:
-        if name == "comtrade":
-            print(f"comtrade: {step}", file=sys.stderr, flush=True)
-    return progress
-
-
 def cmd_refresh(args: argparse.Namespace) -> int:
+    steps = _steps(args)
+    _create_folder(args)
     with _open(args, read_only=False) as db:
         comtrade = args.comtrade_config or args.comtrade
-        summary = db.refresh(args.folder, comtrade=comtrade, cache=args.cache, release=args.release,
-                             allow_rejects=args.allow_rejects, country=args.country,
-                             progress=_refresh_progress() if comtrade else None)
+        with steps.step("refresh", " and ".join(x for x in (args.folder, "the Comtrade API" if comtrade else None) if x)):
+            summary = db.refresh(args.folder, comtrade=comtrade, cache=args.cache, release=args.release,
+                                 allow_rejects=args.allow_rejects, country=args.country, progress=steps.callback)
     if args.json:
         print(export.to_json(_changes_json(summary)))
+        return 0
+    if args.csv or _plain(args):  # the files of the refresh, one row each (the summary is in --json)
+        files = summary["files"]
+        sys.stdout.write(export.to_csv(files) if args.csv else _tsv(files))
         return 0
     console = _console()
     sources = " and ".join(x for x in (summary["folder"], "the Comtrade API" if "comtrade" in summary else None) if x)
@@ -547,7 +626,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                       f"{api['empty_replies']} empty replies (no rows for that request)")
         sets = api["sets"]
         if len(sets):
-            _print_table(sets, "Fetch sets: datasets published since the last refresh")
+            _print_table(sets, "Fetch sets: datasets published since the last refresh", args)
     files = summary["files"]
     if len(files) and "rows_new" in files:
         loaded = files[files.status == "loaded"]
@@ -557,7 +636,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                   f"{int(summary['coverage'].new_periods.notna().sum()) if len(summary['coverage']) else 0}; "
                   f"flags appeared/disappeared: {len(summary['flags'])}")
     if len(summary["flags"]):
-        _print_table(summary["flags"][["change", "detector", "reporter", "partner", "hs", "period"]].head(20), "Flags")
+        _print_table(summary["flags"][["change", "detector", "reporter", "partner", "hs", "period"]].head(20), "Flags",
+                     args)
     return 0
 
 
@@ -568,23 +648,40 @@ def cmd_changes(args: argparse.Namespace) -> int:
         print(export.to_json(_changes_json(summary)))
     elif args.csv:
         sys.stdout.write(export.to_csv(summary["revisions"]))
+    elif _plain(args):
+        sys.stdout.write(_tsv(summary["revisions"]))
     else:
-        _print_table(summary["revisions"].head(50), "Revised figures")
-        _print_table(summary["coverage"], "New periods and reporters")
-        _print_table(summary["flags"], "Flags appeared or disappeared")
+        _print_table(summary["revisions"].head(50), "Revised figures", args)
+        _print_table(summary["coverage"], "New periods and reporters", args)
+        _print_table(summary["flags"], "Flags appeared or disappeared", args)
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    # Named before any work: the report's renderer is a core dependency, but an install that lost
+    # it (or a trimmed environment) should hear so in a second, not after the whole build.
+    from .report import build_report, check_renderer
 
-    with _open(args, read_only=True) as db:
+    check_renderer(export_dir=args.export_dir)
+    steps = _steps(args)
+    with _first_use(args, steps), _open(args, read_only=True) as db:
         report = build_report(db, country=args.country, years=_years(args.years), factor_set=args.factor_set,
-                              template_dir=args.template_dir)
+                              template_dir=args.template_dir, progress=steps)
         out = Path(args.out) if args.out else Path("reports") / f"{report.country}-report.html"
-        path = report.save(out)
-        exported = report.export(args.export_dir) if args.export_dir else []
+        with steps.step("write", str(out)):
+            path = report.save(out)
+        exported = []
+        if args.export_dir:
+            with steps.step("export", f"charts and tables to {args.export_dir}"):
+                exported = report.export(args.export_dir)
     size = path.stat().st_size
+    row = {"path": str(path), "megabytes": round(size / 1e6, 2), "charts": len(report.figures()),
+           "tables": len(report.tables()), "findings": len(report.findings), "left_out": len(report.left_out),
+           "exported_files": len(exported), "export_dir": args.export_dir}
+    if args.json or args.csv or args.tsv:
+        _emit(pd.DataFrame([row]), args)
+        return 0
+    steps.done("report")
     print(f"report: {path} ({size / 1e6:.1f} MB, {len(report.figures())} charts, {len(report.tables())} tables, "
           f"{len(report.findings)} headline findings); open it in any browser, no network needed")
     if exported:
@@ -610,7 +707,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", options.EmptyResult)
+            code = COMMANDS[args.command](args)
+        for w in caught:  # why a result is empty: said even with --quiet (it is the answer, not progress)
+            if issubclass(w.category, options.EmptyResult):
+                print(f"trade-mirror: no rows: {w.message}", file=sys.stderr)
+        return code
     except MirrorError as err:
         print(f"trade-mirror: {err}", file=sys.stderr)
         return err.exit_code

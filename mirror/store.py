@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import sql
+from . import options, sql
 from ._version import __version__
 from .engine import Engine, Sanctions, define_layers
 from .errors import LoadError, MirrorError, Problem, StoreBusyError, StoreError, allowed
@@ -95,8 +95,11 @@ class Store:
             else:
                 raise StoreError(f"No store at {self.path}. Fix: create it with `trade-mirror load PATH --db {self.path}` "
                                  "(or `trade-mirror load --bundled --db ...` for the bundled DPRK record).")
-        if not read_only:
+        if not read_only and is_default_store(self.path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.parent.is_dir():  # a typo in a folder name must not create an empty store elsewhere
+            raise StoreError(f"The folder {self.path.parent} does not exist, so there is no store {self.path.name} in it. "
+                             "Fix: check the path, or create the folder first (mkdir -p) to start a new store there.")
         self.con = _connect(self.path, read_only)
         limit = memory_limit or os.environ.get("MIRROR_MEMORY_LIMIT")
         if limit:
@@ -314,12 +317,14 @@ class Store:
         return replace(self.settings, **overrides) if overrides else self.settings
 
     def mirror(self, exporter: str | None = None, importer: str | None = None, hs: str | None = None,
-               level: str = "TOTAL", freq: str = "A", years: tuple[int, int] | None = None,
-               **settings: object) -> pd.DataFrame:
+               level: options.Level | None = None, freq: options.Freq = "A",
+               years: int | str | tuple[int, int] | range | None = None, **settings: object) -> pd.DataFrame:
         """Both reports of each flow, side by side: one row per (period, exporter, importer, hs).
 
         Countries: ISO3, Comtrade codes or names; None = all. ``hs`` is a code or prefix at
-        ``level`` ('2', '4', '6' or 'TOTAL'); ``freq`` 'A' or 'M' (never mixed). Any Settings
+        ``level`` ('2', '4', '6' or 'TOTAL'; default: the code's own level, 2709 -> '4', else
+        'TOTAL'); ``freq`` 'A' or 'M' (never mixed); ``years`` 2018, "2010-2019", (2010, 2019) or a
+        range. A filter that matches nothing is named in an ``EmptyResult`` warning. Any Settings
         field may be passed to override it for this call, e.g. ``cif_fob="pair"``.
 
         Columns: period, exporter, importer, hs, value_exporter_usd (X, FOB), value_importer_usd
@@ -328,8 +333,16 @@ class Store:
         reported_by (both / exporter only / importer only), cif_fob_factor, cif_fob_method,
         weight_exporter (reliability weight of X), value_reconciled_usd, the same for weights
         (kg) and unit values (USD/kg), and provenance (source, release, how each side was resolved)."""
-        return self.engine.mirror(self._settings(settings), exporter=exporter, importer=importer, hs=hs,
-                                  level=level, freq=freq, years=years)
+        level, years = options.implied_level(hs, level), options.check_years(self.con, years)
+        frame = self.engine.mirror(self._settings(settings), exporter=exporter, importer=importer, hs=hs,
+                                   level=level, freq=freq, years=years)
+        if frame.empty and any(v is not None for v in (exporter, importer, hs, years)):
+            from .countries import resolve
+
+            options.warn_empty(options.explain_empty_mirror(
+                self.con, exporter=resolve(self.con, exporter), importer=resolve(self.con, importer), hs=hs,
+                level=level, years=years))
+        return frame
 
     def cif_fob_estimates(self, level: str = "TOTAL", freq: str = "A", cif_fob: str = "pair",
                           **settings: object) -> pd.DataFrame:
@@ -347,7 +360,8 @@ class Store:
         exports = partners' imports from it converted to FOB. ``by``: partner, period, chapter
         (or hs), heading, section. Rows: period, partner, hs, imports_usd, exports_usd (USD, FOB);
         by partner also imports_status/exports_status, which say when a partner reported nothing."""
-        return self.engine.reconstruct(self._settings(settings), country, by=by, freq=freq, years=years)
+        return self.engine.reconstruct(self._settings(settings), country, by=options.choice("by", by, options.RECONSTRUCT_BY),
+                                       freq=freq, years=options.check_years(self.con, years))
 
     def coverage(self, reporter: str | None = None, partner: str | None = None, flow: str | None = None,
                  freq: str = "A", years: tuple[int, int] | None = None, kind: str = "reported",
@@ -361,13 +375,11 @@ class Store:
         codes or names."""
         from .countries import resolve
 
-        if by not in ("pair", "reporter"):
-            raise allowed("by", by, ["pair", "reporter"])
-        if kind not in ("reported", "estimated"):
-            raise allowed("kind", kind, ["reported", "estimated"])
-        if flow not in (None, "export", "import", "re-export", "re-import"):
-            raise allowed("flow", flow, ["export", "import", "re-export", "re-import"])
-        year_from, year_to = years or (None, None)
+        options.choice("by", by, options.COVERAGE_BY)
+        options.choice("kind", kind, options.COVERAGE_KINDS)
+        if flow is not None:
+            options.choice("flow", flow, options.FLOWS)
+        year_from, year_to = options.check_years(self.con, years) or (None, None)
         if hs is not None:
             return sql.frame(self.con, "coverage_code_rows", kind=kind, freq=check_freq(freq),
                              reporter=resolve(self.con, reporter), partner=resolve(self.con, partner), flow=flow,
@@ -384,8 +396,8 @@ class Store:
         reported_value vs other_value (medians where several publishers give one), gap, ratio."""
         from .countries import resolve
 
-        if kind not in (None, "estimated", "notified"):
-            raise allowed("kind", kind, ["estimated", "notified"])
+        if kind is not None:
+            options.choice("kind", kind, options.COMPARE_KINDS)
         return sql.frame(self.con, "compare_kinds", country=resolve(self.con, country), kind=kind, hs=hs)
 
     def compare_reporters(self, country: str | None = "PRK", hs: str | None = None) -> pd.DataFrame:
@@ -435,7 +447,7 @@ class Store:
         """Oil to and from a country, every published figure: crude (2709), refined products (2710,
         by product where the source names it or the HS6 code tells), LPG (2711), with tonnes, barrels,
         bbl_per_tonne and the factor's source; kind reported / notified / estimated."""
-        return self.sanctions.oil(country, factor_set=factor_set, kind=kind, years=years)
+        return self.sanctions.oil(country, factor_set=factor_set, kind=kind, years=options.check_years(self.con, years))
 
     def caps(self, country: str = "PRK", factor_set: str = "unsd", kind: str | None = "notified",
              monthly: bool = False) -> pd.DataFrame:

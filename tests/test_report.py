@@ -48,15 +48,67 @@ def test_headline_findings_state_the_crude_gap_and_the_refined_cap_with_sources(
 
 
 def test_every_section_and_chart_is_there(report):
-    assert [s.id for s in report.sections] == ["rebuilt", "mirror", "oil", "sanctions", "flags", "changes", "methods"]
+    # "What changed" (one load so far) and the unit values (no weights in the bundled record) have
+    # nothing to show: left out of the page and the exports, and said in "Data and methods"
+    assert [s.id for s in report.sections] == ["rebuilt", "mirror", "oil", "sanctions", "flags", "methods"]
     assert [f.id for f in report.figures()] == [
-        "rebuilt_trade", "discrepancy_heatmap", "pair_series", "unit_values", "oil_deliveries", "cap_running_totals",
+        "rebuilt_trade", "discrepancy_heatmap", "pair_series", "oil_deliveries", "cap_deliveries",
         "notifications_vs_customs", "banned_goods", "flags_timeline", "coverage_heatmap"]
+    left_out = " ".join(report.left_out)
+    assert "unit values" in left_out and "What changed" in left_out and "trade after each ban" not in left_out
+    methods = report.sections[-1]
+    assert any(n.startswith("Left out of this report") and "unit values" in n for n in methods.notes)
+    assert "no figures" not in report.to_html() and "Nothing in the store for this table" not in report.to_html()
     settings = next(t for t in report.tables() if t.name == "settings").frame.set_index("setting").value
-    assert settings["cif_fob"] == "fixed" and settings["cif_fob_factor"] == "1.06"
-    assert settings["detect.alpha"] == "0.05" and settings["oil factor set"] == "unsd"
-    sources = next(t for t in report.tables() if t.name == "sources").frame
-    assert {"publisher", "source_url", "release"} <= set(sources.columns) and len(sources) > 50
+    assert settings["CIF/FOB conversion method"] == "fixed" and settings["CIF/FOB factor (fixed method)"] == "1.06"
+    assert settings["detectors: alpha"] == "0.05" and settings["oil conversion factors"] == "unsd"
+    assert settings["sources, in order of preference"] == "comtrade, public-record, un1718"  # not a Python tuple
+    assert settings["Hong Kong re-exports subtracted"] == "no"  # not False
+    sources = next(t for t in report.tables() if t.name == "sources")
+    assert {"publisher", "source_url", "release"} <= set(sources.frame.columns) and len(sources.frame) > 50
+    assert sources.collapsed  # the full list in a collapsible block
+
+
+def test_tables_write_years_dates_countries_and_codes_as_a_reader_would(report):
+    import re
+
+    seen_year_columns = 0
+    for table in report.tables():
+        for i, spec in enumerate(table._specs().values()):
+            cells = [row[i] for row in table.rows()]
+            if spec.fmt == "year":
+                seen_year_columns += 1
+                assert all(re.fullmatch(r"\d{4}", text) for text, *_ in cells if text), (table.name, spec.header)
+            if spec.fmt == "date":
+                assert all(re.fullmatch(r"\d{4}-\d\d-\d\d( \d\d:\d\d)?", text) for text, *_ in cells if text)
+            assert "_" not in spec.header and spec.header == spec.header.strip(), (table.name, spec.header)
+    assert seen_year_columns >= 8
+    rebuilt = next(t for t in report.tables() if t.name == "rebuilt_by_partner")
+    partners = {(text, title) for row in rebuilt.rows() for text, _, title, _ in row[1:2]}
+    assert ("China", "CHN") in partners
+    oil = next(t for t in report.tables() if t.name == "oil")
+    assert any(text.startswith("2709 Petroleum oils") for row in oil.rows() for text, *_ in row)
+    page = report.to_html()
+    assert " 00:00:00" not in page and "period(s)" not in page and "from 2017 to 2017" not in page
+    flags = next(t for t in report.tables() if t.name == "flags")
+    shown = " ".join(text for row in flags.rows() for text, *_ in row)
+    assert "UNSCR2321-coal-2016-t" not in shown and "Resolution 2321 (2016) para 26" in shown
+    assert "China to North Korea" in shown and "2709 Petroleum oils" in shown
+
+
+def test_the_cap_chart_draws_the_deliveries_the_headline_cites(report):
+    import re
+
+    cap = next(f for f in report.findings if f.kind == "cap")
+    headline = max(int(n.replace(",", "")) for n in re.findall(r"\d{4}: ([\d,]+) bbl", cap.text))
+    spec = next(f for f in report.figures() if f.id == "cap_deliveries").spec()
+    rows = [r for v in spec["datasets"].values() for r in v if "delivered" in r]
+    assert max(r["delivered"] for r in rows) == pytest.approx(headline, abs=0.5) == 418_000
+    assert {r["year"] for r in rows} >= {2018, 2019, 2023}
+    text = json.dumps(spec)
+    assert "all suppliers" in text and "Every supplier and every kind of notification" in text
+    # each supplier's own figure (and the Committee's CHN+RUS group figure) in the tooltip
+    assert "China and Russia combined 418,000; Russia 277,365; China 166,611" in text
 
 
 def test_no_year_missing_from_the_store_is_drawn_as_a_collapse(report):
@@ -72,7 +124,9 @@ def test_no_year_missing_from_the_store_is_drawn_as_a_collapse(report):
         assert "China" in missing[(year, "imports")] or "CHN" in missing[(year, "imports")], year
     span = range(report.years[0], report.years[1] + 1)
     assert all((y, d) in drawn or (y, d) in missing for y in span for d in ("imports", "exports"))
-    assert spec["spec"]["layer"][0]["encoding"]["x"]["scale"]["domain"] == list(span)
+    domain = charts.year_domain(report.years[0], report.years[1])
+    assert [layer["encoding"]["x"]["scale"]["domain"] for layer in spec["spec"]["layer"]] == [domain, domain]
+    assert domain[0] == {"year": 1989} and domain[1]["year"] == 2024  # every year of the report, on a time axis
     by_partner = next(t for t in report.tables() if t.name == "rebuilt_by_partner").frame
     china_2014 = by_partner[(by_partner.partner == "CHN") & (by_partner.year == 2014)].iloc[0]
     assert china_2014.imports_status == "not available"  # never "reported nothing"
@@ -96,7 +150,7 @@ def test_every_chart_has_tooltips_and_respects_the_row_guard(report):
 def test_empty_frames_give_a_chart_that_says_so():
     for fn in (charts.rebuilt_trade, charts.discrepancy_heatmap, charts.oil_deliveries, charts.flags_timeline,
                charts.unit_values, charts.coverage_heatmap, charts.banned_goods, charts.cap_running_totals,
-               charts.notifications_vs_customs):
+               charts.cap_deliveries, charts.notifications_vs_customs):
         spec = fn(pd.DataFrame()).to_dict()
         assert spec["mark"]["type"] == "text" and next(iter(spec["datasets"].values()))[0]["text"].startswith("No")
 
@@ -200,7 +254,7 @@ def test_report_command(cli, tmp_path, bundled):
     code, stdout, err = cli("report", "--db", bundled.path, "--years", "2010-2020", "--out", out,
                             "--export-dir", tmp_path / "files")
     assert code == 0, err
-    assert f"report: {out}" in stdout and "10 charts" in stdout and "no network needed" in stdout
+    assert f"report: {out}" in stdout and "9 charts" in stdout and "no network needed" in stdout
     page = out.read_text()
     assert "2010–2020" in page and (tmp_path / "files" / "flags.csv").exists()
     code, stdout, err = cli("report", "--db", bundled.path, "--country", "Narnia", "--out", out)
@@ -245,14 +299,14 @@ def test_what_changed_lists_the_last_refresh_against_the_release_before(tmp_path
     (drop / "a_2019-03.json").write_text(json.dumps(reply))
     with Store(tmp_path / "c.duckdb") as db:
         db.load_bundled()
-        assert build_report(db).sections[5].title == "What changed"  # one batch so far: nothing to compare
+        assert "changes" not in [s.id for s in build_report(db).sections]  # one batch so far: nothing to compare
         db.refresh(drop, release="2019-03")
         revised = dict(reply, data=[dict(reply["data"][0], primaryValue=2_300_000_000.0, fobvalue=2_300_000_000.0),
                                     *reply["data"][1:]])
         (drop / "b_2019-09.json").write_text(json.dumps(revised))
         db.refresh(drop, release="2019-09")
         report = build_report(db)
-    changes = report.sections[5]
+    changes = next(s for s in report.sections if s.id == "changes")
     assert changes.title == "What changed in the last refresh" and "comtrade 2019-09" in changes.intro
     rev = changes.tables[0].frame
     assert len(rev) == 1 and (rev.old_value.iloc[0], rev.new_value.iloc[0]) == (2_218_000_000.0, 2_300_000_000.0)

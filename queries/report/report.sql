@@ -193,3 +193,16 @@ WHERE reporter_iso3 = $reporter AND partner_iso3 = $partner AND ($hs IS NULL OR 
 GROUP BY cited
 ORDER BY count(*) DESC, cited
 LIMIT 4;
+
+-- name: report_country_names
+-- Internal: every country's ISO3 code and name, for the report's words (codes stay in the data).
+-- One row per ISO3.
+SELECT iso3, any_value(name) AS name FROM country_by_iso3 GROUP BY iso3;
+
+-- name: report_hs_names
+-- Internal: one description per HS code at levels 2, 4 and 6, from the latest revision that has it
+-- (descriptions change little between revisions; the latest reads best). One row per code.
+SELECT hs, arg_max(description, classification) AS description
+FROM hs_codes
+WHERE level IN (2, 4, 6) AND description IS NOT NULL
+GROUP BY hs;

@@ -1,0 +1,73 @@
+"""The headline findings: the most severe flags (those that could check everything they need first)
+and the refined petroleum notified against the UN cap, each a sentence in words with its numbers
+and the citations of the figures behind it."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import sql
+from .page import Finding
+from .words import Names
+
+REFINED_CAP = "UNSCR2397-refined"
+_FIRST = {"reporting_gap": 0, "cap_exceeded": 1, "sanctioned_trade": 2, "rerouting": 3}
+
+
+def findings(db: object, names: Names, iso3: str, name: str, flags: pd.DataFrame, caps: pd.DataFrame,
+             oil: pd.DataFrame) -> list[Finding]:
+    out = []
+    if len(flags):
+        # Nothing built on data the store lacks leads: flags that could check everything they need
+        # come first, then by severity and the detector's rank.
+        top = flags.assign(_o=flags.detector.map(_FIRST).fillna(9), _s=flags.severity.map({"high": 0, "medium": 1}).fillna(2),
+                           _m=flags.get("missing_data", pd.Series(None, index=flags.index)).notna())
+        for flag in top.sort_values(["_m", "_s", "_o"], kind="stable").head(5).itertuples(index=False):
+            out.append(Finding(names.sentence(flag.reason), flag_sources(db, flag), flag.detector))
+    cap = cap_finding(name, caps, oil)
+    if cap:
+        out.insert(min(1, len(out)), cap)
+    return out
+
+
+def flag_sources(db: object, flag: object) -> list[str]:
+    """The publishers of the figures behind a flag's series - the reports, then any estimate of the
+    same flow - each with its source and release."""
+    hs = str(flag.hs) if flag.hs and str(flag.hs)[:1].isdigit() else None
+    flow = flag.flow if isinstance(flag.flow, str) and flag.flow else None
+    # Estimates are cited only for a flag on one HS code (a gap's estimate of the same flow); a flag
+    # on a group of goods (a ban) cites the reports it counted.
+    kinds = [["reported", "notified"]] + ([["estimated"]] if hs else [])
+    cited: list[str] = []
+    for wanted in kinds:
+        rows = sql.run(db.con, "report_flag_sources", reporter=flag.reporter, partner=flag.partner, hs=hs,
+                       flow=flow, kinds=wanted).fetchall()
+        cited += [r[0] for r in rows]
+    return cited
+
+
+def cap_finding(name: str, caps: pd.DataFrame, oil: pd.DataFrame) -> Finding | None:
+    """The refined cap year by year from the all-suppliers rows of db.caps(): the same deliveries the
+    cap chart draws (every supplier, every kind of notification)."""
+    if caps.empty:
+        return None
+    refined = caps[(caps.cap == REFINED_CAP) & (caps.reporter == "all suppliers")].sort_values("cap_year")
+    if refined.empty:
+        return None
+    cap_amount = refined.cap_amount.iloc[0]
+    # the range where the sources disagree (suppliers' own figures, group figures, publishers)
+    years = "; ".join(f"{int(r.cap_year)}: {r.delivered:,.0f} bbl ({r.percent_of_cap:.0f}% of the cap)"
+                      + (f", sources {r.low:,.0f}-{r.high:,.0f}" if round(r.low) != round(r.high) else "")
+                      for r in refined.itertuples(index=False))
+    peak = refined.loc[refined.percent_of_cap.idxmax()]
+    verdict = "above the cap" if peak.percent_of_cap > 100 else "below the cap on paper"
+    text = (f"Refined petroleum notified to the UN 1718 Committee as delivered to {name}, against the cap of "
+            f"{cap_amount:,.0f} barrels a year (UNSC resolution 2397), all suppliers: {years}. The highest year, "
+            f"{int(peak.cap_year)}, is {verdict}; the notifications are what suppliers chose to report, and the "
+            "UN Panel of Experts estimated far larger unreported ship-to-ship deliveries.")
+    notified = oil[oil.kind == "notified"] if len(oil) else oil
+    sources = []
+    if len(notified):
+        cited = notified[["publisher", "source", "release"]].dropna(subset=["publisher"]).drop_duplicates()
+        sources = [f"{r.publisher} ({r.source}, release {r.release})" for r in cited.itertuples(index=False)]
+    return Finding(text, sorted(sources) or ["UN 1718 Committee notifications"], "cap")

@@ -1,0 +1,298 @@
+"""The report's sections of findings (rebuilt trade, mirror, oil, banned goods, flags, what changed):
+each a chart or two from aggregated data and the tables behind them, in words and units."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import charts, sql
+from .findings import REFINED_CAP
+from .page import Section
+from .words import Col
+
+USD_FOB = "USD, FOB"
+
+
+def _aggregate(db: object, query: str, frame: pd.DataFrame, **params: object) -> pd.DataFrame:
+    """Run a report query over a frame a Store method returned (registered as report_input), so a
+    chart's data are aggregated in SQL however large the store."""
+    if frame.empty:
+        return pd.DataFrame()
+    db.con.register("report_input", frame)
+    try:
+        return sql.frame(db.con, query, **params)
+    finally:
+        db.con.unregister("report_input")
+
+
+def _in_years(periods: pd.Series, span: tuple[int, int]) -> pd.Series:
+    year = pd.to_numeric(periods.astype(str).str[:4], errors="coerce")
+    return year.between(span[0], span[1])
+
+
+def rebuilt(b, iso3: str, name: str, span: tuple[int, int], top: int) -> list[Section]:
+    db = b.db
+    by_partner = db.reconstruct(iso3, by="partner", years=span)
+    reported = _aggregate(db, "report_rebuilt_top", by_partner, top=top)
+    totals = db.reconstruct(iso3, by="period", years=span)
+    missing = missing_years(by_partner, span)
+    shown = by_partner[by_partner.imports_usd.notna() | by_partner.exports_usd.notna()
+                       | (by_partner.imports_status != "not available") | (by_partner.exports_status != "not available")]
+    section = Section("rebuilt", f"{name}'s trade rebuilt from its partners",
+                      f"{name}'s imports are what its partners report exporting to it; its exports are what they report "
+                      "importing from it, converted from CIF to FOB. A year in which a partner's report is not in the "
+                      "store is drawn as a grey band (missing data, not a fall in trade); a total summed from the HS "
+                      "lines in the store rather than published by the partner is drawn pale, as it may be only part "
+                      "of the trade.",
+                      b.figure("rebuilt_trade", "Rebuilt trade by partner", reported,
+                               lambda f: charts.rebuilt_trade(f, name, list(range(span[0], span[1] + 1)), missing),
+                               f"no partner reports {name}'s trade in the store"),
+                      b.table("rebuilt_by_year", f"Rebuilt totals by year ({USD_FOB})", totals, {
+                          "year": Col("year", "year"), "imports_usd": Col(f"imports ({USD_FOB})", "usd"),
+                          "exports_usd": Col(f"exports ({USD_FOB})", "usd"),
+                          "partners_reporting_exports_to": Col("partners reporting exports to it", "int"),
+                          "partners_reporting_imports_from": Col("partners reporting imports from it", "int"),
+                          "partners_not_available_imports": Col("partners missing (imports)", "int"),
+                          "partners_not_available_exports": Col("partners missing (exports)", "int")},
+                          "no year with a partner's report")
+                      + b.table("rebuilt_by_partner", f"By partner and year ({USD_FOB})", shown, {
+                          "year": Col("year", "year"), "partner": Col("partner", "country"),
+                          "imports_usd": Col(f"imports ({USD_FOB})", "usd"),
+                          "exports_usd": Col(f"exports ({USD_FOB})", "usd"),
+                          "imports_status": Col("imports: the partner's report"),
+                          "exports_status": Col("exports: the partner's report"), "source": Col("source")},
+                          "no partner's report", sortable=True))
+    return b.section(section, f"no partner reports {name}'s trade in the store")
+
+
+def missing_years(by_partner: pd.DataFrame, span: tuple[int, int]) -> pd.DataFrame:
+    """(year, direction, missing) where a partner that reports the country's trade in other years has
+    no report of that year in the store (state 'not available'): that year's bar lacks it, which is
+    missing data, not a fall in trade. A year no partner reports at all is missing too."""
+    rows = []
+    for direction, value, status in (("imports", "imports_usd", "imports_status"),
+                                     ("exports", "exports_usd", "exports_status")):
+        gaps: dict = {}
+        seen: set = set()
+        if len(by_partner):
+            reporting = set(by_partner[by_partner[value].notna()].partner)
+            absent = by_partner[(by_partner[status] == "not available") & by_partner.partner.isin(reporting)]
+            names = absent.partner_name.fillna(absent.partner) if "partner_name" in absent else absent.partner
+            gaps = absent.assign(n=names).groupby("year").n.apply(lambda p: ", ".join(sorted(p))).to_dict()
+            seen = set(by_partner[by_partner[value].notna()].year)
+        for year in range(span[0], span[1] + 1):
+            if year in gaps or year not in seen:
+                rows.append({"year": year, "direction": direction,
+                             "missing": gaps.get(year, "every partner")})
+    return pd.DataFrame(rows, columns=["year", "direction", "missing"])
+
+
+def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int) -> list[Section]:
+    db = b.db
+    db.mirror(years=span)  # builds the mirror tables the cells query reads, at the TOTAL level
+    cells = sql.frame(db.con, "report_discrepancy_cells", country=iso3, top=top)
+    cells = cells[cells.year.between(*span)]
+    pair, title = pair_to_show(db, b.names, iso3, span)
+    uv = sql.frame(db.con, "report_unit_values", country=iso3, top=6, partners=8)
+    uv = uv[uv.year.between(*span)]
+    section = Section("mirror", "Mirror discrepancies",
+                      "Each flow has two reports: the exporter's (FOB) and the importer's (CIF, converted to FOB here). "
+                      "The discrepancy index (X − M) / (X + M) runs from −1 (only the importer reports) to 1 (only the "
+                      f"exporter reports); grey cells have one report only, which for {name} is the rule: it "
+                      "publishes nothing.",
+                      b.figure("discrepancy_heatmap", "Discrepancies by partner and year", cells,
+                               lambda f: charts.discrepancy_heatmap(f, name), f"no mirror pairs of {name}'s trade")
+                      + b.figure("pair_series", "One pair's two reports", pair, lambda f: charts.pair_series(f, title),
+                                 f"no pair of {name}'s trade with a report of an HS heading")
+                      + b.figure("unit_values", "Unit values against the world distribution", uv,
+                                 lambda f: charts.unit_values(f, name),
+                                 f"no figure of {name}'s trade gives both a value and a weight"),
+                      b.table("mirror_cells", "Both reports by partner and year (USD)", cells, {
+                          "partner": Col("partner", "country"), "direction": Col(f"{name}'s"),
+                          "year": Col("year", "year"), "exporter_reported_usd": Col("exporter reported (USD, FOB)", "usd"),
+                          "importer_reported_usd": Col("importer reported (USD, CIF)", "usd"),
+                          "importer_reported_fob_usd": Col("importer reported at FOB (USD)", "usd"),
+                          "discrepancy_index": Col("discrepancy index", "ratio"), "reported_by": Col("reported by"),
+                          "sources": Col("sources")}, "no mirror pairs", sortable=True))
+    return b.section(section, f"no mirror pairs of {name}'s trade")
+
+
+def pair_to_show(db: object, names, iso3: str, span: tuple[int, int]) -> tuple[pd.DataFrame, str]:
+    """The pair-product with the most years reported by both sides (the largest trade breaking
+    ties) at HS4; when no pair of the country has both reports (the DPRK's case), the one with the
+    most years reported by either side, titled as one-sided."""
+    rows = db.mirror(level="4", years=span)
+    rows = rows[(rows.exporter == iso3) | (rows.importer == iso3)]
+    if rows.empty:
+        return pd.DataFrame(), "One pair's two reports"
+    both = rows[rows.reported_by == "both"]
+    pick = both if len(both) else rows
+    best = (pick.assign(usd=pick.value_exporter_usd.fillna(pick.value_importer_fob_usd))
+            .groupby(["exporter", "importer", "hs"], as_index=False)
+            .agg(years=("year", "nunique"), usd=("usd", "sum"))
+            .sort_values(["years", "usd", "hs"], ascending=[False, False, True]).iloc[0])
+    pair = rows[(rows.exporter == best.exporter) & (rows.importer == best.importer) & (rows.hs == best.hs)]
+    exporter, importer = names.country(best.exporter), names.country(best.importer)
+    if len(both):
+        how = "both reports"
+    else:
+        silent = importer if pair.value_importer_usd.isna().all() else exporter
+        how = f"one report only ({silent} publishes none)"
+    return pair.sort_values("year"), f"{exporter} to {importer}, {names.hs_label(best.hs, 45)}: {how}"
+
+
+def oil(b, iso3: str, name: str, oil: pd.DataFrame, caps: pd.DataFrame, factor_set: str) -> list[Section]:
+    db = b.db
+    vs_customs = db.notifications_vs_customs(iso3, factor_set=factor_set)
+    refined = caps[(caps.cap == REFINED_CAP) & (caps.reporter != "all suppliers")] if len(caps) else caps
+    totals = caps[(caps.cap == REFINED_CAP) & (caps.reporter == "all suppliers")] if len(caps) else caps
+    cap_frame = (totals.assign(suppliers=totals.cap_year.map(_suppliers(refined, b.names)))
+                 if len(totals) else totals)
+    shown_caps = caps[caps.reporter.isin(["all suppliers", "CHN", "RUS"])] if len(caps) else caps
+    if len(shown_caps):
+        shown_caps = shown_caps.assign(cap_words=shown_caps.cap.map(lambda c: b.names.ids.get(c, c)))
+    section = Section("oil", "Oil and the UN caps",
+                      "Crude (HS 2709) and refined products (HS 2710) in tonnes, converted to barrels with the factor set "
+                      f"'{factor_set}'; the deliveries notified to the UN 1718 Committee against the caps of resolution "
+                      "2397 (4 million barrels of crude, 500,000 barrels of refined products a year); UN notifications "
+                      "beside the same suppliers' customs figures.",
+                      b.figure("oil_deliveries", "Oil in tonnes", _aggregate(db, "report_oil_points", oil, country=iso3, top=6),
+                               lambda f: charts.oil_deliveries(f, name), f"no annual oil figures for {name}")
+                      + b.figure("cap_deliveries", "Refined petroleum against the cap", cap_frame,
+                                 charts.cap_deliveries, "no notified deliveries of refined petroleum")
+                      + b.figure("notifications_vs_customs", "Notifications vs customs", vs_customs,
+                                 lambda f: charts.notifications_vs_customs(f, b.names.countries),
+                                 "no notifications or customs figures of refined petroleum"),
+                      b.table("caps", "Deliveries against the caps", shown_caps, {
+                          "cap_words": Col("cap"), "cap_year": Col("cap year", "year"),
+                          "reporter": Col("supplier", "country"), "kind": Col("kind of figure"),
+                          "delivered": Col("delivered", "num"), "low": Col("lowest source", "num"),
+                          "high": Col("highest source", "num"), "unit": Col("unit"),
+                          "cap_amount": Col("cap", "num"), "percent_of_cap": Col("share of the cap", "pct"),
+                          "basis": Col("basis")}, "no deliveries against a cap", sortable=True)
+                      + b.table("oil", "Every oil figure", oil, {
+                          "reporter": Col("supplier", "country"), "partner": Col("partner", "country"),
+                          "flow": Col("flow"), "hs": Col("HS code", "hs"), "product": Col("product", "words"),
+                          "period": Col("period"), "kind": Col("kind of figure"), "tonnes": Col("tonnes", "num"),
+                          "barrels": Col("barrels", "num"), "publisher": Col("publisher"), "release": Col("release")},
+                          "no oil figures", sortable=True)
+                      + b.table("notifications_vs_customs", "Notifications vs customs (tonnes)", vs_customs, {
+                          "supplier": Col("supplier", "country"), "period": Col("period"),
+                          "notified": Col("notified (t)", "num"), "customs": Col("customs (t)", "num"),
+                          "gap": Col("notified less customs (t)", "num"), "finding": Col("finding"),
+                          "notified_by": Col("notified (source)"), "customs_by": Col("customs (source)")},
+                          "no notifications or customs figures", sortable=True))
+    return b.section(section, f"no oil figures for {name}")
+
+
+def _suppliers(rows: pd.DataFrame, names) -> dict:
+    """cap year -> 'China 140,692; Russia 241,114' (each supplier's own figure, for the tooltip)."""
+    out: dict = {}
+    for year, group in rows.sort_values("delivered", ascending=False).groupby("cap_year"):
+        out[year] = "; ".join(f"{names.country(r.reporter)} {r.delivered:,.0f}" for r in group.itertuples())
+    return out
+
+
+def sanctions(b, iso3: str, name: str, span: tuple[int, int]) -> list[Section]:
+    db = b.db
+    rows = db.sanctioned_trade(iso3, include_before=True)
+    rows = rows[_in_years(rows.period, span)] if len(rows) else rows
+    after = db.sanctioned_trade(iso3, summary=True)
+    if len(after):  # a measure with no trade after it or in its wind-down is the ban obeyed: not a row here
+        after = after[after.value_after_usd.notna() | after.value_wind_down_usd.notna()]
+        after = after.assign(measure_words=after.measure.map(lambda m: b.names.ids.get(m, m)))
+    points = _aggregate(db, "report_banned_points", rows)
+    if len(points):
+        points = points.assign(chapter_name=points.chapter.map(lambda c: b.names.hs_label(c, 30)))
+    dates = (rows[["measure", "effective"]].drop_duplicates() if len(rows)
+             else pd.DataFrame(columns=["measure", "effective"]))
+    dates = dates.assign(label=dates.measure.map(lambda m: b.names.ids.get(m, m)))
+    measures = db.measures(iso3)
+    section = Section("sanctions", "Trade in banned goods",
+                      "Reported trade in goods after the date a UN measure banned it. A fall to zero after the date is "
+                      "the ban obeyed; trade after it is a finding, subject to the measure's exemptions.",
+                      b.figure("banned_goods", "Banned goods before and after each measure", points,
+                               lambda f: charts.banned_goods(f, _rule_labels(dates), name),
+                               f"no reported trade of {name} in goods a measure bans"),
+                      b.table("sanctioned_trade", "Trade after each ban, by measure (bans obeyed are not listed)", after, {
+                          "measure_words": Col("measure"), "effective": Col("in force from", "date"),
+                          "reporter": Col("reported by", "country"), "value_after_usd": Col("after the ban (USD)", "usd"),
+                          "first_period_after": Col("first period after"), "last_period_after": Col("last period after"),
+                          "value_wind_down_usd": Col("in the wind-down (USD)", "usd"),
+                          "value_12m_before_usd": Col("12 months before (USD)", "usd"), "severity": Col("severity"),
+                          "severity_reason": Col("why")}, "no trade after a ban", sortable=True)
+                      + b.table("measures", "The measures", measures, {
+                          "instrument": Col("instrument"), "paragraph": Col("paragraph"),
+                          "effective": Col("in force from", "date"), "direction": Col("banned", "words"),
+                          "goods": Col("goods"), "hs_codes": Col("HS codes"), "source_url": Col("text")},
+                          f"no measure against {name} in the register", collapsed=True))
+    return b.section(section, f"no measure against {name} and no trade in banned goods")
+
+
+def _rule_labels(dates: pd.DataFrame) -> pd.DataFrame:
+    """One label per date and resolution: 'Resolution 2270 (2016) para 29 (coal)' and '... (iron and
+    iron ore)' on the same day read '2270: coal; iron and iron ore'."""
+    import re
+
+    parts = dates.label.str.extract(r"^Resolution (\d+) \(\d{4}\) para [^ ]+ \((.*)\)$")
+    dates = dates.assign(res=parts[0].fillna(dates.label), goods=parts[1].fillna(""))
+    out = []
+    for (effective, res), group in dates.groupby(["effective", "res"], sort=True):
+        goods = "; ".join(dict.fromkeys(g for g in group.goods if g))
+        out.append({"measure": ", ".join(group.measure), "effective": effective,
+                    "label": f"{res}: {goods}" if goods and re.fullmatch(r"\d+", res) else res})
+    return pd.DataFrame(out, columns=["measure", "effective", "label"])
+
+
+def flags(b, flags: pd.DataFrame) -> list[Section]:
+    names = b.names
+    shown = flags
+    if len(flags):
+        shown = flags.assign(
+            goods=[names.hs_label(h, 40) if str(h)[:1].isdigit() else names.ids.get(str(h), str(h))
+                   for h in flags.hs.fillna("")],
+            series=[f"{names.country(r)} {'to' if f == 'export' else 'from'} {names.country(p)}" if p else names.country(r)
+                    for r, p, f in zip(flags.reporter, flags.partner.fillna(""), flags.flow, strict=True)],
+            reason_words=flags.reason.map(names.sentence))
+    section = Section("flags", "All flags",
+                      "Every anomaly the detectors found, most severe first, with the reason in plain English. Click a "
+                      "column heading to sort.",
+                      b.figure("flags_timeline", "Flags on a timeline", _flag_points(b, flags),
+                               charts.flags_timeline, "the detectors found nothing"),
+                      b.table("flags", "Flags", shown, {
+                          "severity": Col("severity"), "detector": Col("detector", "words"), "series": Col("series"),
+                          "goods": Col("goods"), "period": Col("period"), "score": Col("score", "ratio"),
+                          "reason_words": Col("reason")}, "the detectors found nothing", max_rows=1000, sortable=True))
+    return b.section(section, "the detectors found nothing in the years of the report")
+
+
+def _flag_points(b, flags: pd.DataFrame) -> pd.DataFrame:
+    points = _aggregate(b.db, "report_flag_points", flags)
+    if len(points):  # the tooltip's sentence as the table writes it
+        points = points.assign(example_reason=points.example_reason.map(b.names.sentence),
+                               example_series=points.example_series.map(b.names.sentence))
+    return points
+
+
+def changes(b, iso3: str) -> list[Section]:
+    db = b.db
+    batch = db.meta("last_batch_since")
+    if batch is None or int(batch) == 0:  # one batch holds everything: nothing earlier to compare with
+        b.left_out.append("“What changed”: everything in the store came in one load or refresh, so there is no "
+                          "earlier release to compare with")
+        return []
+    found = db.changes(country=iso3)
+    latest = sql.run(db.con, "report_batch_releases", since=int(batch)).fetchall()[0][0]
+    revisions, coverage, flagged = found["revisions"], found["coverage"], found["flags"]
+    counts = [f"{len(revisions)} figure{'s' if len(revisions) != 1 else ''} revised",
+              f"{len(coverage)} source-reporter pair{'s' if len(coverage) != 1 else ''} with new or revised figures",
+              f"{len(flagged)} flag{'s' if len(flagged) != 1 else ''} appeared or disappeared"]
+    section = Section("changes", "What changed in the last refresh",
+                      f"What the last load or refresh ({latest}) changed against the releases loaded before it: figures "
+                      "revised (old and new value), periods and reporters added, flags that appeared or disappeared.",
+                      tables=b.table("changes_revisions", "Revised figures", revisions, {}, "no figure revised",
+                                     max_rows=100, sortable=True)
+                      + b.table("changes_coverage", "New periods and reporters", coverage, {}, "no new periods")
+                      + b.table("changes_flags", "Flags appeared or disappeared", flagged, {}, "no flag changed"),
+                      notes=["; ".join(counts).capitalize() + "."])
+    return [section]

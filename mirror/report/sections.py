@@ -1,0 +1,162 @@
+"""What the report shows, section by section, from one store. Each chart's data are aggregated in
+SQL first (queries/report/ or the Store methods); each table names its columns in words with units
+and a format per column. A chart or table with nothing to show is left out of the page and of the
+exports, and "Data and methods" says what was left out and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from .. import charts, options, sql
+from .._version import __version__
+from ..errors import MirrorError
+from ..progress import Steps
+from .findings import findings
+from .page import Figure, Report, Section, Table
+from .words import Col, Names
+
+USD_FOB = "USD, FOB"
+
+
+class Builder:
+    """Collects sections, leaving out what has nothing to show (and remembering why)."""
+
+    def __init__(self, db: object, names: Names):
+        self.db, self.names, self.left_out = db, names, []
+
+    def figure(self, id_: str, title: str, frame: pd.DataFrame, draw, why: str, caption: str = "") -> list[Figure]:
+        if frame is None or frame.empty:
+            self.left_out.append(f"{title.lower()}: {why}")
+            return []
+        return [Figure(id_, title, draw(frame), caption)]
+
+    def table(self, name: str, title: str, frame: pd.DataFrame, columns: dict[str, Col], why: str,
+              **kwargs: object) -> list[Table]:
+        if frame is None or frame.empty:
+            self.left_out.append(f"the table {title[0].lower() + title[1:]}: {why}")
+            return []
+        return [Table(name, title, frame, columns, names=self.names, **kwargs)]
+
+    def section(self, section: Section, why: str) -> list[Section]:
+        if not section.figures and not section.tables:
+            self.left_out.append(f"the section “{section.title}”: {why}")
+            return []
+        return [section]
+
+
+def build_report(db: object, country: str = "PRK", years: object = None, factor_set: str = "unsd",
+                 template_dir: str | Path | None = None, top: int = 15, progress: Steps | None = None) -> Report:
+    """Everything the report shows, from one store: headline findings, the country's rebuilt trade,
+    mirror discrepancies, oil and caps, sanctioned trade, flags, what changed, data and methods.
+    ``years``: 2018, "2010-2019", (2010, 2019) or a range (default: every year of the country's
+    figures); ``progress``: a mirror.progress.Steps that shows each step on a terminal."""
+    from ..countries import resolve
+
+    steps = progress or Steps(quiet=True)
+    iso3 = resolve(db.con, country)
+    options.choice("factor_set", factor_set, options.FACTOR_SETS)
+    span = options.check_years(db.con, years)
+    name, first_year, last_year = sql.run(db.con, "report_country", country=iso3).fetchall()[0]
+    if first_year is None:
+        raise MirrorError(f"The store holds no figures of {iso3}'s trade. Fix: load data first "
+                          "(`trade-mirror load FILES` or `trade-mirror load --bundled`).")
+    span = span or (int(first_year), int(last_year))
+    b = Builder(db, Names.from_store(db))
+    with steps.step("detect", f"flags on {name}'s series"):
+        flags = db.flags(country=iso3)
+        flags = flags[_in_years(flags.period, span)].reset_index(drop=True) if len(flags) else flags
+    with steps.step("build", "oil and the caps"):
+        caps = db.caps(iso3, factor_set=factor_set)
+        oil = db.oil(iso3, factor_set=factor_set, years=span)
+    sections: list[Section] = []
+    from . import parts
+
+    for label, make in (("rebuilt trade", lambda: parts.rebuilt(b, iso3, name, span, top)),
+                        ("mirror discrepancies", lambda: parts.mirror(b, iso3, name, span, top)),
+                        ("oil and caps", lambda: parts.oil(b, iso3, name, oil, caps, factor_set)),
+                        ("banned goods", lambda: parts.sanctions(b, iso3, name, span)),
+                        ("flags", lambda: parts.flags(b, flags)),
+                        ("what changed", lambda: parts.changes(b, iso3))):
+        with steps.step("build", label):
+            sections += make()
+    with steps.step("build", "data and methods"):
+        sections += _methods(b, iso3, name, span, factor_set, top)
+        heads = findings(db, b.names, iso3, name, flags, caps, oil)
+    return Report(country=iso3, years=span, sections=sections, findings=heads, left_out=b.left_out,
+                  title=f"{name}: trade rebuilt from its partners' reports, {span[0]}–{span[1]}",
+                  template_dir=Path(template_dir) if template_dir else None)
+
+
+def _in_years(periods: pd.Series, span: tuple[int, int]) -> pd.Series:
+    year = pd.to_numeric(periods.astype(str).str[:4], errors="coerce")
+    return year.between(span[0], span[1])
+
+
+SETTING_WORDS = {
+    "cif_fob": ("CIF/FOB conversion method", None), "cif_fob_factor": ("CIF/FOB factor (fixed method)", None),
+    "shrinkage": ("pair estimates: prior weight (observations)", None),
+    "max_margin": ("largest CIF/FOB margin allowed", "pct"), "source_order": ("sources, in order of preference", None),
+    "hk_adjust": ("Hong Kong re-exports subtracted", None),
+    "reliability_min_flows": ("reliability: fewest flows for an own estimate", None),
+    "reliability_iterations": ("reliability: most backfitting iterations", None),
+    "reliability_tolerance": ("reliability: convergence tolerance", None),
+}
+
+
+def _setting_value(value: object, fmt: str | None = None) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(str, value))
+    if fmt == "pct" and isinstance(value, float):
+        return f"{value:.0%}"
+    return str(value)
+
+
+def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set: str, top: int) -> list[Section]:
+    from ..detect.base import DetectSettings
+
+    db = b.db
+    coverage = sql.frame(db.con, "report_coverage", country=iso3, year_from=span[0], year_to=span[1], top=max(top, 30))
+    settings = [{"setting": SETTING_WORDS.get(k, (k.replace("_", " "), None))[0],
+                 "value": _setting_value(v, SETTING_WORDS.get(k, (None, None))[1])}
+                for k, v in asdict(db.settings).items() if k != "extra"]
+    settings += [{"setting": "detectors: " + k.replace("_", " "), "value": _setting_value(v)}
+                 for k, v in asdict(DetectSettings()).items()]
+    settings += [{"setting": "oil conversion factors", "value": factor_set},
+                 {"setting": "trade-mirror version", "value": __version__},
+                 {"setting": "store", "value": Path(db.path).name}]
+    sources = sql.frame(db.con, "report_sources", country=iso3)
+    releases = db.status()
+    section = Section("methods", "Data and methods",
+                      "Every figure comes from a loaded source release; the tables below cite them. Mirror values are "
+                      "converted from CIF to FOB as the settings say; oil is converted with the factors listed.",
+                      b.figure("coverage_heatmap", "Who reports, when", coverage,
+                               lambda f: charts.coverage_heatmap(f, name),
+                               f"nothing in the store reports {name}'s trade"),
+                      b.table("sources", "Sources and their citations", sources, {
+                          "source": Col("source"), "release": Col("release"), "kind": Col("kind of figure"),
+                          "publisher": Col("publisher"), "source_url": Col("address"), "figures": Col("figures", "int"),
+                          "first_year": Col("first year", "year"), "last_year": Col("last year", "year")},
+                          "no source", max_rows=400, sortable=True, collapsed=True)
+                      + b.table("releases", "Releases loaded", releases, {
+                          "source": Col("source"), "release": Col("release"), "loads": Col("loads", "int"),
+                          "current_figures": Col("current figures", "int"), "first_year": Col("first year", "year"),
+                          "last_year": Col("last year", "year"), "kinds": Col("kinds of figure"),
+                          "rows_rejected": Col("rows refused", "int"), "last_loaded": Col("last loaded", "date")},
+                          "nothing loaded")
+                      + b.table("settings", "Settings used", pd.DataFrame(settings),
+                                {"setting": Col("setting"), "value": Col("value")}, "no settings")
+                      + b.table("oil_factors", "Oil conversion factors (barrels per tonne)",
+                                sql.frame(db.con, "oil_factor_rows", factor_set=factor_set), {
+                                    "product": Col("product", "words"), "bbl_per_tonne": Col("barrels per tonne", "ratio"),
+                                    "source": Col("source"), "edition": Col("edition"), "source_url": Col("address")},
+                                f"the factor set {factor_set} has no factors"))
+    if b.left_out:
+        # said here, where a reader looks for what the report covers; exports leave the same out
+        section.notes.append("Left out of this report, with nothing to show: " + "; ".join(b.left_out) + ".")
+    return [section]

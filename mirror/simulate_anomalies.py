@@ -55,9 +55,12 @@ PARTIAL = "IND"  # its extract: only two codes, no TOTAL (a user's narrow downlo
 
 
 def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
-                  explicit_zeros: bool = False) -> AnomalyPanel:
+                  explicit_zeros: bool = False, report_sd: float | None = None) -> AnomalyPanel:
     """The planted panel. ``noise_sd``: standard deviation of a series' year-on-year log change;
-    ``rho``: persistence of its deviations (0: independent noise around the level)."""
+    ``rho``: persistence of its deviations (0: independent noise around the level); ``report_sd``:
+    the reporting noise between the two reports of one flow (and of a weight against its value),
+    log sd; default the smaller of noise_sd and 0.1 - two customs offices disagree far less about
+    one shipment than trade moves from year to year."""
     rng = np.random.default_rng(seed)
     rows: list[tuple] = []
     labels: list[dict] = []
@@ -72,6 +75,11 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
 
     def noise(n=1):
         return np.exp(_deviations(rng, n, noise_sd, rho))
+
+    r_sd = min(noise_sd, 0.1) if report_sd is None else report_sd
+
+    def report(n=1):
+        return np.exp(rng.normal(0, r_sd, n))
 
     partners = ("CHN", "RUS", "KOR", *OTHERS[:8])
     gap_partners = {"THA": "640399", "VNM": "330499", "IND": "420222"}  # year 2015
@@ -89,6 +97,9 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
                     continue
                 level = np.exp(rng.normal(13, 1.0))
                 values = level * noise(len(YEARS))
+                if p == PARTIAL and hs not in ("640399", "420222"):
+                    total += values
+                    continue  # not in this partner's extract: nothing planted or loaded for it
                 if direction == "M" and role == "seafood" and p not in violators:
                     values[np.array(YEARS) >= 2018] = 0.0  # ban obeyed (2371: 5 Aug 2017)
                     labels.append(_label("level_shift", p, direction, hs, 2018, "UNSCR2371-seafood"))
@@ -106,9 +117,6 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
                     labels.append(_label("reporting_gap", p, direction, hs, 2015, None))
                 if direction == "X" and p in shock_pairs:
                     values[np.array(YEARS) >= 2020] *= 0.15
-                if p == PARTIAL and hs not in ("640399", "420222"):
-                    total += values
-                    continue  # not in this partner's extract
                 for i, year in enumerate(YEARS):
                     add(p, TARGET, direction, hs, year, round(values[i], 2))
                 total += values
@@ -123,9 +131,10 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
 
     # Korea imports coal "from Russia": agreed until 2017, then three times Russia's exports (relabelling;
     # a mirror outlier too, against the pair's own history).
-    for year in YEARS:
-        x = 5e6 * noise()[0]
-        m = x * 1.06 * (3.0 if year >= 2018 else 1.0) * noise()[0]
+    path = 5e6 * noise(len(YEARS))
+    for y_i, year in enumerate(YEARS):
+        x = path[y_i]
+        m = x * 1.06 * (3.0 if year >= 2018 else 1.0) * report()[0]
         add("RUS", "KOR", "X", "270112", year, round(x, 2), round(x / 80, 1))
         add("KOR", "RUS", "M", "270112", year, round(m, 2), round(m / 85, 1))
         if year >= 2018:
@@ -134,14 +143,15 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
             if year == 2018:
                 labels.append(_label("level_shift", "KOR", "M", "270112", year, None, partner="RUS"))
     # Germany's exports to China: banned machinery jumps 2.5x from 2018, other goods flat (roundabout).
-    for year in YEARS:
+    paths = {hs: noise(len(YEARS)) for hs in ("842952", "848180", "300490", "220421", "940360")}
+    for y_i, year in enumerate(YEARS):
         jump = 2.5 if year >= 2018 else 1.0
         for hs in ("842952", "848180"):
-            add("DEU", "CHN", "X", hs, year, round(2e7 * jump * noise()[0], 2))
+            add("DEU", "CHN", "X", hs, year, round(2e7 * jump * paths[hs][y_i], 2))
             if year == 2018:  # each series also shifts in level, with no measure on DEU-CHN trade
                 labels.append(_label("level_shift", "DEU", "X", hs, year, None, partner="CHN"))
         for hs in ("300490", "220421", "940360"):
-            add("DEU", "CHN", "X", hs, year, round(3e7 * noise()[0], 2))
+            add("DEU", "CHN", "X", hs, year, round(3e7 * paths[hs][y_i], 2))
     labels.append(_label("rerouting", "DEU", "X", None, 2018, "UNSCR2397-supply", partner="CHN"))
 
     # Third-country mirror pairs for the outlier detectors.
@@ -154,12 +164,12 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
             if e == i_ or (rng.random() > 0.35 and (e, i_) not in forced):
                 continue
             for hs in FREE:
-                level = np.exp(rng.normal(14, 1.0))
-                for year in YEARS:
-                    x = level * noise()[0]
-                    kg_x = x / uv_price[hs] * noise()[0]
-                    m = x * 1.06 * noise()[0] * (6.0 if (e, i_, hs, year) in mirror_hits else 1.0)
-                    kg_m = kg_x * noise()[0]
+                path = np.exp(rng.normal(14, 1.0)) * noise(len(YEARS))  # the flow over time
+                for y_i, year in enumerate(YEARS):
+                    x = path[y_i]
+                    kg_x = x / uv_price[hs] * report()[0]
+                    m = x * 1.06 * report()[0] * (6.0 if (e, i_, hs, year) in mirror_hits else 1.0)
+                    kg_m = kg_x * report()[0]
                     if (e, i_, hs, year) in uv_hits:
                         kg_x /= 20.0
                     add(e, i_, "X", hs, year, round(x, 2), round(kg_x, 1))

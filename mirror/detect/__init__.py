@@ -12,6 +12,7 @@ import pandas as pd
 from .. import sql
 from .base import DETECTORS, FLAG_COLUMNS, NEIGHBOURS, DetectSettings, flags_frame
 from .breaks import breaks, common_shocks
+from .conflicts import conflicting_figures
 from .outliers import mirror_outliers, unit_value_outliers
 from .rerouting import relabelling, roundabout
 from .sanctions import cap_exceeded, sanctioned_trade
@@ -46,6 +47,7 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     for r in rows:
         r["freq"] = freq
     rows += breaks(series, context, estimates, all_bans, shocks, country, s)
+    rows += conflicting_figures(series, s)
     store.engine.build(store.settings, level, freq)
     pairs = sql.frame(con, "detect_mirror_pairs", neighbours=list(NEIGHBOURS.get(country, ())), countries=countries)
     rows += mirror_outliers(sql.frame(con, "detect_mirror_outliers", min_history=s.outlier_min_history,

@@ -14,12 +14,12 @@ import pandas as pd
 
 FLAG_COLUMNS = ["detector", "reporter", "partner", "flow", "hs", "unit", "freq", "period", "statistic", "score",
                 "threshold", "p_value", "severity", "reason", "explained_by", "implied_missing", "evidence",
-                "missing_data"]
+                "missing_data", "q_value"]
 # missing_data: what the flag could not check because the store lacks it (None: everything it needs
 # is known). The report never leads with such a flag.
 
 DETECTORS = ("reporting_gap", "level_shift", "common_shock", "mirror_outlier", "unit_value_outlier", "rerouting",
-             "sanctioned_trade", "cap_exceeded")
+             "sanctioned_trade", "cap_exceeded", "conflicting_figures")
 
 # The target's neighbours through which banned goods are rerouted or relabelled (DPRK: the land
 # borders and the ports named in the 2017 coal case).
@@ -30,11 +30,15 @@ NEIGHBOURS = {"PRK": ("CHN", "RUS")}
 class DetectSettings:
     """Thresholds of the detectors, with their defaults (see the README's table).
 
+    conflict_tolerance: publishers of one flow disagree when the highest figure exceeds the lowest
+        by more than this share (a conflicting_figures flag names each source and figure).
     min_history: positive periods a series needs before a break can be judged.
     max_history_cv: a history is "stable" when its coefficient of variation is at most this.
     min_other_ratio: the pair's other trade "continues" when it is at least this share of its
         level before the break.
-    alpha: significance level of the Chow-type and CUSUM tests.
+    alpha: significance level of the single tests (reporting gaps' Chow F, the roundabout DiD).
+    fdr: false discovery rate of the level-shift tests, controlled by Benjamini-Hochberg over every
+        test of a run (each flag's q_value is at most this).
     min_shift: a level shift is reported when the level moves by at least this share.
     shock_share / shock_min_series / shock_drop: a common shock is a period in which at least
         shock_share of a pair's (at least shock_min_series) series fall by shock_drop or more.
@@ -48,6 +52,8 @@ class DetectSettings:
         relabel_min_ratio: importer/exporter ratio above which relabelling is flagged (2x).
     """
 
+    fdr: float = 0.05
+    conflict_tolerance: float = 0.25
     min_history: int = 3
     max_history_cv: float = 0.6
     min_other_ratio: float = 0.5
@@ -71,7 +77,7 @@ class DetectSettings:
 
 def flags_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=FLAG_COLUMNS)
-    for col in ("score", "threshold", "p_value", "implied_missing"):
+    for col in ("score", "threshold", "p_value", "q_value", "implied_missing"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     return frame
 

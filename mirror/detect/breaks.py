@@ -5,18 +5,20 @@ The canonical case: China's customs reported ~523,000 t of crude oil to the DPRK
 from 2014, while the pipeline kept running and China's other trade with the DPRK barely moved. That
 is a reporting gap. Coal, iron ore, seafood and textiles falling after the 2017 bans are level
 shifts explained by the measure. The 2020 border closure is a shock common to every series of the
-pair. Short annual series get a known-date, Chow-type F test (OLS with a break dummy), which is far
-more powerful there than CUSUM; unknown dates use a sup-F search confirmed by statsmodels' CUSUM test.
+pair. A series that stops (drops to zero for good) is judged here; shifts in the level of positive
+values are tested in logs with honest size on persistent series (shifts.py, inference.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 from scipy.stats import f as fdist
-from statsmodels.stats.diagnostic import breaks_cusumolsresid
 
 from .base import DetectSettings, fmt_amount, pct, severity
+from .inference import benjamini_hochberg
+from .shifts import period_times, shift_tests
 
 
 def chow_known_date(y: np.ndarray, after: np.ndarray) -> tuple[float, float]:
@@ -48,28 +50,39 @@ def _f_pvalue(f, n):
 
 def common_shocks(series: pd.DataFrame, s: DetectSettings) -> pd.DataFrame:
     """Periods in which most of a pair's series fell at once: one flag per (reporter, partner, flow,
-    period). ``series`` rows: key columns, period, period_start, amount."""
-    rows = []
+    unit, period). Test: the number of the pair's series falling by shock_drop or more in the period
+    against a binomial with the pair's own rate of such falls in its other periods (Laplace-smoothed),
+    one-sided; Benjamini-Hochberg over every pair-period tested. Flagged when q <= fdr and at least
+    shock_share of at least shock_min_series series fell: noisy series fall by half now and then,
+    and several of them in one year is not yet a shock to the pair."""
     keys = ["reporter", "partner", "flow", "unit"]
     data = series[series.hs != "TOTAL"].sort_values("period_start")
     data = data.assign(prev=data.groupby(keys + ["hs"]).amount.shift(1))
     data = data[data.prev > 0]
     data = data.assign(change=data.amount / data.prev - 1)
-    for (reporter, partner, flow, unit, period), g in data.groupby(keys + ["period"]):
-        n = len(g)
-        if n < s.shock_min_series:
-            continue
-        share = float((g.change <= -s.shock_drop).mean())
-        if share >= s.shock_share:
-            med = float(g.change.median())
-            rows.append({
-                "detector": "common_shock", "reporter": reporter, "partner": partner, "flow": flow, "hs": "ALL",
-                "unit": unit, "period": period, "statistic": "share of the pair's series falling by half or more",
-                "score": share, "threshold": s.shock_share, "p_value": np.nan, "severity": "high" if share >= 0.8 else "medium",
-                "reason": (f"{share:.0%} of {n} series of {reporter}'s {flow}s {'to' if flow == 'export' else 'from'} "
-                           f"{partner} fell by half or more in {period} (median change {pct(med)}): a shock common to "
-                           "the whole pair, not a series-specific gap"),
-                "explained_by": "common shock", "implied_missing": np.nan, "evidence": f"{n} series"})
+    data = data.assign(fell=data.change <= -s.shock_drop)
+    cells = data.groupby(keys + ["period"], as_index=False).agg(n=("fell", "size"), k=("fell", "sum"),
+                                                              median=("change", "median"))
+    pair = cells.groupby(keys)[["n", "k"]].transform("sum")
+    p0 = (pair.k - cells.k + 1) / (pair.n - cells.n + 2)  # the pair's rate of falls elsewhere
+    cells = cells.assign(p0=p0, p=binom.sf(cells.k - 1, cells.n, p0), share=cells.k / cells.n)
+    cells = cells[cells.n >= s.shock_min_series]
+    if cells.empty:
+        return pd.DataFrame()
+    cells = cells.assign(q=benjamini_hochberg(cells.p.to_numpy()))
+    hits = cells[(cells.q <= s.fdr) & (cells.share >= s.shock_share)]
+    rows = []
+    for r in hits.itertuples(index=False):
+        rows.append({
+            "detector": "common_shock", "reporter": r.reporter, "partner": r.partner, "flow": r.flow, "hs": "ALL",
+            "unit": r.unit, "period": r.period, "statistic": "series falling by half or more vs the pair's own rate",
+            "score": r.share, "threshold": s.shock_share, "p_value": r.p, "q_value": r.q,
+            "severity": "high" if r.share >= 0.8 else "medium",
+            "reason": (f"{r.k} of {r.n} series of {r.reporter}'s {r.flow}s {'to' if r.flow == 'export' else 'from'} "
+                       f"{r.partner} fell by half or more in {r.period} (median change {pct(r.median)}; in its other "
+                       f"periods {r.p0:.0%} of its series' changes were such falls; binomial p={r.p:.2g}, q={r.q:.2g}): "
+                       "a shock common to the whole pair, not a series-specific gap"),
+            "explained_by": "common shock", "implied_missing": np.nan, "evidence": f"{r.n} series"})
     return pd.DataFrame(rows)
 
 
@@ -109,22 +122,30 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
     context = {k: g for k, g in context[context.hs == "TOTAL"].groupby(["exporter", "importer"])} if len(context) else {}
 
     gap_rows = set()
+    usd_row = {k[:4]: i for i, k in enumerate(index) if k[4] == "USD"}
     for i in np.flatnonzero((last_value <= 0) & (n_pos >= s.min_history)):
         key = index[i]
         m = valid[i]
         covering = covered_by.get(i, bans.iloc[0:0])
+        twin = usd_row.get(key[:4])  # the same flow's USD series (a kg series' total is in USD)
+        own = {lab: v for lab, v in zip(labels, Y[twin], strict=True) if np.isfinite(v)} if twin is not None else None
         gap = _reporting_gap(key, Y[i][m], labels[m], starts[m], covering, context, estimates, shock_keys, freq, s,
-                             implicit[i][m])
+                             implicit[i][m], own)
         if gap:
             flags.append(gap)
             gap_rows.add(i)
             if gap["explained_by"]:
                 covered_by[i] = covering[covering.measure != gap["explained_by"]]
-    for i, covering in covered_by.items():
-        m = valid[i]
-        if m.sum() >= 3:
-            flags.extend(_known_date_shifts(index[i], Y[i][m], labels[m], starts[m], covering, freq, s))
-    flags.extend(_unknown_date_shifts(index, Y, valid, labels, set(covered_by) | gap_rows, shock_keys, freq, s))
+    # Level shifts in logs, calibrated (shifts.py): at ban dates for covered series, at an unknown date
+    # for the others (not TOTAL, not a series already explained or a gap); a break in a period of a
+    # common shock is the shock's, reported once for the pair.
+    skip = set(covered_by) | gap_rows
+    unknown = np.array([i for i in range(len(index)) if i not in skip and index[i][3] != "TOTAL"], dtype=int)
+    known = [(i, ban) for i, covering in covered_by.items() for ban in covering.itertuples()]
+    for flag in shift_tests(index, Y, period_times(starts, freq), labels, starts, unknown, known, freq, s):
+        if flag["explained_by"] is None and (flag["reporter"], flag["partner"], flag["flow"], flag["period"]) in shock_keys:
+            continue
+        flags.append(flag)
     return flags
 
 
@@ -157,58 +178,6 @@ def _coverage(index: list[tuple], bans: pd.DataFrame, target: str) -> dict[int, 
     return out
 
 
-def _unknown_date_shifts(index, Y, valid, labels, skip: set, shock_keys, freq, s) -> list[dict]:
-    """Sup-F over every candidate date for all series at once (prefix sums), then statsmodels' CUSUM
-    test on the series whose best break moves the level enough."""
-    n_obs = valid.sum(axis=1)
-    rows = np.array([i for i in range(len(index)) if i not in skip and index[i][3] != "TOTAL" and n_obs[i] >= 6], dtype=int)
-    if not len(rows):
-        return []
-    y0 = np.where(valid[rows], Y[rows], 0.0)
-    v = valid[rows].astype(float)
-    c, s1, q1 = np.cumsum(v, axis=1), np.cumsum(y0, axis=1), np.cumsum(y0 ** 2, axis=1)
-    n, st, qt = c[:, -1:], s1[:, -1:], q1[:, -1:]
-    # a break before column k+1: "before" = columns 0..k
-    nb, sb, qb = c[:, :-1], s1[:, :-1], q1[:, :-1]
-    na, sa, qa = n - nb, st - sb, qt - qb
-    f = _chow_f(n, na, sb, sa, qb, qa)
-    f = np.where((nb >= 2) & (na >= 2), f, 0.0)
-    best = np.argmax(f, axis=1)
-    pick = np.arange(len(rows))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        before_mean = sb[pick, best] / nb[pick, best]
-        after_mean = sa[pick, best] / na[pick, best]
-        shift = after_mean / before_mean - 1
-    fcrit = fdist.isf(s.alpha, 1, np.maximum(n[:, 0] - 2, 1))
-    screen = (before_mean > 0) & (np.abs(shift) >= s.min_shift) & (f[pick, best] >= fcrit)
-    out = []
-    for j in np.flatnonzero(screen):
-        i = rows[j]
-        reporter, partner, flow, hs, unit = index[i]
-        m = valid[i]
-        y = Y[i][m]
-        k_col = best[j] + 1  # first column of "after"
-        period = labels[k_col] if m[k_col] else labels[np.flatnonzero(m & (np.arange(len(m)) >= k_col))[0]]
-        if (reporter, partner, flow, period) in shock_keys:
-            continue
-        resid = y - y.mean()
-        if np.allclose(resid, 0):
-            continue
-        _, cusum_p, _ = breaks_cusumolsresid(resid, ddof=1)
-        if cusum_p >= s.alpha:
-            continue
-        out.append({
-            "detector": "level_shift", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,
-            "freq": freq, "period": period, "statistic": "sup-F break date; CUSUM test", "score": float(shift[j]),
-            "threshold": s.min_shift, "p_value": float(cusum_p), "severity": severity(cusum_p, abs(shift[j]), 0.9),
-            "reason": (f"{reporter}'s reported HS {hs} {_verb(flow)} {partner} "
-                       f"shifted {pct(shift[j])} from {period} ({fmt_amount(before_mean[j], unit)} per period before, "
-                       f"{fmt_amount(after_mean[j], unit)} after; CUSUM p={cusum_p:.3g}); no measure in the register "
-                       "covers it: unexplained"),
-            "explained_by": None, "implied_missing": np.nan, "evidence": f"sup-F={f[j, best[j]]:.3g} at {period}"})
-    return out
-
-
 def _verb(flow: str) -> str:
     return "exports to" if flow == "export" else "imports from"
 
@@ -219,7 +188,7 @@ def _pre_level(y: np.ndarray, k: int) -> tuple[float, np.ndarray]:
 
 
 def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_keys, freq, s,
-                   implicit: np.ndarray | None = None) -> dict | None:
+                   implicit: np.ndarray | None = None, own_usd: dict | None = None) -> dict | None:
     reporter, partner, flow, hs, unit = key
     zeros = np.flatnonzero(y <= 0)
     if not len(zeros):
@@ -232,8 +201,6 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
     if len(history) < s.min_history or level <= 0:
         return None
     cv = float(np.std(history) / np.mean(history))
-    if cv > s.max_history_cv:
-        return None
     break_start = pd.Timestamp(starts[k])
     # A ban explains the drop when it took effect up to a grace window before the first zero (bans let
     # contracts run 30-90 days; a monthly series needs months to reach zero, an annual one a year).
@@ -253,10 +220,14 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
                        f"to 0 in {periods[k]}, after {m.measure} took effect on {m.effective:%Y-%m-%d} ({m.goods}; "
                        f"Chow F={f:.3g}, p={p:.3g}): explained by the measure, not a reporting gap"),
             "explained_by": m.measure, "implied_missing": np.nan, "evidence": f"history {', '.join(f'{v:,.0f}' for v in history)}"}
+    # A stop that a ban explains needs no stable history (trade that stops for good when a ban takes
+    # effect is the ban obeyed, however noisy it was); a reporting gap claims more, and needs it.
+    if cv > s.max_history_cv:
+        return None
     if (reporter, partner, flow, periods[k]) in shock_keys:
         return None  # the whole pair fell: a common shock, reported once for the pair
     exporter, importer = (reporter, partner) if flow == "export" else (partner, reporter)
-    other = _other_trade(context, exporter, importer, hs, periods, k)
+    other = _other_trade(context, exporter, importer, hs, periods, k, own_usd)
     if other is not None and other[0] < s.min_other_ratio:
         return None  # the pair's other trade collapsed too
     f, p = chow_known_date(y, after)
@@ -287,8 +258,12 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
         "missing_data": "the pair's other trade is not in the store" if other is None else None}
 
 
-def _other_trade(context: pd.DataFrame, exporter: str, importer: str, hs: str, periods, k: int):
-    """(ratio, level at the break, level before, kind) of the pair's trade in other goods, or None."""
+def _other_trade(context: pd.DataFrame, exporter: str, importer: str, hs: str, periods, k: int,
+                 own_usd: dict | None = None):
+    """(ratio, level at the break, level before, kind) of the pair's trade in other goods, or None.
+    ``own_usd``: the series' own USD values by period, taken out of the pair's total first: a stop in
+    reporting lowers the published total by what stopped (China's total exports to the DPRK fell by
+    the crude it stopped recording), and that is not a fall of the other trade."""
     c = context.get((exporter, importer))
     if c is None or c.empty:
         return None
@@ -296,6 +271,8 @@ def _other_trade(context: pd.DataFrame, exporter: str, importer: str, hs: str, p
     one_way = c[~c.two_way]
     c = one_way if len(one_way) else c
     by_period = c.groupby("period").v.median()
+    if own_usd:
+        by_period = by_period - pd.Series(own_usd).reindex(by_period.index).fillna(0.0)
     before_periods = [p for p in periods[max(0, k - 3):k] if p in by_period.index]
     at = next((p for p in periods[k:k + 2] if p in by_period.index), None)
     if at is None or not before_periods:
@@ -307,36 +284,3 @@ def _other_trade(context: pd.DataFrame, exporter: str, importer: str, hs: str, p
     kinds = c[c.period.isin([at, *before_periods])]
     kind = "reported" if kinds.reported.notna().all() else "partly estimated"
     return now / before, now, before, kind
-
-
-def _known_date_shifts(key, y, periods, starts, covering, freq, s) -> list[dict]:
-    reporter, partner, flow, hs, unit = key
-    out = []
-    for m in covering.itertuples():
-        eff = np.datetime64(m.effective)
-        year_before = (starts < eff) & (starts >= eff - np.timedelta64(366, "D"))
-        if year_before.any() and (y[year_before] <= 0).all():
-            continue  # nothing was left to ban: an earlier measure already explains the fall
-        after = (starts >= eff).astype(float)
-        n_after, n_before = int(after.sum()), int(len(after) - after.sum())
-        if n_after < 1 or n_before < 2:
-            continue
-        before_mean = float(y[after == 0].mean())
-        after_mean = float(y[after == 1].mean())
-        if before_mean <= 0:
-            continue
-        shift = after_mean / before_mean - 1
-        f, p = chow_known_date(y, after)
-        if p >= s.alpha or abs(shift) < s.min_shift:
-            continue
-        first_after = periods[int(np.argmax(after))]
-        out.append({
-            "detector": "level_shift", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,
-            "freq": freq, "period": first_after, "statistic": "Chow F at the measure's effective date", "score": shift,
-            "threshold": s.min_shift, "p_value": p, "severity": severity(p, abs(shift), 0.9),
-            "reason": (f"{reporter}'s reported HS {hs} {_verb(flow)} {partner} "
-                       f"moved {pct(shift)} after {m.effective:%Y-%m-%d} ({fmt_amount(before_mean, unit)} per period "
-                       f"before, {fmt_amount(after_mean, unit)} after; Chow F={f:.3g}, p={p:.3g}): explained by "
-                       f"{m.measure} ({m.goods}), not a reporting gap"),
-            "explained_by": m.measure, "implied_missing": np.nan, "evidence": f"{n_before} periods before, {n_after} after"})
-    return out

@@ -8,14 +8,14 @@
 -- write - a row with amount 0 and figures 0 ("implicit zero"). Periods not published have no row.
 WITH f AS (
     SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, hs_level, period, period_start, year, month,
-           'USD' AS unit, value AS amount, source
+           'USD' AS unit, value AS amount, source, coalesce(publisher, source) AS who
     FROM flows
     WHERE kind = 'reported' AND freq = $freq AND currency = 'USD' AND value IS NOT NULL
       AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
       AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
     UNION ALL
     SELECT reporter_iso3, partner_iso3, flow, hs, hs_level, period, period_start, year, month,
-           'kg', net_weight_kg, source
+           'kg', net_weight_kg, source, coalesce(publisher, source)
     FROM flows
     WHERE kind = 'reported' AND freq = $freq AND net_weight_kg IS NOT NULL
       AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
@@ -24,7 +24,10 @@ WITH f AS (
 reported AS (
     SELECT reporter, partner, flow, hs, hs_level, unit, period, any_value(period_start) AS period_start,
            any_value(year) AS year, any_value(month) AS month, median(amount) AS amount, count(*) AS figures,
-           string_agg(DISTINCT source, '+') AS sources
+           string_agg(DISTINCT source, '+') AS sources, min(amount) AS low, max(amount) AS high,
+           -- every version, so a conflict between publishers is a finding and not only a median
+           CASE WHEN count(*) > 1 THEN string_agg(who || ': ' || printf('%,.0f', amount), '; ' ORDER BY amount) END
+               AS versions
     FROM f
     GROUP BY reporter, partner, flow, hs, hs_level, unit, period
 ),
@@ -42,7 +45,7 @@ present AS (
 ),
 implicit AS (
     SELECT s.reporter, s.partner, s.flow, s.hs, s.hs_level, s.unit, p.period, p.period_start, p.year, p.month,
-           0.0 AS amount, 0 AS figures, 'implicit zero' AS sources
+           0.0 AS amount, 0 AS figures, 'implicit zero' AS sources, 0.0 AS low, 0.0 AS high, NULL AS versions
     FROM series AS s
     JOIN published AS p USING (reporter, partner, flow)
     ANTI JOIN present AS x

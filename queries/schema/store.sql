@@ -290,6 +290,7 @@ CREATE TABLE IF NOT EXISTS flags (
     severity VARCHAR, reason VARCHAR, explained_by VARCHAR, implied_missing DOUBLE, evidence VARCHAR
 );
 ALTER TABLE flags ADD COLUMN IF NOT EXISTS missing_data VARCHAR;  -- what the flag could not check (schema 2)
+ALTER TABLE flags ADD COLUMN IF NOT EXISTS q_value DOUBLE;  -- Benjamini-Hochberg q-value of the flag's test
 
 -- name: create_comtrade_fetches
 -- Internal: what `refresh --comtrade` has fetched: one row per fetch set and dataset (reporter,

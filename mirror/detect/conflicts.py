@@ -1,0 +1,38 @@
+"""Conflicting figures: publishers that disagree about one flow. A median of two sources is neither's
+number (2016 coal becomes the midpoint of two press reports), so a disagreement beyond a tolerance
+is a finding of its own, naming each source and its figure; the break tests run on the median and
+their evidence carries the range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import DetectSettings, fmt_amount
+
+
+def conflicting_figures(series: pd.DataFrame, s: DetectSettings) -> list[dict]:
+    """One flag per (series, period) whose highest figure exceeds its lowest by more than
+    s.conflict_tolerance. ``series``: rows of detect_series (low, high, versions)."""
+    if series.empty or "versions" not in series:
+        return []
+    c = series[series.versions.notna() & (series.low > 0)]
+    c = c[c.high / c.low - 1 > s.conflict_tolerance]
+    out = []
+    for r in c.itertuples(index=False):
+        apart = r.high / r.low - 1
+        out.append({
+            "detector": "conflicting_figures", "reporter": r.reporter, "partner": r.partner, "flow": r.flow,
+            "hs": r.hs, "unit": r.unit, "period": r.period, "statistic": "highest / lowest figure - 1",
+            "score": float(apart), "threshold": s.conflict_tolerance, "p_value": np.nan, "q_value": np.nan,
+            "severity": "medium" if apart < 1 else "high",
+            "reason": (f"Sources disagree on {r.reporter}'s reported HS {r.hs} "
+                       f"{'exports to' if r.flow == 'export' else 'imports from'} {r.partner} in {r.period}: "
+                       f"{r.versions} ({unit_text(r.unit)}); the highest is {apart:.0%} above the lowest. The break "
+                       f"tests use the median ({fmt_amount(r.amount, r.unit)}) and this range; check the sources"),
+            "explained_by": None, "implied_missing": np.nan, "evidence": r.versions, "missing_data": None})
+    return out
+
+
+def unit_text(unit: str) -> str:
+    return "USD" if unit == "USD" else "kg"

@@ -322,7 +322,7 @@ def _tsv(frame: pd.DataFrame) -> str:
     A tab or line break inside a text cell becomes a space, so every line has the same fields."""
     text = frame.copy()
     for col in text.columns:
-        if text[col].dtype == object:
+        if not pd.api.types.is_numeric_dtype(text[col]):
             text[col] = text[col].map(lambda v: v if not isinstance(v, str) else " ".join(v.split("\t")).replace("\n", " "))
     return text.to_csv(sep="\t", index=False, lineterminator="\n")
 

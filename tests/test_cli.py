@@ -195,3 +195,111 @@ def test_sanctions_oil_caps_commands_on_the_bundled_record(cli, tmp_path, monkey
     assert code == 0 and out.startswith("supplier,period,freq,unit,notified,customs,gap,finding")
     code, out, err = cli("measures", "--country", "all")
     assert code == 0 and "UNSCR2397-supply" in out
+
+
+# -- issue 17: exit codes, plain output when piped, --quiet, --json/--csv everywhere, progress ------------------
+def _subparsers():
+    return next(a for a in build_parser()._actions if a.dest == "command").choices
+
+
+@pytest.mark.parametrize("command", sorted(EXAMPLES))
+def test_every_command_lists_its_exit_codes_and_takes_json_csv_and_quiet(command, cli):
+    from mirror.cli import EXIT_CODES, EXIT_MEANINGS
+
+    code, out, _ = cli(command, "--help")
+    assert code == 0 and "Exit codes:" in out
+    listed = out.split("Exit codes:")[1]
+    for exit_code in EXIT_CODES[command]:
+        assert f"{exit_code:>2}  {EXIT_MEANINGS[exit_code]}" in listed
+    assert ("69  " in listed) == (command == "refresh")  # only the API refresh can find the API down
+    flags = {o for a in _subparsers()[command]._actions for o in a.option_strings}
+    assert {"--json", "--csv", "--tsv", "--table", "--quiet"} <= flags, command
+
+
+def test_the_module_docstring_and_top_help_give_every_exit_code(capsys):
+    import mirror.cli
+
+    for code in (0, 1, 2, 3, 4, 69, 75):
+        assert f" {code} " in mirror.cli.__doc__.replace(";", " ").replace("\n", " ")
+    build_parser().print_help()
+    assert "69 Comtrade API unavailable" in capsys.readouterr().out
+
+
+def test_piped_output_is_plain_tab_separated_text_unless_asked(cli):
+    code, out, _ = cli("formats")  # the test's stdout is not a terminal: a pipe
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "format\tdescription" and all(line.count("\t") == 1 for line in lines)
+    assert "─" not in out and "┃" not in out  # no box drawing
+    code, out, _ = cli("formats", "--table")
+    assert "format" in out and ("─" in out or "━" in out)
+    code, out, _ = cli("formats", "--csv")
+    assert out.startswith("format,description\n")
+
+
+def test_tsv_keeps_one_line_per_row_whatever_the_text_holds():
+    import pandas as pd
+
+    from mirror.cli import _tsv
+
+    text = _tsv(pd.DataFrame({"a": ["x\ty", "line\nbreak"], "b": [1.5, 2_000_000.0]}))
+    assert text.splitlines() == ["a\tb", "x y\t1.5", "line break\t2000000.0"]  # raw numbers, no separators
+
+
+def test_refresh_prints_its_files_as_csv_and_tsv(cli, fixtures, tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.json").write_text((fixtures / "comtrade_api_CHN_2018.json").read_text())
+    db = tmp_path / "r.duckdb"
+    code, out, err = cli("refresh", "--from", drop, "--db", db, "--csv", "--quiet")
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("file_name,") or "status" in out.splitlines()[0]
+    assert "a.json" in out and "loaded" in out
+    code, out, err = cli("refresh", "--from", drop, "--db", db)  # piped: TSV; nothing new
+    assert code == 0 and "\t" in out.splitlines()[0] and "skipped" in out
+
+
+def test_progress_shows_steps_on_a_terminal_only():
+    import io
+
+    from mirror.progress import Steps
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown, piped = Terminal(), io.StringIO()
+    for stream, quiet in ((shown, False), (piped, False), (Terminal(), True)):
+        steps = Steps(quiet=quiet, stream=stream)
+        with steps.step("build", "mirror pairs"):
+            steps.callback("file.csv", "staging")
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.getvalue())  # without the terminal's colour codes
+    assert "build: file.csv - staging" in text and re.search(r"✓ build: mirror pairs  \d+\.\d s", text)
+    assert piped.getvalue() == ""
+    assert not Steps(quiet=True, stream=Terminal()).enabled
+
+
+def test_the_report_names_a_missing_renderer_before_any_work(cli, monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "vl_convert", None)  # as if vl-convert-python were not installed
+    code, _, err = cli("report", "--db", tmp_path / "none.duckdb")  # no store either: the renderer is named first
+    assert code == 2 and "vl-convert-python" in err and "pip install vl-convert-python" in err
+    assert "No store" not in err
+
+
+def test_the_core_install_carries_the_reports_renderer():
+    import tomllib
+    from pathlib import Path
+
+    core = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(r.startswith("vl-convert-python") for r in core) and any(r.startswith("openpyxl") for r in core)
+
+
+def test_report_command_json(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    code, out, err = cli("report", "--out", tmp_path / "r.html", "--json", "--years", "2010-2020")
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert row["charts"] == 9 and row["path"].endswith("r.html") and row["megabytes"] > 0.9 and row["left_out"] >= 1

@@ -55,12 +55,14 @@ PARTIAL = "IND"  # its extract: only two codes, no TOTAL (a user's narrow downlo
 
 
 def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
-                  explicit_zeros: bool = False, report_sd: float | None = None) -> AnomalyPanel:
+                  explicit_zeros: bool = False, report_sd: float | None = None,
+                  weight_sd: float | None = None) -> AnomalyPanel:
     """The planted panel. ``noise_sd``: standard deviation of a series' year-on-year log change;
     ``rho``: persistence of its deviations (0: independent noise around the level); ``report_sd``:
     the reporting noise between the two reports of one flow (and of a weight against its value),
     log sd; default the smaller of noise_sd and 0.1 - two customs offices disagree far less about
-    one shipment than trade moves from year to year."""
+    one shipment than trade moves from year to year. ``weight_sd``: the same for the tonnes of bulk
+    cargo both sides weigh (default 0.01: draft surveys at loading and discharge)."""
     rng = np.random.default_rng(seed)
     rows: list[tuple] = []
     labels: list[dict] = []
@@ -142,6 +144,20 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
             labels.append(_label("mirror_outlier", "KOR", "M", "2701", year, None, partner="RUS"))
             if year == 2018:
                 labels.append(_label("level_shift", "KOR", "M", "270112", year, None, partner="RUS"))
+    # Japan's anthracite (270111) from Russia: about 400,000 t a year, both sides weighing it (bulk cargo:
+    # their tonnes differ by weight_sd, about a percent); in 2017, 35,000 t of North Korean anthracite
+    # relabelled Russian arrive on top (the size of the 2017 case, 35,038 t of coal and pig iron that
+    # reached South Korea via Kholmsk and Nakhodka; Japan here, so as not to blur Korea's case above).
+    # Invisible in all coal; an 8.75% excess over the pair's own history in anthracite.
+    w_sd = 0.01 if weight_sd is None else weight_sd
+    tonnes = 400_000 * noise(len(YEARS)) ** 0.3  # a steady contract flow
+    for y_i, year in enumerate(YEARS):
+        t_x = tonnes[y_i] * np.exp(rng.normal(0, w_sd))
+        t_m = tonnes[y_i] * np.exp(rng.normal(0, w_sd)) + (35_000 if year == 2017 else 0)
+        add("RUS", "JPN", "X", "270111", year, round(t_x * 110, 2), round(t_x * 1000, 1))
+        add("JPN", "RUS", "M", "270111", year, round(t_m * 118, 2), round(t_m * 1000, 1))
+    labels.append(_label("rerouting", "JPN", "M", "270111", 2017, "UNSCR2371-coal-iron", partner="RUS"))
+
     # Germany's exports to China: banned machinery jumps 2.5x from 2018, other goods flat (roundabout).
     paths = {hs: noise(len(YEARS)) for hs in ("842952", "848180", "300490", "220421", "940360")}
     for y_i, year in enumerate(YEARS):

@@ -14,6 +14,7 @@ from .base import DETECTORS, FLAG_COLUMNS, NEIGHBOURS, DetectSettings, flags_fra
 from .breaks import breaks, common_shocks
 from .conflicts import conflicting_figures
 from .outliers import mirror_outliers, unit_value_outliers
+from .relabel import relabelling_tonnes
 from .rerouting import relabelling, roundabout
 from .sanctions import cap_exceeded, sanctioned_trade
 
@@ -55,6 +56,10 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     rows += unit_value_outliers(sql.frame(con, "detect_unit_values", freq=freq, z=s.uv_z, min_ratio=s.uv_min_ratio,
                                           include_estimated=s.uv_include_estimated), s)
     rows += relabelling(pairs, bans, country, s)
+    export_codes = sorted(set(bans[bans.direction == "exports_from_target"].hs_prefix))
+    tonnes = sql.frame(con, "detect_relabel_pairs", freq=freq, exporters=list(NEIGHBOURS.get(country, ())),
+                       target=country, prefixes=export_codes)
+    rows += relabelling_tonnes(tonnes, bans, country, freq, s)
     rows += roundabout(series, bans, country, s)
     rows += sanctioned_trade(store.sanctioned_trade(country, freq=freq, summary=True), freq)
     if freq == "A":

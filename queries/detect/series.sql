@@ -189,3 +189,39 @@ SELECT u.*, cs.n, cs.center, (u.log_uv - cs.center) / nullif(cs.scale, 0) AS z,
 FROM u JOIN cs USING (hs, period, flow)
 LEFT JOIN excluded AS e USING (hs, period, flow)
 WHERE abs((u.log_uv - cs.center) / nullif(cs.scale, 0)) >= $z AND abs(u.log_uv - cs.center) >= $min_ratio;
+
+-- name: detect_relabel_pairs(freq, exporters, target, prefixes)
+-- Internal: both reports, in kg and USD, of the target's banned products at HS6 between its
+-- neighbours (exporters) and third countries: one row per (period, exporter, importer, hs). The
+-- target's goods relabelled as a neighbour's show as the importer's tonnes "from" the neighbour
+-- beyond the neighbour's own reported exports. An exporter that published the period for the
+-- importer without the code reported nothing (kg 0); one that did not is not available (NULL).
+WITH x AS (
+    SELECT period_start, period_end, any_value(period) AS period, reporter_iso3 AS exporter, partner_iso3 AS importer,
+           hs, median(net_weight_kg) AS kg_exporter, median(value) FILTER (WHERE currency = 'USD') AS usd_exporter
+    FROM flows
+    WHERE kind = 'reported' AND freq = $freq AND flow = 'export' AND hs_level = '6'
+      AND list_contains($exporters, reporter_iso3) AND partner_iso3 <> $target AND partner_is_country
+      AND len(list_filter($prefixes, lambda p: starts_with(hs, p))) > 0
+    GROUP BY period_start, period_end, reporter_iso3, partner_iso3, hs
+),
+m AS (
+    SELECT period_start, period_end, any_value(period) AS period, partner_iso3 AS exporter, reporter_iso3 AS importer,
+           hs, median(net_weight_kg) AS kg_importer, median(value) FILTER (WHERE currency = 'USD') AS usd_importer
+    FROM flows
+    WHERE kind = 'reported' AND freq = $freq AND flow = 'import' AND hs_level = '6'
+      AND list_contains($exporters, partner_iso3) AND reporter_iso3 <> $target AND reporter_is_country
+      AND len(list_filter($prefixes, lambda p: starts_with(hs, p))) > 0
+    GROUP BY period_start, period_end, reporter_iso3, partner_iso3, hs
+)
+SELECT m.period, m.period_start, m.period_end, m.exporter, m.importer, m.hs, m.kg_importer, m.usd_importer,
+       CASE WHEN x.exporter IS NOT NULL THEN x.kg_exporter WHEN c.reporter_iso3 IS NOT NULL THEN 0.0 END AS kg_exporter,
+       x.usd_exporter
+FROM m
+LEFT JOIN x USING (period_start, period_end, exporter, importer, hs)
+LEFT JOIN coverage_pairs AS c
+  ON x.exporter IS NULL AND c.kind = 'reported' AND c.freq = $freq AND c.flow = 'export'
+ AND c.reporter_iso3 = m.exporter AND c.partner_iso3 = m.importer
+ AND c.period_start = m.period_start AND c.period_end = m.period_end
+WHERE m.kg_importer > 0
+ORDER BY m.exporter, m.importer, m.hs, m.period_start;

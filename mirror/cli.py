@@ -263,6 +263,14 @@ def _factors_flag(p: argparse.ArgumentParser) -> None:
                    help="barrels-per-tonne factor set (default unsd; bp = bp2021)")
 
 
+def _cif_fob_methods() -> list[str]:
+    from typing import get_args
+
+    from .settings import CifFobMethod
+
+    return list(get_args(CifFobMethod))
+
+
 def _detectors() -> list[str]:
     from .detect.base import DETECTORS
 
@@ -274,8 +282,8 @@ def _years_flag(p: argparse.ArgumentParser) -> None:
 
 
 def _analysis_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cif-fob", choices=["fixed", "pair", "unit-value"],
-                   help="CIF/FOB conversion: fixed factor (default), per-pair estimate, or unit-value estimate")
+    p.add_argument("--cif-fob", choices=_cif_fob_methods(),
+                   help="CIF/FOB conversion method (default: the library's; see the README)")
     p.add_argument("--factor", type=float, help="the fixed CIF/FOB factor (default 1.06, the IMF's)")
     p.add_argument("--sources", help="source preference when several carry a flow, e.g. gacc,comtrade")
     p.add_argument("--hk-adjust", action="store_true", help="subtract Hong Kong re-exports from imports from China (GFI)")

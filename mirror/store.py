@@ -512,7 +512,7 @@ class Store:
             raise StoreError(f"The store {self.path} is open read-only. Fix: open it read-write to refresh.")
         if folder is None and not comtrade:
             raise MirrorError("Nothing to refresh from. Fix: give a drop folder (--from DIR) and/or --comtrade.")
-        files = refresh_candidates(Path(folder)) if folder is not None else []
+        files = refresh_candidates(Path(folder).expanduser()) if folder is not None else []  # "~/drop" as written
         iso3 = resolve(self.con, country)
         fetched = self._fetch_comtrade(comtrade, cache, progress) if comtrade else None
         since = sql.run(self.con, "last_load_id").fetchall()[0][0]

@@ -95,6 +95,8 @@ def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int) -> list[Sec
     pair, title = pair_to_show(db, b.names, iso3, span)
     uv = sql.frame(db.con, "report_unit_values", country=iso3, top=6, partners=8)
     uv = uv[uv.year.between(*span)]
+    if len(uv):  # a facet's label: '2701 Coal', the description on hover
+        uv = uv.assign(product=uv.hs.map(lambda h: b.names.hs_label(h, 40)))
     section = Section("mirror", "Mirror discrepancies",
                       "Each flow has two reports: the exporter's (FOB) and the importer's (CIF, converted to FOB here). "
                       "The discrepancy index (X − M) / (X + M) runs from −1 (only the importer reports) to 1 (only the "
@@ -200,13 +202,13 @@ def sanctions(b, iso3: str, name: str, span: tuple[int, int]) -> list[Section]:
     after = db.sanctioned_trade(iso3, summary=True)
     if len(after):  # a measure with no trade after it or in its wind-down is the ban obeyed: not a row here
         after = after[after.value_after_usd.notna() | after.value_wind_down_usd.notna()]
-        after = after.assign(measure_words=after.measure.map(lambda m: b.names.ids.get(m, m)))
+        after = after.assign(measure_words=after.measure.map(b.names.measure))
     points = _aggregate(db, "report_banned_points", rows)
     if len(points):
         points = points.assign(chapter_name=points.chapter.map(lambda c: b.names.hs_label(c, 30)))
     dates = (rows[["measure", "effective"]].drop_duplicates() if len(rows)
              else pd.DataFrame(columns=["measure", "effective"]))
-    dates = dates.assign(label=dates.measure.map(lambda m: b.names.ids.get(m, m)))
+    dates = dates.assign(label=dates.measure.map(b.names.measure))
     measures = db.measures(iso3)
     section = Section("sanctions", "Trade in banned goods",
                       "Reported trade in goods after the date a UN measure banned it. A fall to zero after the date is "
@@ -249,7 +251,8 @@ def flags(b, flags: pd.DataFrame) -> list[Section]:
     shown = flags
     if len(flags):
         shown = flags.assign(
-            goods=[names.hs_label(h, 40) if str(h)[:1].isdigit() else names.ids.get(str(h), str(h))
+            goods=[names.hs_label(h, 40) if str(h)[:1].isdigit() else names.measure(h) if str(h) in names.ids
+                   else str(h)
                    for h in flags.hs.fillna("")],
             series=[f"{names.country(r)} {'to' if f == 'export' else 'from'} {names.country(p)}" if p else names.country(r)
                     for r, p, f in zip(flags.reporter, flags.partner.fillna(""), flags.flow, strict=True)],

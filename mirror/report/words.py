@@ -36,15 +36,19 @@ class Names:
     countries: dict[str, str] = field(default_factory=dict)
     hs: dict[str, str] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)  # measure and cap ids -> words
+    goods: dict[str, str] = field(default_factory=dict)  # measure ids -> the goods, for tables
 
     @classmethod
     def from_store(cls, db: object) -> Names:
         countries = dict(sql.run(db.con, "report_country_names").fetchall())
         hs = {code: _tidy(text) for code, text in sql.run(db.con, "report_hs_names").fetchall()}
         ids: dict[str, str] = {}
+        goods: dict[str, str] = {}
         measures = db.measures(None)
         for m in measures.itertuples(index=False):
-            ids[m.measure_id] = f"{_instrument(m.instrument)} para {m.paragraph.split(';')[0]} ({_goods(m.goods)})"
+            # in a sentence the goods follow the id already ("... banned by X (coal) ..."): the id alone
+            ids[m.measure_id] = f"{_instrument(m.instrument)} para {m.paragraph.split(';')[0]}"
+            goods[m.measure_id] = _goods(m.goods)
         caps = db.sanctions.cap_periods()
         by_measure = measures.set_index("measure_id")
         periods = caps.groupby("cap").cap_period.nunique()
@@ -54,7 +58,12 @@ class Names:
             # a cap of one period says when; a yearly cap's year is said by the sentence or the table
             when = f", {_span(c.cap_period)}" if periods[c.cap] == 1 else ""
             ids[c.cap] = f"the {c.product} cap of {where} (in {c.unit}{when})"
-        return cls(countries, hs, ids)
+        return cls(countries, hs, ids, goods)
+
+    def measure(self, measure_id: object) -> str:
+        """A measure as a table shows it: 'Resolution 2371 (2017) para 8 (coal, iron and iron ore)'."""
+        key = str(measure_id)
+        return f"{self.ids[key]} ({self.goods[key]})" if key in self.goods else self.ids.get(key, key)
 
     def country(self, code: object) -> str:
         return self.countries.get(str(code), str(code))
@@ -97,11 +106,14 @@ _PERIODS = re.compile(r"\b(\d+) period\(s\)")
 _FROM_TO = re.compile(r"\bfrom (\d{4}(?:-\d\d)?) to \1\b")
 _ISO3 = re.compile(r"\b[A-Z]{3}\b")
 _HS = re.compile(r"\bHS (\d{2,6})\b")
+_CODE_LIST = re.compile(r"\b[A-Z]{3}(?:, [A-Z]{3}){6,}\b")  # seven codes or more in a row
 
 
 def humanize(text: str, names: Names) -> str:
     if not isinstance(text, str) or not text:
         return text
+    # a list of 150 suppliers is not read: the first three and how many more
+    text = _CODE_LIST.sub(lambda m: _short_list(m.group(0).split(", ")), text)
     out = _PERIODS.sub(lambda m: f"{m.group(1)} period" + ("" if m.group(1) == "1" else "s"), text)
     out = _FROM_TO.sub(r"in \1", out)
     out = re.sub(r"\b(\d+) row\(s\)", lambda m: f"{m.group(1)} row" + ("" if m.group(1) == "1" else "s"), out)
@@ -119,6 +131,11 @@ def humanize(text: str, names: Names) -> str:
 
     out = _HS.sub(hs, out)
     return _ISO3.sub(lambda m: names.countries.get(m.group(0), m.group(0)), out)
+
+
+def _short_list(codes: list[str]) -> str:
+    unique = list(dict.fromkeys(codes))
+    return ", ".join(unique[:3]) + f" and {len(unique) - 3} others"
 
 
 def words(value: object) -> str:

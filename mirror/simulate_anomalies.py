@@ -158,16 +158,19 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
         add("JPN", "RUS", "M", "270111", year, round(t_m * 118, 2), round(t_m * 1000, 1))
     labels.append(_label("rerouting", "JPN", "M", "270111", 2017, "UNSCR2371-coal-iron", partner="RUS"))
 
-    # Germany's exports to China: banned machinery jumps 2.5x from 2018, other goods flat (roundabout).
-    paths = {hs: noise(len(YEARS)) for hs in ("842952", "848180", "300490", "220421", "940360")}
-    for y_i, year in enumerate(YEARS):
-        jump = 2.5 if year >= 2018 else 1.0
-        for hs in ("842952", "848180"):
-            add("DEU", "CHN", "X", hs, year, round(2e7 * jump * paths[hs][y_i], 2))
-            if year == 2018:  # each series also shifts in level, with no measure on DEU-CHN trade
-                labels.append(_label("level_shift", "DEU", "X", hs, year, None, partner="CHN"))
-        for hs in ("300490", "220421", "940360"):
-            add("DEU", "CHN", "X", hs, year, round(3e7 * paths[hs][y_i], 2))
+    # Germany's exports (the "Eurasian Roundabout"): after 2397 banned supplying PRK with machinery, its
+    # banned machinery to China (a neighbour of PRK) jumps 2.5x from 2018; its other goods to China, and
+    # the same machinery to comparison destinations (France, Italy, Japan, Turkey), do not.
+    banned_goods = ("842952", "848180", "847130", "850440", "851762", "841810")
+    other_goods = ("300490", "220421", "940360", "330499", "640399", "420222")
+    for dest in ("CHN", "FRA", "ITA", "JPN", "TUR"):
+        for hs in banned_goods + other_goods:
+            path = (2e7 if hs in banned_goods else 3e7) * noise(len(YEARS))
+            for y_i, year in enumerate(YEARS):
+                jump = 2.5 if (dest == "CHN" and hs in banned_goods and year >= 2018) else 1.0
+                add("DEU", dest, "X", hs, year, round(path[y_i] * jump, 2))
+            if dest == "CHN" and hs in banned_goods:  # each series also shifts, with no measure on DEU-CHN
+                labels.append(_label("level_shift", "DEU", "X", hs, 2018, None, partner="CHN"))
     labels.append(_label("rerouting", "DEU", "X", None, 2018, "UNSCR2397-supply", partner="CHN"))
 
     # Third-country mirror pairs for the outlier detectors.
@@ -179,6 +182,8 @@ def anomaly_panel(seed: int = 7, noise_sd: float = 0.03, rho: float = 0.0,
         for i_ in OTHERS:
             if e == i_ or (rng.random() > 0.35 and (e, i_) not in forced):
                 continue
+            if e == "DEU" and i_ in ("FRA", "ITA", "JPN", "TUR"):
+                continue  # Germany's exports there are the roundabout panel above
             for hs in FREE:
                 path = np.exp(rng.normal(14, 1.0)) * noise(len(YEARS))  # the flow over time
                 for y_i, year in enumerate(YEARS):

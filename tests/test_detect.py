@@ -130,23 +130,31 @@ def test_relabelling_importer_reports_more_from_a_neighbour_after_the_ban(db, tm
 
 
 def test_roundabout_difference_in_differences(db, tmp_path):
-    # Germany's exports to China: machinery (84, banned for supply to PRK by 2397 from Dec 2017) jumps 2.5x
-    # from 2018 while its other goods to China stay flat: a rise beyond the other goods.
+    # Germany's exports of four banned headings (84: 2397 banned supplying PRK with machinery from 22
+    # December 2017) and four other goods to China (a neighbour of PRK) and to France, Italy and Turkey
+    # (comparison destinations), 2010-2021. From 2018 the banned goods to China are 2.5x; nothing else
+    # moves. Germany's direct machinery exports to PRK (100 a year per heading) stop after 2017.
     rows = []
-    for year in range(2013, 2022):
-        jump = 2.5 if year >= 2018 else 1.0
-        wiggle = 1 + 0.02 * (year % 3)
-        rows += [row("DEU", "CHN", "X", "8429", 100 * jump * wiggle, year=year),
-                 row("DEU", "CHN", "X", "8481", 80 * jump * wiggle, year=year),
-                 row("DEU", "CHN", "X", "3004", 120 * wiggle, year=year),
-                 row("DEU", "CHN", "X", "2204", 60 * wiggle, year=year)]
+    rng = np.random.default_rng(8)
+    banned, other = ("8429", "8481", "8471", "8418"), ("3004", "2204", "9403", "3304")
+    for dest in ("CHN", "FRA", "ITA", "TUR"):
+        for hs in banned + other:
+            level = float(np.exp(rng.normal(5, 0.5)))
+            for year in range(2010, 2022):
+                jump = 2.5 if (dest == "CHN" and hs in banned and year >= 2018) else 1.0
+                rows.append(row("DEU", dest, "X", hs, round(level * jump * float(np.exp(rng.normal(0, 0.05))), 2), year=year))
+    for year in range(2010, 2022):
+        rows.append(row("DEU", "PRK", "X", "TOTAL", 2000, year=year))
+        if year < 2018:
+            rows += [row("DEU", "PRK", "X", hs, 100, year=year) for hs in banned]
     load_rows(db, tmp_path, rows)
     out = db.flags(detector="rerouting")
-    did = out[out.statistic.str.startswith("difference")]
-    measures = set(did.explained_by)
-    assert "UNSCR2397-supply" in measures
+    did = out[out.statistic.str.startswith("triple difference")]
     r = did[did.explained_by == "UNSCR2397-supply"].iloc[0]
-    assert (r.reporter, r.partner, r.period) == ("DEU", "CHN", "2018") and r.score == pytest.approx(np.log(2.5), abs=0.05)
+    assert (r.reporter, r.partner, r.period) == ("DEU", "CHN", "2018") and r.score == pytest.approx(np.log(2.5), abs=0.08)
+    assert "substitution ratio" in r.reason and r.q_value <= 0.05
+    # rise through China: sum of its 2018-2021 banned exports x (1 - 1/2.5) per year; fall: 400 a year
+    assert "a year, against the fall of direct exports to PRK, USD 400 a year" in r.reason
 
 
 def test_conflicting_publishers_are_compared_not_double_counted(db, tmp_path):

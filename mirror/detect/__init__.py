@@ -15,7 +15,8 @@ from .breaks import breaks, common_shocks
 from .conflicts import conflicting_figures
 from .outliers import mirror_outliers, unit_value_outliers
 from .relabel import relabelling_tonnes
-from .rerouting import relabelling, roundabout
+from .rerouting import relabelling
+from .roundabout import roundabout
 from .sanctions import cap_exceeded, sanctioned_trade
 
 __all__ = ["DETECTORS", "FLAG_COLUMNS", "DetectSettings", "run"]
@@ -60,7 +61,8 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     tonnes = sql.frame(con, "detect_relabel_pairs", freq=freq, exporters=list(NEIGHBOURS.get(country, ())),
                        target=country, prefixes=export_codes)
     rows += relabelling_tonnes(tonnes, bans, country, freq, s)
-    rows += roundabout(series, bans, country, s)
+    rows += roundabout(sql.frame(con, "detect_roundabout_panel", target=country,
+                                 neighbours=list(NEIGHBOURS.get(country, ()))), series, bans, country, s)
     rows += sanctioned_trade(store.sanctioned_trade(country, freq=freq, summary=True), freq)
     if freq == "A":
         rows += cap_exceeded(store.caps(country, kind=None), store.caps(country, kind=None, monthly=True))

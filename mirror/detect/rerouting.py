@@ -4,17 +4,14 @@
   neighbours far beyond what that neighbour reports exporting to it, after the ban, where the pair
   agreed before (DPRK coal declared Russian in 2017: Korean imports "from Russia" above Russia's
   reported exports);
-- a difference in differences in the spirit of Chupilkin, Javorcik and Plekhanov's "Eurasian
-  Roundabout" (2023): after a ban on supplying the target, a third country's exports of the banned
-  goods to the target's neighbours rise beyond its exports of other goods to them
-  (OLS of log value on banned, after and banned x after; the interaction is the effect).
+- the "Eurasian Roundabout" difference in differences is in roundabout.py; the same goods in
+  tonnes at HS6 in relabel.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 
 from .base import NEIGHBOURS, DetectSettings, fmt_amount
 
@@ -64,42 +61,3 @@ def relabelling(pairs: pd.DataFrame, bans: pd.DataFrame, target: str, s: DetectS
         if key not in latest or f["_effective"] > latest[key]["_effective"]:
             latest[key] = f
     return [{k: v for k, v in f.items() if k != "_effective"} for f in latest.values()]
-
-
-def roundabout(series: pd.DataFrame, bans: pd.DataFrame, target: str, s: DetectSettings) -> list[dict]:
-    out = []
-    neighbours = NEIGHBOURS.get(target, ())
-    supply_bans = bans[bans.direction == "supply_to_target"]
-    data = series[(series.unit == "USD") & (series.flow == "export") & series.partner.isin(neighbours)
-                  & ~series.reporter.isin((target, *neighbours)) & (series.hs != "TOTAL")]
-    if data.empty or supply_bans.empty:
-        return out
-    data = data.assign(start=pd.to_datetime(data.period_start))
-    for measure, m in supply_bans.groupby("measure"):
-        effective = pd.Timestamp(m.effective.iloc[0])
-        d = data.assign(banned=_covered(data.hs, list(m.hs_prefix)).astype(int),
-                        after=(data.start >= effective).astype(int))
-        for (reporter, partner), g in d.groupby(["reporter", "partner"]):
-            if g.banned.nunique() < 2:
-                continue
-            panel = g.groupby(["period", "banned", "after"], as_index=False).amount.sum()
-            panel = panel[panel.amount > 0]
-            counts = panel.groupby(["banned", "after"]).size()
-            if len(counts) < 4 or counts.min() < 2:
-                continue
-            panel = panel.assign(log_value=np.log(panel.amount))
-            fit = smf.ols("log_value ~ banned * after", data=panel).fit()
-            effect, p = float(fit.params["banned:after"]), float(fit.pvalues["banned:after"])
-            if effect < s.reroute_min or p >= s.alpha:
-                continue
-            out.append({
-                "detector": "rerouting", "reporter": reporter, "partner": partner, "flow": "export",
-                "hs": " ".join(sorted(set(m.hs_prefix)))[:60], "unit": "USD", "freq": "A",
-                "period": panel[panel.after == 1].period.min(), "statistic": "difference in differences (log points)",
-                "score": effect, "threshold": s.reroute_min, "p_value": p, "severity": "high" if p < 0.01 else "medium",
-                "reason": (f"After {measure} ({effective:%Y-%m-%d}) banned supplying {target}, {reporter}'s exports of "
-                           f"the banned goods to {partner}, a neighbour of {target}, rose {np.expm1(effect):+.0%} beyond its "
-                           f"exports of other goods to {partner} (difference in differences {effect:.2f}, p={p:.3g}): "
-                           "possible rerouting"),
-                "explained_by": measure, "implied_missing": np.nan, "evidence": f"{len(panel)} period-group totals"})
-    return out

@@ -225,3 +225,17 @@ LEFT JOIN coverage_pairs AS c
  AND c.period_start = m.period_start AND c.period_end = m.period_end
 WHERE m.kg_importer > 0
 ORDER BY m.exporter, m.importer, m.hs, m.period_start;
+
+-- name: detect_roundabout_panel(target, neighbours)
+-- Internal: the exports of every third country that exports to the target's neighbours, by product
+-- and destination, from the built mirror (mp_final, exporters' own reports, USD): one row per
+-- (period, exporter, destination, hs) with a positive value, destinations other than the target.
+-- The "Eurasian Roundabout" panel: neighbours are the treated destinations, the rest comparisons.
+WITH suppliers AS (
+    SELECT DISTINCT exporter FROM mp_final
+    WHERE list_contains($neighbours, importer) AND value_exporter_usd > 0
+      AND exporter <> $target AND NOT list_contains($neighbours, exporter)
+)
+SELECT f.period, f.period_start, f.period_end, f.exporter, f.importer AS destination, f.hs, f.value_exporter_usd AS usd
+FROM mp_final AS f JOIN suppliers USING (exporter)
+WHERE f.value_exporter_usd > 0 AND f.importer <> $target AND f.hs <> 'TOTAL';

@@ -7,8 +7,8 @@ import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tsa.arima_process import arma_acovf
 
-from mirror.detect import inference as inf
 from mirror import simulate_anomalies as sa
+from mirror.detect import inference as inf
 
 from .comtrade_files import api_json, persistent, record
 

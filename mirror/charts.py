@@ -22,6 +22,9 @@ USD = ",.0f"
 SEVERITY_ORDER = ["high", "medium", "low"]
 SEVERITY_COLOURS = ["#b2182b", "#ef8a62", "#999999"]
 MISSING_GREY = "#ececec"
+# Tableau 20 without its greys (grey means missing or "others" here)
+TABLEAU20 = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+             "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6"]
 ONE_SIDED_GREY = "#d0d0d0"
 
 
@@ -90,11 +93,18 @@ def rebuilt_trade(frame: pd.DataFrame, country: str = "PRK", years: list[int] | 
     span = [int(y) for y in years] if years else sorted(set(data.year))
     width = (WIDTH - 200) // 2
     base = alt.Chart()
-    partners = list(dict.fromkeys(long.groupby("partner_name").usd.sum().sort_values(ascending=False).index))
+    # largest first, 'other partners' last and grey; 20 distinct colours (no two partners alike)
+    partners = [p for p in long.groupby("partner_name").usd.sum().sort_values(ascending=False).index
+                if p != "other partners"]
+    partners += ["other partners"] if "other partners" in set(long.partner_name) else []
+    colours = [TABLEAU20[i % len(TABLEAU20)] for i in range(len(partners))]
+    if partners and partners[-1] == "other partners":
+        colours[-1] = "#9d9d9d"
     bars = base.transform_filter("datum.kind == 'value'").mark_bar().encode(
         x=_year_x(span, field="bar_start", width=width), x2="bar_end:T",
         y=alt.Y("sum(usd):Q", title="USD (FOB)", axis=_usd_axis()),
-        color=alt.Color("partner_name:N", title="partner (largest first)", sort=partners),
+        color=alt.Color("partner_name:N", title="partner (largest first)", sort=partners,
+                        scale=alt.Scale(domain=partners, range=colours)),
         order=alt.Order("partner_name:N"),
         opacity=alt.Opacity("basis:N", title="bar", scale=alt.Scale(
             domain=["published totals", "summed from HS lines (may be partial)"], range=[1.0, 0.4]),
@@ -301,8 +311,12 @@ def banned_goods(frame: pd.DataFrame, measures: pd.DataFrame | None = None, coun
     rules["at"] = rules.effective + "T00:00"
     rules["row"] = range(len(rules))
     years = sorted(set(data.year) | {int(e[:4]) for e in rules.effective})
+    # the measures' labels get a strip of their own above the bars (headroom in the bars' scale)
+    label_px = 14 * max(len(rules), 1) + 10
+    top = float(data.groupby("year").value_usd.sum().max() or 1) * 260 / (260 - label_px)
     bars = alt.Chart(data).mark_bar(opacity=0.9).encode(
-        x=_year_x(years, field="bar_start", width=WIDTH - 200), x2="bar_end:T", y=alt.Y("sum(value_usd):Q", title="USD", axis=_usd_axis()),
+        x=_year_x(years, field="bar_start", width=WIDTH - 200), x2="bar_end:T",
+        y=alt.Y("sum(value_usd):Q", title="USD", axis=_usd_axis(), scale=alt.Scale(domain=[0, top], nice=False)),
         color=alt.Color("chapter_name:N", title="HS chapter", legend=alt.Legend(labelLimit=260)),
         tooltip=[alt.Tooltip("chapter_name:N", title="HS chapter"), alt.Tooltip("goods:N"), _year_tip(),
                  alt.Tooltip("sum(value_usd):Q", title="USD", format=USD),
@@ -310,9 +324,15 @@ def banned_goods(frame: pd.DataFrame, measures: pd.DataFrame | None = None, coun
                  alt.Tooltip("source:N")])
     rule = alt.Chart(rules).mark_rule(color="#333", strokeDash=[4, 3]).encode(
         x=alt.X("at:T"), tooltip=[alt.Tooltip("label:N", title="measure"), alt.Tooltip("effective:N", title="in force from")])
-    text = alt.Chart(rules).mark_text(align="left", dx=3, fontSize=10, color="#333").encode(
-        x=alt.X("at:T"), y=alt.Y("row:O", axis=None, scale=alt.Scale(paddingOuter=0.3)), text="label:N")
-    return alt.layer(bars, rule, text, title=alt.Title(
+    # a label stays inside the plot: right of its rule in the first half of the years, left of it after
+    middle = f"{(min(years) + max(years) + 1) // 2}-01-01"
+    rules["side"] = ["left" if e < middle else "right" for e in rules.effective]
+    texts = [alt.Chart(rules).transform_filter(f"datum.side == '{side}'").mark_text(
+        align=side, dx=3 if side == "left" else -3, fontSize=10, color="#222", limit=(WIDTH - 200) // 2 - 10).encode(
+        x=alt.X("at:T"), y=alt.Y("row:O", axis=None, scale=alt.Scale(range=[10, label_px])), text="label:N",
+        tooltip=[alt.Tooltip("label:N", title="measure"), alt.Tooltip("effective:N", title="in force from")])
+        for side in ("left", "right")]
+    return alt.layer(bars, rule, *texts, title=alt.Title(
         f"Trade in goods banned from {country}, before and after each measure",
         subtitle="Bars: partners' reported trade by HS chapter; dashed line: the date a measure took effect.")
     ).resolve_scale(y="independent").properties(width=WIDTH - 200, height=260)

@@ -236,7 +236,7 @@ def _rule_labels(dates: pd.DataFrame) -> pd.DataFrame:
     iron ore)' on the same day read '2270: coal; iron and iron ore'."""
     import re
 
-    parts = dates.label.str.extract(r"^Resolution (\d+) \(\d{4}\) para [^ ]+ \((.*)\)$")
+    parts = dates.label.str.extract(r"^Resolution (\d+) \(\d{4}\) para .+? \(([^()]*)\)$")
     dates = dates.assign(res=parts[0].fillna(dates.label), goods=parts[1].fillna(""))
     out = []
     for (effective, res), group in dates.groupby(["effective", "res"], sort=True):

@@ -63,7 +63,7 @@ class Names:
     def measure(self, measure_id: object) -> str:
         """A measure as a table shows it: 'Resolution 2371 (2017) para 8 (coal, iron and iron ore)'."""
         key = str(measure_id)
-        return f"{self.ids[key]} ({self.goods[key]})" if key in self.goods else self.ids.get(key, key)
+        return f"{self.ids[key]} ({_clip(self.goods[key], 48)})" if key in self.goods else self.ids.get(key, key)
 
     def country(self, code: object) -> str:
         return self.countries.get(str(code), str(code))
@@ -105,6 +105,7 @@ def _clip(text: str, width: int) -> str:
 _PERIODS = re.compile(r"\b(\d+) period\(s\)")
 _FROM_TO = re.compile(r"\bfrom (\d{4}(?:-\d\d)?) to \1\b")
 _ISO3 = re.compile(r"\b[A-Z]{3}\b")
+_SAME_RANGE = re.compile(r"[;,] sources range ([\d,.]+)-\1(?: [A-Za-z]+)?(?=[;)]|$)")
 _HS = re.compile(r"\bHS (\d{2,6})\b")
 _CODE_LIST = re.compile(r"\b[A-Z]{3}(?:, [A-Z]{3}){6,}\b")  # seven codes or more in a row
 
@@ -116,6 +117,7 @@ def humanize(text: str, names: Names) -> str:
     text = _CODE_LIST.sub(lambda m: _short_list(m.group(0).split(", ")), text)
     out = _PERIODS.sub(lambda m: f"{m.group(1)} period" + ("" if m.group(1) == "1" else "s"), text)
     out = _FROM_TO.sub(r"in \1", out)
+    out = _SAME_RANGE.sub("", out)  # "sources range 777,395-777,395 bbl": the sources agree, nothing to say
     out = re.sub(r"\b(\d+) row\(s\)", lambda m: f"{m.group(1)} row" + ("" if m.group(1) == "1" else "s"), out)
     for key in sorted(names.ids, key=len, reverse=True):  # longest first: UNSCR2321-coal-2016-t before -2016
         if key in out:

@@ -36,14 +36,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 KEY = ["year", "exporter", "importer", "hs"]
-METHODS = [  # label, Settings overrides
+METHODS = [  # label, Settings overrides (the default's are Settings())
+    ("trade-mirror, default: gravity from geography", {}),
+    ("trade-mirror, gravity-pair (geography + the pair's history)", {"cif_fob": "gravity-pair"}),
+    ("trade-mirror, gravity, per-flow widen rule", {"cif_fob": "gravity", "widen_rule": "flow"}),
+    ("trade-mirror, gravity, mean-unbiased value", {"cif_fob": "gravity", "mean_unbiased": True}),
     ("trade-mirror, fixed 1.06", {"cif_fob": "fixed"}),
-    ("trade-mirror, pair, per-flow widen rule (old)", {"cif_fob": "pair", "widen_rule": "flow"}),
+    ("trade-mirror, pair, per-flow widen rule (the old rule)", {"cif_fob": "pair", "widen_rule": "flow"}),
     ("trade-mirror, pair, per-pair widen rule", {"cif_fob": "pair", "widen_rule": "pair"}),
     ("trade-mirror, pair, no widen rule", {"cif_fob": "pair", "widen_rule": "none"}),
     ("trade-mirror, unit-value, no widen rule", {"cif_fob": "unit-value", "widen_rule": "none"}),
-    ("trade-mirror, gravity, per-flow widen rule", {"cif_fob": "gravity", "widen_rule": "flow"}),
-    ("trade-mirror, gravity, no widen rule", {"cif_fob": "gravity", "widen_rule": "none"}),
 ]
 
 
@@ -159,7 +161,7 @@ def markdown(table: pd.DataFrame) -> str:
              "|---|---|---|---|---|---|"]
     for r in table.itertuples():
         cov = (f"{r._5:.1%} | {r._6:.1%}" if "flow coverage" in table and not np.isnan(r._5) else "- | -")
-        lines.append(f"| {r.method} | {r._2:.3f} | {r._3:.1%} | {r._4:+.2%} | {cov} |")
+        lines.append(f"| {r.method} | {r._2:.4f} | {r._3:.1%} | {r._4:+.2%} | {cov} |")
     return "\n".join(lines)
 
 

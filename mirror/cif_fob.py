@@ -91,6 +91,7 @@ class GravityFit:
     sigma: float  # residual s.d. per unit weight
     stage2: dict = field(default_factory=dict)  # role -> (c, d) of effect = c + d landlocked
     fit: dict = field(default_factory=dict)
+    own_effects: bool = False
 
     def predict(self, pairs: pd.DataFrame) -> pd.DataFrame:
         """tau (ln margin, unclipped) and its standard error for each (exporter, importer): the
@@ -100,8 +101,10 @@ class GravityFit:
         contig = g.contiguous.to_numpy()
         ce, de = self.stage2["exporter"]
         ci, di = self.stage2["importer"]
-        a = g.exporter.map(self.exporter_effects)
-        b = g.importer.map(self.importer_effects)
+        # Each country's own effect holds its persistent misreporting as well as its freight costs:
+        # predicted from geography, a country's effect is its landlocked prediction (own_effects=False)
+        a = g.exporter.map(self.exporter_effects) if self.own_effects else pd.Series(np.nan, index=g.index)
+        b = g.importer.map(self.importer_effects) if self.own_effects else pd.Series(np.nan, index=g.index)
         a_known, b_known = a.notna().to_numpy(), b.notna().to_numpy()
         a = a.fillna(pd.Series(ce + de * g.landlocked_exporter, index=g.index)).to_numpy()
         b = b.fillna(pd.Series(ci + di * g.landlocked_importer, index=g.index)).to_numpy()
@@ -197,10 +200,47 @@ def fit_gravity(obs: pd.DataFrame) -> GravityFit:
                       pd.Series(c, index=i_codes), cov, beta, float(np.sqrt(sigma2)), stage2, fit)
 
 
+def combine(pred: pd.DataFrame, obs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Empirical Bayes: each pair's margin is the geography prediction g_ij shrunk toward the pair's
+    own median m_ij as far as its history can tell them apart,
+
+        tau_ij = (n_ij m_ij + k g_ij) / (n_ij + k),   k = s2 / t2,
+
+    with s2_ij the variance of one flow's ln(M/X) about its pair's margin (the pair's MAD: the
+    median's variance is (pi/2) s2 / n) and t2 the variance of the true margins about the
+    prediction (the precision-weighted spread of m - g less its sampling part); k varies by pair. Where margins follow geography
+    (t2 small) the prediction wins, and a pair's persistent misreporting is not taken for freight;
+    where pairs differ for reasons geography misses, long histories win."""
+    p = pred.merge(obs[["exporter", "importer", "n", "r", "mad"]], on=["exporter", "importer"], how="left")
+    have = (p.n.fillna(0).to_numpy() > 0) & p.mad.notna().to_numpy()
+    n = p.n.fillna(0).to_numpy(dtype=float)
+    # each pair's own flow variance: a noisy reporter's pairs know their margin less well
+    s2 = np.where(have, (1.4826 * p.mad.fillna(0).to_numpy()) ** 2, np.nan)
+    s2 = np.where(have, np.maximum(s2, np.nanmedian(s2) * 0.1 if have.any() else 0), np.nan)
+    v_med = np.where(have, np.pi / 2 * s2 / np.maximum(n, 1), np.nan)  # the median's variance
+    dev = (p.r - p.tau).to_numpy()
+    t2 = np.nan
+    if have.sum() >= 10:
+        wt = 1 / v_med[have]
+        t2 = max(float(np.average(dev[have] ** 2 - v_med[have], weights=wt)), 1e-6)
+    if not np.isfinite(t2):
+        return p.drop(columns=["n", "r", "mad"]), {"k": np.inf, "t2": t2}
+    w = np.where(have, t2 / (t2 + np.nan_to_num(v_med, nan=1.0)), 0.0)  # the history's weight
+    p["tau"] = np.where(have, w * p.r.fillna(0) + (1 - w) * p.tau, p.tau)
+    # posterior s.d.: precision of the prediction (1 / t2) plus that of the median (1 / v_med)
+    p["tau_se"] = np.where(have, np.sqrt(p.tau_se**2 * (1 - w) ** 2 + 1 / (1 / t2 + 1 / np.nan_to_num(v_med, nan=np.inf))),
+                           np.sqrt(p.tau_se**2 + t2))
+    k = float(np.nanmedian(np.pi / 2 * s2 / t2)) if have.any() else np.inf
+    p["label"] = np.where(have, p.label + ", with the pair's history", p.label)
+    return p.drop(columns=["n", "r", "mad"]), {"k": k, "t2": t2}
+
+
 def describe(fit: GravityFit, tau_max: float) -> pd.DataFrame:
     """The fit as rows for the report's methods: coefficients, then fit statistics as terms."""
     extra = [("pairs", fit.fit["pairs"]), ("flows", fit.fit["flows"]), ("exporter effects", fit.fit["exporters"]),
              ("importer effects", fit.fit["importers"]), ("R2", fit.fit["r2"]), ("within R2", fit.fit["r2_within"]),
-             ("residual s.d. of a pair's margin", fit.fit["pair_sd"]), ("clipped to [0, max]", tau_max)]
+             ("residual s.d. of a pair's margin", fit.fit["pair_sd"]),
+             ("s.d. of true margins about the prediction", np.sqrt(fit.fit.get("t2", np.nan))),
+             ("prior worth (flows)", fit.fit.get("k", np.nan)), ("clipped to [0, max]", tau_max)]
     stats_rows = pd.DataFrame({"term": [t for t, _ in extra], "coef": [float(v) for _, v in extra]})
     return pd.concat([fit.coefficients.assign(kind="coefficient"), stats_rows.assign(kind="fit")], ignore_index=True)

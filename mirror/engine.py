@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from . import sql
@@ -70,15 +71,17 @@ class Engine:
         sql.script(con, "define_mirror_pairs")
         sql.script(con, "build_hk_reexports")
         self.gravity = None
-        if settings.cif_fob == "fixed":
+        method = settings.cif_fob
+        if method == "fixed":
             sql.script(con, "build_no_cif_fob_estimates")
         else:
             sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage).fetchall()
-        if settings.cif_fob == "gravity":
-            self._fit_gravity()
-        sql.run(con, "build_mirror_params", method=settings.cif_fob, factor=settings.cif_fob_factor,
+        if method in ("gravity", "gravity-pair") and not self._fit_gravity(with_history=method == "gravity-pair"):
+            method = "fixed"  # too few pairs both report (the bundled DPRK record): the IMF's factor
+            sql.script(con, "build_no_cif_fob_estimates")
+        sql.run(con, "build_mirror_params", method=method, factor=settings.cif_fob_factor,
                 tau_max=settings.max_margin, hk_adjust=settings.hk_adjust, widen_rule=settings.widen_rule,
-                hk_markup=settings.hk_markup).fetchall()
+                hk_markup=settings.hk_markup, mean_unbiased=settings.mean_unbiased).fetchall()
         sql.script(con, "build_mirror_final")
         self._fit_reliability(settings)
         self._fit_intervals(settings)
@@ -86,23 +89,27 @@ class Engine:
         self._check_build()
         self._built = Built(key)
 
-    def _fit_gravity(self) -> None:
+    def _fit_gravity(self, with_history: bool) -> bool:
         """The Growth Lab's margin model (mirror/cif_fob.py) on the pairs' median ln(M/X), predicted
-        for every pair with an import report; the pairs' table keeps their own history beside it."""
+        from geography for every pair with an import report and combined with the pair's own history
+        (empirical Bayes). False where the store has too few pairs to fit it."""
         from . import cif_fob
 
         obs = sql.frame(self.con, "cif_fob_pair_medians")
         try:
             self.gravity = cif_fob.fit_gravity(obs)
-        except ValueError as exc:
-            raise StoreError(f"cif_fob='gravity' cannot be fitted on this store: {exc}. Fix: use cif_fob='pair' "
-                             "or 'fixed', or load both sides of more pairs.") from None
+        except (ValueError, np.linalg.LinAlgError):
+            return False
         predicted = self.gravity.predict(sql.frame(self.con, "cif_fob_importer_pairs"))
+        if with_history:
+            predicted, prior = cif_fob.combine(predicted, obs)
+            self.gravity.fit.update(prior)
         self.con.register("mp_gravity_df", predicted)
         try:
             sql.script(self.con, "build_cif_fob_gravity")
         finally:
             self.con.unregister("mp_gravity_df")
+        return True
 
     def _fit_intervals(self, settings: Settings) -> None:
         """The interval model (mirror/intervals.py) on the reliability regression's cells."""
@@ -169,8 +176,13 @@ class Engine:
 
         from . import cif_fob
 
-        settings = replace(settings, cif_fob="gravity")
+        if not settings.cif_fob.startswith("gravity"):
+            settings = replace(settings, cif_fob="gravity")
         self.build(settings, level, freq)
+        if self.gravity is None:
+            raise StoreError("the gravity CIF/FOB model needs at least 10 pairs that both sides report, with "
+                             "geography; this store has fewer, so the fixed factor is used. Fix: load both sides "
+                             "of more pairs.")
         return cif_fob.describe(self.gravity, settings.max_margin)
 
     def reliability(self, settings: Settings, level: str = "TOTAL", freq: str = "A") -> pd.DataFrame:
@@ -185,6 +197,7 @@ class Engine:
         iso3 = resolve(self.con, country)
         self.build(settings, level, freq)
         sql.run(self.con, "build_reconstruction", country=iso3, freq=check_freq(freq)).fetchall()
+        sql.script(self.con, "build_reconstruction_totals")
         sql.run(self.con, "build_reporting_periods", country=iso3, freq=check_freq(freq)).fetchall()
         year_from, year_to = years or (None, None)
         frame = sql.frame(self.con, query, year_from=year_from, year_to=year_to)

@@ -11,7 +11,7 @@ from typing import Literal, get_args
 
 from .errors import allowed
 
-CifFobMethod = Literal["fixed", "pair", "unit-value", "gravity"]
+CifFobMethod = Literal["fixed", "pair", "unit-value", "gravity", "gravity-pair"]
 WidenRule = Literal["none", "pair", "flow"]
 Level = Literal["2", "4", "6", "TOTAL"]
 Freq = Literal["A", "M"]
@@ -36,9 +36,12 @@ class Settings:
         margin from its own history of ln(M/X), shrunk toward the all-pairs median by
         ``shrinkage`` observations and clipped to [0, ``max_margin``]; 'unit-value' does the same
         on ln(importer unit value / exporter unit value) where both report weights (CEPII BACI's
-        basis), falling back to 'pair'; 'gravity' predicts each pair's margin from distance and
-        contiguity with exporter and importer effects (mirror/cif_fob.py: the Growth Lab's model).
-        Estimated margins below zero are not applied.
+        basis), falling back to 'pair'; 'gravity' (default: the most accurate in
+        benchmarks/bench_mirror_methods.py) fits the Growth Lab's model of ln(M/X) on distance and
+        contiguity with exporter and importer effects, predicts each pair's margin from geography
+        (landlocked flags for the country effects) and combines it with the pair's own median by
+        empirical Bayes (mirror/cif_fob.py); a store with fewer than 10 pairs both report uses
+        ``cif_fob_factor``. Estimated margins below zero are not applied.
     widen_rule: where an estimated margin is not applied because it would widen the gap:
         'none' (always applied), 'pair' (not for a pair whose median ln(M/X) is below half the
         margin) or 'flow' (not for a flow whose own gap it would widen: BACI's rule, which
@@ -51,11 +54,15 @@ class Settings:
         (Global Financial Integrity's adjustment); ``hk_markup`` gives China's own value of
         those goods, RX / (1 + markup), as hk_china_value_usd.
     interval_level: coverage of the intervals on reconciled values, weights and totals.
+    mean_unbiased: divide the reconciled value w X + (1 - w) M_fob by its expected log-normal
+        excess, (1 - s) e^(s2_x / 2) + s e^(s2_m / 2) (s: the importer's share of it), so that
+        totals over flows are unbiased in the log-normal model; False (default) gives BACI's value,
+        which the benchmark measures closer to true totals (misreported goods inflate s2).
     reliability_min_flows: countries with fewer flows reported by both sides get the median
         reliability; reliability_iterations and reliability_tolerance bound the backfitting.
     """
 
-    cif_fob: CifFobMethod = "fixed"
+    cif_fob: CifFobMethod = "gravity"
     cif_fob_factor: float = IMF_CIF_FOB_FACTOR
     shrinkage: float = 5.0
     max_margin: float = MAX_CIF_FOB_MARGIN
@@ -64,6 +71,7 @@ class Settings:
     hk_adjust: bool = False
     hk_markup: float = HK_REEXPORT_MARKUP
     interval_level: float = INTERVAL_LEVEL
+    mean_unbiased: bool = False
     reliability_min_flows: int = 5
     reliability_iterations: int = 50
     reliability_tolerance: float = 1e-6

@@ -37,7 +37,8 @@ def test_within_estimator_equals_statsmodels_wls_with_dummies():
         assert coefs.loc[term, "std_error"] == pytest.approx(ref.bse[term], rel=1e-6)
         assert coefs.loc[term, "p_value"] == pytest.approx(ref.pvalues[term], rel=1e-5, abs=1e-12)
     assert fit.fit["df_resid"] == ref.df_resid
-    # the prediction for an observed pair is the fitted value (geography + both countries' effects)
+    # with each country's own effect, the prediction for an observed pair is the fitted value
+    fit.own_effects = True
     pred = fit.predict(g[["exporter", "importer"]]).set_index(["exporter", "importer"]).tau
     fitted = pd.Series(ref.fittedvalues.to_numpy(), index=pd.MultiIndex.from_frame(g[["exporter", "importer"]]))
     assert np.allclose(pred.loc[fitted.index], fitted, atol=1e-9)
@@ -47,8 +48,9 @@ def test_within_estimator_equals_statsmodels_wls_with_dummies():
 def test_a_country_without_pairs_gets_its_landlocked_prediction():
     g = planted_obs()
     fit = cif_fob.fit_gravity(g[["exporter", "importer", "n", "r"]])
-    # Mongolia (landlocked) never exports in the sample: its effect is c + d x 1 from the second stage,
-    # fitted on the exporter effects against their landlocked flags.
+    # Predicted from geography, a country's effect is c + d x landlocked from the second stage, fitted
+    # on the estimated effects against their landlocked flags; Mongolia (landlocked) never exports in
+    # the sample and gets the same treatment.
     p = fit.predict(pd.DataFrame({"exporter": ["MNG"], "importer": ["DEU"]})).iloc[0]
     c, d = fit.stage2["exporter"]
     eff = fit.exporter_effects
@@ -58,8 +60,30 @@ def test_a_country_without_pairs_gets_its_landlocked_prediction():
     expected = np.linalg.solve(Z.T @ (w[:, None] * Z), Z.T @ (w * eff.to_numpy()))
     assert (c, d) == pytest.approx(tuple(expected), abs=1e-12)
     lnd = np.log(cif_fob.with_geography(pd.DataFrame({"exporter": ["MNG"], "importer": ["DEU"]})).dist_weighted_km[0])
-    assert p.tau == pytest.approx(fit.beta[0] + fit.beta[1] * lnd + fit.beta[2] * 0 + c + d + fit.importer_effects["DEU"])
+    ci, _ = fit.stage2["importer"]  # Germany has a coast
+    assert p.tau == pytest.approx(fit.beta[0] + fit.beta[1] * lnd + fit.beta[2] * 0 + c + d + ci)
     assert p.tau_se > 0
+
+
+def test_empirical_bayes_weighs_the_pairs_history_by_its_precision():
+    # Prediction g = 0.05 for 12 pairs; their medians m = 0.05 +- 0.02 alternating (so t2 = 0.02^2 -
+    # sampling part), n = 30 flows each and MAD 0.0674 (s = 1.4826 MAD = 0.1: a median's variance
+    # (pi/2) 0.01 / 30 = 5.236e-4). Pair X is the same but n = 3000 (variance 5.236e-6): its history wins.
+    pairs = [(f"E{k}", "IMP") for k in range(12)] + [("X", "IMP")]
+    pred = pd.DataFrame({"exporter": [e for e, _ in pairs], "importer": "IMP", "tau": 0.05, "tau_se": 0.0,
+                         "label": "gravity estimate"})
+    r = [0.05 + (0.02 if k % 2 else -0.02) for k in range(12)] + [0.09]
+    obs = pd.DataFrame({"exporter": [e for e, _ in pairs], "importer": "IMP", "n": [30] * 12 + [3000], "r": r,
+                        "mad": 0.1 / 1.4826})
+    out, prior = cif_fob.combine(pred, obs)
+    v = np.array([np.pi / 2 * 0.01 / 30] * 12 + [np.pi / 2 * 0.01 / 3000])
+    dev2 = (np.array(r) - 0.05) ** 2
+    t2 = np.average(dev2 - v, weights=1 / v)
+    assert prior["t2"] == pytest.approx(t2)
+    w = t2 / (t2 + v)
+    assert out.tau.to_numpy() == pytest.approx(w * np.array(r) + (1 - w) * 0.05)
+    assert out.set_index("exporter").tau["X"] == pytest.approx(0.09, abs=0.002)  # the long history decides
+    assert set(out.label) == {"gravity estimate, with the pair's history"}
 
 
 def test_gravity_method_in_the_engine_recovers_geography(db):
@@ -68,6 +92,8 @@ def test_gravity_method_in_the_engine_recovers_geography(db):
     m = db.mirror(level="6", cif_fob="gravity")
     assert set(m[m.reported_by == "both"].cif_fob_method) <= {"gravity estimate", "gravity estimate, clipped to 0.20",
                                                               "gravity estimate, below zero: not adjusted"}
+    eb = db.mirror(level="6", cif_fob="gravity-pair")
+    assert "gravity estimate, with the pair's history" in set(eb.cif_fob_method)
     model = db.engine.cif_fob_model(db.settings, level="6").set_index("term")
     # planted: tau = 0.05 + 0.02 (ln d - ln 5000) - 0.02 contig + ... (mirror/simulate.py)
     assert model.loc["ln_distance_km", "coef"] == pytest.approx(0.02, abs=0.006)

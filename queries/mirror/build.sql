@@ -157,7 +157,7 @@ pair AS (
     GROUP BY exporter, importer
 )
 SELECT
-    pair.exporter, pair.importer, pair.n_value, pair.median_value, pair.n_uv, pair.median_uv,
+    pair.exporter, pair.importer, pair.n_value, pair.median_value, pair.mad_value, pair.n_uv, pair.median_uv,
     allp.m0_value, allp.m0_uv,
     (pair.n_value * pair.median_value + $shrink_k * allp.m0_value) / (pair.n_value + $shrink_k) AS tau_value,
     CASE WHEN pair.n_uv > 0
@@ -168,8 +168,9 @@ FROM pair CROSS JOIN allp;
 
 -- name: cif_fob_pair_medians
 -- Internal: the observations of the gravity CIF/FOB model: each pair's flows reported by both
--- sides (n) and its median ln(M/X) (r), from mp_cif_pairs. One row per pair; ln units.
-SELECT exporter, importer, n_value AS n, median_value AS r FROM mp_cif_pairs WHERE n_value > 0;
+-- sides (n), its median ln(M/X) (r) and their median absolute deviation (mad), from mp_cif_pairs.
+-- One row per pair; ln units.
+SELECT exporter, importer, n_value AS n, median_value AS r, mad_value AS mad FROM mp_cif_pairs WHERE n_value > 0;
 
 -- name: cif_fob_importer_pairs
 -- Internal: every exporter-importer pair with an import report in the build (the pairs a margin
@@ -178,11 +179,12 @@ SELECT iso_chr((k >> 15) & 32767) AS exporter, iso_chr(k & 32767) AS importer
 FROM (SELECT DISTINCT (pair_key >> 20) & 1073741823 AS k FROM mp_base WHERE value_importer_usd IS NOT NULL);
 
 -- name: build_cif_fob_gravity
--- Internal: mp_cif_pairs with the gravity model's margin (mirror/cif_fob.py, predicted from
--- geography and the two countries' effects, registered as mp_gravity_df) in tau_value and its
--- standard error in tau_se; the pair's own history columns are kept. One row per pair; ln units.
+-- Internal: mp_cif_pairs with the gravity model's margin (mirror/cif_fob.py: predicted from
+-- geography, combined with the pair's own median by empirical Bayes; registered as mp_gravity_df)
+-- in tau_value and its standard error in tau_se; the pair's history columns are kept. One row per
+-- pair; ln units.
 CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
-SELECT g.exporter, g.importer, coalesce(c.n_value, 0) AS n_value, c.median_value, coalesce(c.n_uv, 0) AS n_uv,
+SELECT g.exporter, g.importer, coalesce(c.n_value, 0) AS n_value, c.median_value, c.mad_value, coalesce(c.n_uv, 0) AS n_uv,
        c.median_uv, (SELECT any_value(m0_value) FROM mp_cif_pairs) AS m0_value, c.m0_uv,
        g.tau AS tau_value, NULL::DOUBLE AS tau_uv, g.tau_se, g.label
 FROM mp_gravity_df AS g
@@ -192,16 +194,16 @@ LEFT JOIN mp_cif_pairs AS c ON c.exporter = g.exporter AND c.importer = g.import
 -- Internal: an empty mp_cif_pairs, for the fixed method (nothing to estimate).
 CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
 SELECT NULL::VARCHAR AS exporter, NULL::VARCHAR AS importer, 0::BIGINT AS n_value, NULL::DOUBLE AS median_value,
-       0::BIGINT AS n_uv, NULL::DOUBLE AS median_uv, NULL::DOUBLE AS m0_value, NULL::DOUBLE AS m0_uv,
+       NULL::DOUBLE AS mad_value, 0::BIGINT AS n_uv, NULL::DOUBLE AS median_uv, NULL::DOUBLE AS m0_value, NULL::DOUBLE AS m0_uv,
        NULL::DOUBLE AS tau_value, NULL::DOUBLE AS tau_uv, NULL::DOUBLE AS tau_se, NULL::VARCHAR AS label
 WHERE false;
 
--- name: build_mirror_params(method, factor:float, tau_max:float, hk_adjust:bool, widen_rule, hk_markup:float)
+-- name: build_mirror_params(method, factor:float, tau_max:float, hk_adjust:bool, widen_rule, hk_markup:float, mean_unbiased:bool)
 -- Internal: the CIF/FOB settings of the current build as the one-row temp table mp_params, read by
 -- the mp_final view (views take no parameters).
 CREATE OR REPLACE TEMP TABLE mp_params AS
 SELECT $method AS method, $factor AS factor, $tau_max AS tau_max, $hk_adjust AS hk_adjust,
-       $widen_rule AS widen_rule, $hk_markup AS hk_markup;
+       $widen_rule AS widen_rule, $hk_markup AS hk_markup, $mean_unbiased AS mean_unbiased;
 
 -- name: build_mirror_final
 -- Internal: mirror pairs with the importer's value converted to FOB, gaps, log ratios and the
@@ -243,7 +245,7 @@ t AS (
         CASE
             WHEN (SELECT method FROM p) = 'fixed' THEN printf('fixed %.3f', (SELECT factor FROM p))
             WHEN (SELECT method FROM p) = 'unit-value' AND b.n_uv > 0 THEN printf('unit-value estimate (n=%d)', b.n_uv)
-            WHEN (SELECT method FROM p) = 'gravity' AND b.model_label IS NOT NULL THEN b.model_label
+            WHEN starts_with((SELECT method FROM p), 'gravity') AND b.model_label IS NOT NULL THEN b.model_label
             WHEN b.n_value > 0 THEN printf('pair estimate (n=%d)', b.n_value)
             ELSE 'all-pairs median (no pair history)'
         END AS estimate_label
@@ -406,9 +408,9 @@ FROM rel_obs AS o JOIN rel_a AS a USING (exporter) JOIN rel_b AS b USING (import
 -- Internal: the interval model (mirror/intervals.py) as temp tables: mp_sigma, one row per (role,
 -- country) with s2 (log variance of its reports) and effect_se (standard error of its BACI
 -- effect), from the registered frame mp_sigma_df; mp_interval, one row: z and the between-pair
--- variance of the margin's error (ln units squared).
+-- variance of the margin's error (ln units squared); z is later calibrated, z_nominal stays Phi^-1.
 CREATE OR REPLACE TEMP TABLE mp_sigma AS SELECT role, country, s2, effect_se FROM mp_sigma_df;
-CREATE OR REPLACE TEMP TABLE mp_interval AS SELECT $z AS z, $between_var AS between_var,
+CREATE OR REPLACE TEMP TABLE mp_interval AS SELECT $z AS z, $z AS z_nominal, $between_var AS between_var,
     (SELECT median(s2) FROM mp_sigma WHERE role = 'exporter') AS s2_exporter_median,
     (SELECT median(s2) FROM mp_sigma WHERE role = 'importer') AS s2_importer_median;
 
@@ -479,32 +481,43 @@ r AS (
 v AS (
     SELECT r.*,
            r.weight_exporter * coalesce(r.value_exporter_usd, 0)
-             + (1 - r.weight_exporter) * coalesce(r.value_importer_fob_usd, 0) AS value_reconciled_usd
+             + (1 - r.weight_exporter) * coalesce(r.value_importer_fob_usd, 0) AS value_weighted_usd
     FROM r
 ),
 sh AS (
     SELECT v.*,
-           CASE WHEN v.value_reconciled_usd > 0
-                THEN (1 - v.weight_exporter) * coalesce(v.value_importer_fob_usd, 0) / v.value_reconciled_usd
+           CASE WHEN v.value_weighted_usd > 0
+                THEN (1 - v.weight_exporter) * coalesce(v.value_importer_fob_usd, 0) / v.value_weighted_usd
                 ELSE 1 - v.weight_exporter END AS reconciled_share_importer
     FROM v
+),
+sh2 AS (
+    -- A log-normal report overstates the true value on average by e^(s2 / 2): with mean_unbiased the
+    -- weighted value is divided by its expected excess, so sums over flows (country totals) are
+    -- unbiased; BACI's V (mean_unbiased false) is unbiased in logs, not in levels.
+    SELECT sh.*,
+           CASE WHEN (SELECT mean_unbiased FROM mp_params)
+                THEN sh.value_weighted_usd / ((1 - sh.reconciled_share_importer) * exp(sh.s2_exporter / 2)
+                                              + sh.reconciled_share_importer * exp(sh.s2_importer / 2))
+                ELSE sh.value_weighted_usd END AS value_reconciled_usd
+    FROM sh
 )
-SELECT sh.*,
+SELECT sh2.* EXCLUDE (value_weighted_usd),
        -- the reports' own noise (independent across flows) ...
-       sqrt(pow(1 - sh.reconciled_share_importer, 2) * sh.s2_exporter
-            + pow(sh.reconciled_share_importer, 2) * sh.s2_importer) AS reconciled_log_se_noise,
+       sqrt(pow(1 - sh2.reconciled_share_importer, 2) * sh2.s2_exporter
+            + pow(sh2.reconciled_share_importer, 2) * sh2.s2_importer) AS reconciled_log_se_noise,
        -- ... and with the margin's error (common to a pair's flows)
-       sqrt(pow(1 - sh.reconciled_share_importer, 2) * sh.s2_exporter
-            + pow(sh.reconciled_share_importer, 2) * (sh.s2_importer + pow(sh.cif_fob_se, 2))) AS reconciled_log_se,
-       CASE WHEN sh.reported_by = 'both' AND sh.se_ln_v_exporter IS NOT NULL AND sh.se_ln_v_importer IS NOT NULL THEN
-           1 / (1 + exp(-(ln(sh.variance_importer / sh.variance_exporter)
-                          - (SELECT z FROM iv) * sqrt(pow(sh.se_ln_v_exporter, 2) + pow(sh.se_ln_v_importer, 2)))))
+       sqrt(pow(1 - sh2.reconciled_share_importer, 2) * sh2.s2_exporter
+            + pow(sh2.reconciled_share_importer, 2) * (sh2.s2_importer + pow(sh2.cif_fob_se, 2))) AS reconciled_log_se,
+       CASE WHEN sh2.reported_by = 'both' AND sh2.se_ln_v_exporter IS NOT NULL AND sh2.se_ln_v_importer IS NOT NULL THEN
+           1 / (1 + exp(-(ln(sh2.variance_importer / sh2.variance_exporter)
+                          - (SELECT z FROM iv) * sqrt(pow(sh2.se_ln_v_exporter, 2) + pow(sh2.se_ln_v_importer, 2)))))
        END AS weight_exporter_low,
-       CASE WHEN sh.reported_by = 'both' AND sh.se_ln_v_exporter IS NOT NULL AND sh.se_ln_v_importer IS NOT NULL THEN
-           1 / (1 + exp(-(ln(sh.variance_importer / sh.variance_exporter)
-                          + (SELECT z FROM iv) * sqrt(pow(sh.se_ln_v_exporter, 2) + pow(sh.se_ln_v_importer, 2)))))
+       CASE WHEN sh2.reported_by = 'both' AND sh2.se_ln_v_exporter IS NOT NULL AND sh2.se_ln_v_importer IS NOT NULL THEN
+           1 / (1 + exp(-(ln(sh2.variance_importer / sh2.variance_exporter)
+                          + (SELECT z FROM iv) * sqrt(pow(sh2.se_ln_v_exporter, 2) + pow(sh2.se_ln_v_importer, 2)))))
        END AS weight_exporter_high
-FROM sh;
+FROM sh2;
 
 -- name: competing_figures(freq)
 -- Internal: how many flows of a frequency have more than one current reported USD figure (from

@@ -48,17 +48,34 @@ ORDER BY role, variance DESC;
 -- (period, partner, hs): imports = partners' exports to it (FOB), exports = partners' imports from
 -- it converted to FOB, with how the partner's figure was resolved (published, or summed from HS
 -- lines); a partner that reported nothing for a code it published the period for counts as 0.
+-- var_*: the figure's variance from its reporter's noise (USD^2, log-normal: v^2 (e^s2 - 1));
+-- cif_fob_se: the margin's standard error of the partner's imports (ln units, common to the pair).
 CREATE OR REPLACE TEMP TABLE rc_flows AS
 SELECT period, year, month, period_start, period_end, exporter AS partner, hs,
        value_exporter_usd AS imports_usd, NULL::DOUBLE AS exports_usd, source_exporter AS source,
-       resolved_exporter AS resolved
-FROM mp_final
+       resolved_exporter AS resolved,
+       pow(value_exporter_usd, 2) * (exp(s2_exporter) - 1) AS var_imports, NULL::DOUBLE AS var_exports,
+       NULL::DOUBLE AS cif_fob_se
+FROM mp_reconciled
 WHERE importer = $country AND value_exporter_usd IS NOT NULL
 UNION ALL
 SELECT period, year, month, period_start, period_end, importer AS partner, hs,
-       NULL::DOUBLE, value_importer_fob_usd, source_importer, resolved_importer
-FROM mp_final
+       NULL::DOUBLE, value_importer_fob_usd, source_importer, resolved_importer,
+       NULL::DOUBLE, pow(value_importer_fob_usd, 2) * (exp(s2_importer) - 1), cif_fob_se
+FROM mp_reconciled
 WHERE exporter = $country AND value_importer_fob_usd IS NOT NULL;
+
+-- name: build_reconstruction_totals
+-- Internal: the rebuilt trade per (period, partner) with its variance, as rc_partner_totals: the
+-- flows' noise adds up, the margin's error is common to all of a partner's imports from the
+-- country (so it enters as (sum of exports)^2 x cif_fob_se^2). USD and USD^2.
+CREATE OR REPLACE TEMP TABLE rc_partner_totals AS
+SELECT period_start, period_end, partner,
+       sum(imports_usd) AS imports_usd, sum(exports_usd) AS exports_usd,
+       sum(var_imports) AS var_imports,
+       sum(var_exports) + pow(sum(exports_usd), 2) * pow(coalesce(max(cif_fob_se), 0), 2) AS var_exports
+FROM rc_flows
+GROUP BY ALL;
 
 -- name: build_reporting_periods(country, freq)
 -- Internal: what each partner published in each period (queries/coverage), as rc_reporting: one
@@ -90,6 +107,8 @@ FROM r FULL OUTER JOIN p USING (partner, period_start, period_end);
 -- published the period for this country: a zero), 'not available' (it did not, or its report is
 -- not loaded) - with a note saying why, and a basis: the partner's published total, or a total
 -- summed from the HS lines in the store (then it may be only part of the partner's trade).
+-- *_low / *_high: each total's interval at the build's level (log-normal; the reporters' noise
+-- and the margin's error, mirror/intervals.py).
 WITH partners AS (SELECT DISTINCT partner FROM rc_flows),
 periods AS (
     -- the periods of any partner's report of the country, and those its partners published at all
@@ -122,9 +141,14 @@ SELECT
          WHEN rp.imports_from THEN 'the partner published its imports from this country for the period, without this trade'
          WHEN rp.any_imports THEN 'not available: the partner''s imports from others are loaded, none from this country'
          ELSE 'not available: no imports of the partner for this period in the store' END AS exports_note,
-    s.source
+    s.source,
+    s.imports_usd * exp(-(SELECT z_nominal FROM mp_interval) * sqrt(t.var_imports) / nullif(s.imports_usd, 0)) AS imports_usd_low,
+    s.imports_usd * exp((SELECT z_nominal FROM mp_interval) * sqrt(t.var_imports) / nullif(s.imports_usd, 0)) AS imports_usd_high,
+    s.exports_usd * exp(-(SELECT z_nominal FROM mp_interval) * sqrt(t.var_exports) / nullif(s.exports_usd, 0)) AS exports_usd_low,
+    s.exports_usd * exp((SELECT z_nominal FROM mp_interval) * sqrt(t.var_exports) / nullif(s.exports_usd, 0)) AS exports_usd_high
 FROM grid AS g
 LEFT JOIN sums AS s USING (period_start, period_end, partner)
+LEFT JOIN rc_partner_totals AS t USING (period_start, period_end, partner)
 LEFT JOIN rc_reporting AS rp USING (partner, period_start, period_end)
 LEFT JOIN country_by_iso3 AS c ON c.iso3 = g.partner
 WHERE ($year_from IS NULL OR g.year >= $year_from) AND ($year_to IS NULL OR g.year <= $year_to)
@@ -134,6 +158,7 @@ ORDER BY g.period_start, coalesce(s.imports_usd, 0) + coalesce(s.exports_usd, 0)
 -- Internal: the rebuilt trade by period, all partners together. One row per period; USD, FOB.
 -- partners_not_available_*: partners that report the country's trade in other periods but whose
 -- report of this period is not in the store - the period's total lacks them (it is not a fall).
+-- *_low / *_high: each total's interval (partners' noise adds up, each partner's margin error counts whole).
 WITH partners_i AS (SELECT DISTINCT partner FROM rc_flows WHERE imports_usd IS NOT NULL),
 partners_x AS (SELECT DISTINCT partner FROM rc_flows WHERE exports_usd IS NOT NULL),
 sums AS (
@@ -155,8 +180,14 @@ SELECT s.period, s.year, s.month, 'all partners' AS partner, 'TOTAL' AS hs, s.im
             SELECT 1 FROM rc_flows AS f WHERE f.partner = p.partner AND f.period_start = s.period_start
               AND f.period_end = s.period_end AND f.exports_usd IS NOT NULL)
           AND NOT EXISTS (SELECT 1 FROM rc_reporting AS r WHERE r.partner = p.partner AND r.imports_from
-              AND r.period_start = s.period_start AND r.period_end = s.period_end)) AS partners_not_available_exports
+              AND r.period_start = s.period_start AND r.period_end = s.period_end)) AS partners_not_available_exports,
+       s.imports_usd * exp(-(SELECT z_nominal FROM mp_interval) * sqrt(v.var_imports) / nullif(s.imports_usd, 0)) AS imports_usd_low,
+       s.imports_usd * exp((SELECT z_nominal FROM mp_interval) * sqrt(v.var_imports) / nullif(s.imports_usd, 0)) AS imports_usd_high,
+       s.exports_usd * exp(-(SELECT z_nominal FROM mp_interval) * sqrt(v.var_exports) / nullif(s.exports_usd, 0)) AS exports_usd_low,
+       s.exports_usd * exp((SELECT z_nominal FROM mp_interval) * sqrt(v.var_exports) / nullif(s.exports_usd, 0)) AS exports_usd_high
 FROM sums AS s
+LEFT JOIN (SELECT period_start, period_end, sum(var_imports) AS var_imports, sum(var_exports) AS var_exports
+           FROM rc_partner_totals GROUP BY ALL) AS v USING (period_start, period_end)
 WHERE ($year_from IS NULL OR s.year >= $year_from) AND ($year_to IS NULL OR s.year <= $year_to)
 ORDER BY s.period_start;
 

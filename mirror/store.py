@@ -350,12 +350,12 @@ class Store:
         observations, its own median ln(M/X), the all-pairs median and the shrunk tau."""
         return self.engine.cif_fob_estimates(self._settings({"cif_fob": cif_fob, **settings}), level=level, freq=freq)
 
-    def reliability(self, level: str = "TOTAL", freq: str = "A", **settings: object) -> pd.DataFrame:
+    def reliability(self, level: options.Level = "TOTAL", freq: options.Freq = "A", **settings: object) -> pd.DataFrame:
         """Each country's reporting reliability as exporter and as importer (BACI's method)."""
         return self.engine.reliability(self._settings(settings), level=level, freq=freq)
 
-    def reconstruct(self, country: str = "PRK", by: str = "partner", freq: str = "A",
-                    years: tuple[int, int] | None = None, **settings: object) -> pd.DataFrame:
+    def reconstruct(self, country: str = "PRK", by: options.ReconstructBy = "partner", freq: options.Freq = "A",
+                    years: int | str | tuple[int, int] | range | None = None, **settings: object) -> pd.DataFrame:
         """A country's trade rebuilt from its partners' reports: imports = partners' exports to it,
         exports = partners' imports from it converted to FOB. ``by``: partner, period, chapter
         (or hs), heading, section. Rows: period, partner, hs, imports_usd, exports_usd (USD, FOB);
@@ -363,9 +363,9 @@ class Store:
         return self.engine.reconstruct(self._settings(settings), country, by=options.choice("by", by, options.RECONSTRUCT_BY),
                                        freq=freq, years=options.check_years(self.con, years))
 
-    def coverage(self, reporter: str | None = None, partner: str | None = None, flow: str | None = None,
-                 freq: str = "A", years: tuple[int, int] | None = None, kind: str = "reported",
-                 by: str = "pair", hs: str | None = None) -> pd.DataFrame:
+    def coverage(self, reporter: str | None = None, partner: str | None = None, flow: options.Flow | None = None,
+                 freq: options.Freq = "A", years: int | str | tuple[int, int] | range | None = None, kind: options.CoverageKind = "reported",
+                 by: options.CoverageBy = "pair", hs: str | None = None) -> pd.DataFrame:
         """What the store knows of each reporter's reports (queries/coverage): ``by="pair"`` gives one
         row per (reporter, partner, flow, period) of the years asked (default: the store's), with
         state 'reported' (figures), 'reported nothing' (published, no figure: a zero) or 'not
@@ -390,7 +390,8 @@ class Store:
         return sql.frame(self.con, "coverage_rows", kind=kind, freq=check_freq(freq), reporter=resolve(self.con, reporter),
                          partner=resolve(self.con, partner), flow=flow, year_from=year_from, year_to=year_to)
 
-    def compare_kinds(self, country: str | None = "PRK", kind: str | None = None, hs: str | None = None) -> pd.DataFrame:
+    def compare_kinds(self, country: str | None = "PRK", kind: options.CompareKind | None = None,
+                      hs: str | None = None) -> pd.DataFrame:
         """Customs-reported figures beside estimates or UN notifications of the same flow and the
         same span (annual vs annual, Jan-Nov vs Jan-Nov). One row per flow, goods, unit, period:
         reported_value vs other_value (medians where several publishers give one), gap, ratio."""
@@ -431,7 +432,7 @@ class Store:
                                          "correct the row and add the file again") for r in bad.itertuples()])
         return self.measures(None)
 
-    def sanctioned_trade(self, country: str = "PRK", freq: str = "A", measure: str | None = None,
+    def sanctioned_trade(self, country: str = "PRK", freq: options.Freq = "A", measure: str | None = None,
                          include_before: bool = False, summary: bool = False, **settings: object) -> pd.DataFrame:
         """Partner-reported trade in goods a measure bans, in the banned direction, after its effective
         date (rows timed 'after' or 'straddles'; 'before' too with include_before). Rows: measure,
@@ -442,25 +443,28 @@ class Store:
         return self.sanctions.sanctioned_trade(self._settings(settings), country, freq=freq, measure=measure,
                                                include_before=include_before)
 
-    def oil(self, country: str = "PRK", factor_set: str = "unsd", kind: str | None = None,
-            years: tuple[int, int] | None = None) -> pd.DataFrame:
+    def oil(self, country: str = "PRK", factor_set: options.FactorSet | str = "unsd", kind: options.OilKind | None = None,
+            years: int | str | tuple[int, int] | range | None = None) -> pd.DataFrame:
         """Oil to and from a country, every published figure: crude (2709), refined products (2710,
         by product where the source names it or the HS6 code tells), LPG (2711), with tonnes, barrels,
         bbl_per_tonne and the factor's source; kind reported / notified / estimated."""
         return self.sanctions.oil(country, factor_set=factor_set, kind=kind, years=options.check_years(self.con, years))
 
-    def caps(self, country: str = "PRK", factor_set: str = "unsd", kind: str | None = "notified",
-             monthly: bool = False) -> pd.DataFrame:
+    def caps(self, country: str = "PRK", factor_set: options.FactorSet | str = "unsd",
+             kind: options.CapKind | None = "notified", monthly: bool = False) -> pd.DataFrame:
         """Deliveries against the UN caps per cap period: by supplier and in total, percent of cap;
         ``monthly=True``: running totals by month and the date a cap is crossed."""
+        if kind is not None:  # "all" (the CLI's word) = None: every kind, one row each
+            kind = None if options.choice("kind", kind, options.CAP_KINDS) == "all" else kind
         return self.sanctions.caps(country, factor_set=factor_set, kind=kind, monthly=monthly)
 
-    def notifications_vs_customs(self, country: str = "PRK", factor_set: str = "unsd", unit: str = "t") -> pd.DataFrame:
+    def notifications_vs_customs(self, country: str = "PRK", factor_set: options.FactorSet | str = "unsd",
+                                 unit: options.Unit = "t") -> pd.DataFrame:
         """Each supplier's 1718 Committee notifications beside its customs-reported refined exports."""
         return self.sanctions.notifications_vs_customs(country, factor_set=factor_set, unit=unit)
 
     # -- detection ---------------------------------------------------------------------------
-    def flags(self, detector: str | None = None, country: str = "PRK", freq: str = "A", level: str = "4",
+    def flags(self, detector: str | None = None, country: str = "PRK", freq: options.Freq = "A", level: options.Level = "4",
               settings: object | None = None) -> pd.DataFrame:
         """Run every detector on the current data and return the flags (most severe first): detector,
         reporter, partner, flow, hs, unit, freq, period, statistic, score, threshold, p_value,

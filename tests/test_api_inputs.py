@@ -155,7 +155,7 @@ FIXED_CHOICES = [
     ("coverage", {"flow": "exports"}, ["coverage", "--flow"], options.FLOWS),
     ("compare_kinds", {"kind": "reported"}, ["compare", "--kind"], options.COMPARE_KINDS),
     ("oil", {"kind": "notifed"}, ["oil", "--kind"], options.OIL_KINDS),
-    ("caps", {"kind": "notifed"}, ["caps", "--kind"], None),
+    ("caps", {"kind": "notifed"}, ["caps", "--kind"], options.CAP_KINDS),
     ("notifications_vs_customs", {"unit": "kg"}, ["notifications", "--unit"], options.UNITS),
     ("oil", {"factor_set": "bp2020"}, ["oil", "--factors"], None),
     ("sanctioned_trade", {"freq": "Q"}, ["sanctions", "--freq"], options.FREQS),

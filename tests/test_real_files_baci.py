@@ -97,3 +97,14 @@ def test_bad_quantity_still_refused(db, tmp_path):
     rows = [*ROWS[:3], '2021,842,410,870323,150000.25,"   9,000.5"']
     with pytest.raises(LoadError, match=r"line 5, column 'q': value '9,000.5': not a number"):
         db.load(baci_file(tmp_path / "BACI_HS92_Y2021_V202301.csv", rows))
+
+
+def test_the_cli_shows_the_detected_encoding(cli, tmp_path):
+    code_files(tmp_path, "latin-1")
+    path = baci_file(tmp_path / "BACI_HS92_Y2021_V202301.csv")
+    code, out, err = cli("load", path, "--db", tmp_path / "s.duckdb", "--json")
+    assert code == 0, err
+    assert "country_codes_V202301.csv is not UTF-8" in out and "--encoding latin-1" in out
+    code, out, err = cli("load", path, "--db", tmp_path / "t.duckdb", "--encoding", "latin-1", "--json")
+    assert code == 0, err
+    assert "not UTF-8" not in out

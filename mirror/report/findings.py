@@ -23,7 +23,11 @@ def findings(db: object, names: Names, iso3: str, name: str, flags: pd.DataFrame
         top = flags.assign(_o=flags.detector.map(_FIRST).fillna(9), _s=flags.severity.map({"high": 0, "medium": 1}).fillna(2),
                            _m=flags.get("missing_data", pd.Series(None, index=flags.index)).notna())
         for flag in top.sort_values(["_m", "_s", "_o"], kind="stable").head(5).itertuples(index=False):
-            out.append(Finding(names.sentence(flag.reason), flag_sources(db, flag), flag.detector))
+            sources = flag_sources(db, flag)
+            if not sources and flag.detector == "cap_exceeded":  # a cap's total is every supplier's figures
+                kind = str(flag.reason).split(" ", 1)[0].lower()
+                sources = [f"every supplier's {kind} figures in the store (listed by: trade-mirror caps --kind {kind})"]
+            out.append(Finding(names.sentence(flag.reason), sources, flag.detector))
     cap = cap_finding(name, caps, oil)
     if cap:
         out.insert(min(1, len(out)), cap)

@@ -126,7 +126,7 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
     for i in np.flatnonzero((last_value <= 0) & (n_pos >= s.min_history)):
         key = index[i]
         m = valid[i]
-        covering = covered_by.get(i, bans.iloc[0:0])
+        covering = covered_by.get(i, [])
         twin = usd_row.get(key[:4])  # the same flow's USD series (a kg series' total is in USD)
         own = {lab: v for lab, v in zip(labels, Y[twin], strict=True) if np.isfinite(v)} if twin is not None else None
         gap = _reporting_gap(key, Y[i][m], labels[m], starts[m], covering, context, estimates, shock_keys, freq, s,
@@ -135,13 +135,13 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
             flags.append(gap)
             gap_rows.add(i)
             if gap["explained_by"]:
-                covered_by[i] = covering[covering.measure != gap["explained_by"]]
+                covered_by[i] = [b for b in covering if b.measure != gap["explained_by"]]
     # Level shifts in logs, calibrated (shifts.py): at ban dates for covered series, at an unknown date
     # for the others (not TOTAL, not a series already explained or a gap); a break in a period of a
     # common shock is the shock's, reported once for the pair.
     skip = set(covered_by) | gap_rows
     unknown = np.array([i for i in range(len(index)) if i not in skip and index[i][3] != "TOTAL"], dtype=int)
-    known = [(i, ban) for i, covering in covered_by.items() for ban in covering.itertuples()]
+    known = [(i, ban) for i, covering in covered_by.items() for ban in covering]
     for flag in shift_tests(index, Y, period_times(starts, freq), labels, starts, unknown, known, freq, s):
         if flag["explained_by"] is None and (flag["reporter"], flag["partner"], flag["flow"], flag["period"]) in shock_keys:
             continue
@@ -149,19 +149,21 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
     return flags
 
 
-def _coverage(index: list[tuple], bans: pd.DataFrame, target: str) -> dict[int, pd.DataFrame]:
+def _coverage(index: list[tuple], bans: pd.DataFrame, target: str) -> dict[int, list]:
     """Row number -> the bans covering that series (code within the ban's codes, direction matching,
     the ban's target one side of the series). Computed once per (HS code, target, direction) and
     shared: a panel has far fewer codes than series. ``target``: the country asked for (the bans'
-    targets are read from ``bans``; a frame without a target column is all about ``target``)."""
-    out: dict[int, pd.DataFrame] = {}
+    targets are read from ``bans``; a frame without a target column is all about ``target``).
+    Each series gets a list of the bans' rows (named tuples): a panel has hundreds of thousands of
+    series, and filtering a small frame per series costs more than the tests."""
+    out: dict[int, list] = {}
     if bans.empty:
         return out
     targets = list(bans.target) if "target" in bans else [target] * len(bans)
     prefixes = list(bans.hs_prefix)
     directions = list(bans.direction)
     sanctioned = set(targets)
-    cache: dict[tuple, pd.DataFrame | None] = {}
+    cache: dict[tuple, list] = {}
     for i, (reporter, partner, flow, hs, _unit) in enumerate(index):
         if hs == "TOTAL":
             continue
@@ -172,9 +174,9 @@ def _coverage(index: list[tuple], bans: pd.DataFrame, target: str) -> dict[int, 
             if key not in cache:
                 rows = [j for j, (t, p, d) in enumerate(zip(targets, prefixes, directions, strict=True))
                         if t == tgt and d == role and hs.startswith(p)]
-                cache[key] = bans.iloc[rows].drop_duplicates("measure").reset_index(drop=True) if rows else None
-            if cache[key] is not None:
-                out[i] = cache[key] if i not in out else pd.concat([out[i], cache[key]], ignore_index=True)
+                cache[key] = list(bans.iloc[rows].drop_duplicates("measure").itertuples(index=False)) if rows else []
+            if cache[key]:
+                out[i] = cache[key] if i not in out else out[i] + cache[key]
     return out
 
 
@@ -206,11 +208,11 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
     # contracts run 30-90 days; a monthly series needs months to reach zero, an annual one a year).
     grace = pd.DateOffset(months=6) if freq == "M" else pd.DateOffset(years=1)
     window_end = break_start + (pd.offsets.MonthEnd(1) if freq == "M" else pd.offsets.YearEnd(1))
-    explaining = covering[(covering.effective > break_start - grace) & (covering.effective <= window_end)]
+    explaining = [b for b in covering if break_start - grace < b.effective <= window_end]
     after = np.r_[np.zeros(k), np.ones(len(y) - k)]
     if len(explaining):
         # classified as a level shift explained by the measure, not a reporting gap
-        m = explaining.sort_values("effective").iloc[-1]
+        m = max(explaining, key=lambda b: b.effective)
         f, p = chow_known_date(y, after)
         return {
             "detector": "level_shift", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,

@@ -407,6 +407,11 @@ class Store:
 
         return sql.frame(self.con, "compare_reporters", country=resolve(self.con, country), hs=hs)
 
+    def cif_fob_model(self, level: options.Level = "TOTAL", freq: options.Freq = "A", **settings: object) -> pd.DataFrame:
+        """The gravity CIF/FOB model's coefficients (term, coef, std_error, t, p_value) and fit
+        (pairs, flows, R2, within R2, residual s.d., clipping range), for a report's methods."""
+        return self.engine.cif_fob_model(self._settings(settings), level=level, freq=freq)
+
     # -- sanctions and oil --------------------------------------------------------------------
     def measures(self, country: str | None = "PRK") -> pd.DataFrame:
         """The sanctions register (UN measures bundled in data/sanctions/ and your own)."""

@@ -94,7 +94,9 @@ def test_gravity_method_in_the_engine_recovers_geography(db):
                                                               "gravity estimate, below zero: not adjusted"}
     eb = db.mirror(level="6", cif_fob="gravity-pair")
     assert "gravity estimate, with the pair's history" in set(eb.cif_fob_method)
-    model = db.engine.cif_fob_model(db.settings, level="6").set_index("term")
+    assert db.cif_fob_model(level="6", cif_fob="gravity-pair").set_index("term").loc["prior worth (flows)", "coef"] > 0
+
+    model = db.cif_fob_model(level="6").set_index("term")
     # planted: tau = 0.05 + 0.02 (ln d - ln 5000) - 0.02 contig + ... (mirror/simulate.py)
     assert model.loc["ln_distance_km", "coef"] == pytest.approx(0.02, abs=0.006)
     assert model.loc["pairs", "coef"] > 200 and model.loc["clipped to [0, max]", "coef"] == 0.20
@@ -102,3 +104,17 @@ def test_gravity_method_in_the_engine_recovers_geography(db):
     truth = p.pairs.set_index(["exporter", "importer"]).tau
     both = pd.concat([est.rename("est"), truth], axis=1, join="inner")
     assert (both.est.clip(0, 0.2) - both.tau).abs().median() < 0.01  # geography predicts each pair's margin
+
+
+def test_too_few_pairs_fall_back_to_the_fixed_factor(db, tmp_path):
+    from mirror.errors import StoreError
+
+    from .helpers import load_rows, row
+
+    # two pairs only: no model can be fitted, so the default method uses the IMF's 1.06 and says so
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 100), row("PRK", "CHN", "M", "2709", 106),
+                             row("DEU", "FRA", "X", "8703", 50), row("FRA", "DEU", "M", "8703", 53)])
+    m = db.mirror(level="4")
+    assert set(m.cif_fob_method) == {"fixed 1.060"} and set(m.cif_fob_factor.round(10)) == {1.06}
+    with pytest.raises(StoreError, match="at least 10 pairs"):
+        db.cif_fob_model(level="4")

@@ -58,3 +58,36 @@ def test_memory_limit_option(tmp_path, monkeypatch):
 
     with pytest.raises(StoreError, match="memory limit 'lots' not understood"):
         mirror.open(tmp_path / "m.duckdb")
+
+
+def test_the_harder_world_breaks_the_reliability_models_assumptions_as_stated():
+    import numpy as np
+
+    from mirror.cif_fob import with_geography
+
+    p = simulate.panel(countries=25, products=80, years=[2019, 2020], seed=8, hard=True)
+    f = p.flows
+    assert "HKG" in set(p.countries.iso3)  # the hub trades in the world it serves
+    # routed through the hub: about 3% of flows, never the hub's own; the exporter reports none of them
+    assert f.via_hub.mean() == pytest.approx(0.03, abs=0.01)
+    hub = f[f.via_hub]
+    assert not ((hub.exporter == "HKG") | (hub.importer == "HKG")).any() and hub.x.isna().all()
+    # misreported exporter-products: the same shortfall for every partner and year
+    mis = f[f.misreported > 0]
+    assert (f.misreported > 0).mean() == pytest.approx(0.05, abs=0.02)
+    assert mis.misreported.between(0.1, 0.5).all()
+    assert (mis.groupby(["exporter", "hs"]).misreported.nunique() == 1).all()
+    # whole reporter-years missing: some country publishes no export report at all in some year
+    reported = f.assign(has_x=f.x.notna()).groupby(["year", "exporter"]).has_x.any()
+    assert (~reported).any()
+    # margins grow with distance (planted slope 0.02 per ln km)
+    g = with_geography(p.pairs)
+    g = g[g.has_geography]
+    slope = np.polyfit(g.ln_distance_km, g.tau, 1)[0]
+    assert slope == pytest.approx(0.02, abs=0.007)
+    # noise by product: products differ in how far reports stray from the truth
+    quiet = f[~f.via_hub & (f.misreported == 0) & f.x.notna()]
+    spread = np.log(quiet.x / quiet.value_true).groupby(quiet.hs).std()
+    assert spread.quantile(0.9) / spread.quantile(0.1) > 2
+    # the default world is drawn exactly as before the harder options existed (no extra columns)
+    assert "via_hub" not in simulate.panel(countries=10, products=20, seed=2).flows

@@ -344,12 +344,21 @@ def _print_table(frame: pd.DataFrame, title: str | None, args: argparse.Namespac
     table = Table(title=title, show_lines=False, row_styles=["", "dim"])
     for col in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[col])
-        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+        # headings as words so they wrap at spaces; every column keeps a readable width (numbers whole)
+        cells = [_cell(v) for v in frame[col].head(200)]
+        widest = max([len(c) for c in cells] + [1])
+        table.add_column(str(col).replace("_", " "), justify="right" if numeric else "left", overflow="fold",
+                         min_width=min(widest, 14) if numeric else min(widest, 10))
     for row in frame.itertuples(index=False):
         table.add_row(*[_cell(v) for v in row])
-    _console().print(table)
+    console = _console()
+    console.print(table)
     if frame.empty:
-        _console().print("(no rows)")
+        console.print("(no rows)")
+    elif (sum(c.min_width or 1 for c in table.columns) + 3 * len(table.columns) + 1 > console.width
+          and not getattr(args, "quiet", False)):  # each column's minimum, its padding and rule
+        print(f"trade-mirror: the table is wider than the terminal ({console.width} columns) and is cut at the "
+              "right; --tsv, --csv or --json give every column.", file=sys.stderr)
 
 
 def _cell(value: object) -> str:
@@ -396,7 +405,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     cols = [c for c in ["load_id", "file_name", "status", "format", "source", "release", "rows_read", "rows_loaded",
                         "rows_rejected", "rows_new", "rows_revised", "rows_unchanged", "rows_breakdown", "rows_apart",
                         "seconds", "note"] if c in result.columns]
-    _emit(result[cols], args, title="Loads")
+    # a terminal shows what fits 80 columns; JSON, CSV and TSV carry every column
+    _emit(result[cols], args, title="Loads", columns=["load_id", "file_name", "status", "release", "rows_new",
+                                                      "rows_revised", "rows_unchanged", "rows_rejected", "seconds"])
     rejected = int(result.get("rows_rejected", pd.Series(dtype=float)).fillna(0).sum())
     if rejected and not getattr(args, "quiet", False):
         print(f"trade-mirror: {rejected} row{'s' if rejected > 1 else ''} refused and kept in the rejects table: "

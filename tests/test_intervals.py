@@ -75,6 +75,12 @@ def test_flow_intervals_cover_about_ninety_percent(sim_store):
     noisy = set(p.countries[p.countries.noisy].iso3)
     quiet_importer = both[both.exporter.isin(noisy) & ~both.importer.isin(noisy)]
     assert len(quiet_importer) and (quiet_importer.weight_exporter_high < 0.5).mean() > 0.95
+    rel = db.reliability(level="6", cif_fob="pair").set_index(["role", "country"])
+    assert (rel.effect_se > 0).all() and (rel.effect_se < rel.effect.abs().max()).all()
+    for c in noisy:  # the noisy reporters' log variance is near the planted 0.5^2, the others' near 0.05^2
+        assert rel.loc[("exporter", c), "log_variance"] == pytest.approx(0.25, rel=0.35)
+    quiet = rel[~rel.index.get_level_values("country").isin(noisy)].log_variance
+    assert quiet.median() == pytest.approx(0.05**2, rel=0.5)
 
 
 def test_reconstructed_totals_have_intervals_that_add_up(sim_store):

@@ -38,10 +38,12 @@ ORDER BY exporter, importer;
 
 -- name: reliability_rows
 -- Internal: each country's reporting reliability as exporter and as importer (rel_country): the
--- fixed effect of |ln(X/M_fob)|, sigma, the implied variance, the number of flows, and whether imputed.
-SELECT role, country, flows, effect, sigma, variance, imputed
-FROM rel_country
-ORDER BY role, variance DESC;
+-- fixed effect of |ln(X/M_fob)|, sigma, the implied variance, the number of flows, and whether imputed;
+-- with the effect's standard error and the interval model's log variance s2 of its reports (mp_sigma).
+SELECT r.role, r.country, r.flows, r.effect, s.effect_se, r.sigma, r.variance, s.s2 AS log_variance, r.imputed
+FROM rel_country AS r
+LEFT JOIN mp_sigma AS s ON s.role = r.role AND s.country = r.country
+ORDER BY r.role, r.variance DESC;
 
 -- name: build_reconstruction(country, freq)
 -- Internal: a country's trade as its partners report it, as the temp table rc_flows. One row per

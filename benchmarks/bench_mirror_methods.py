@@ -27,6 +27,7 @@ import argparse
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,11 @@ def growth_lab(m: pd.DataFrame) -> pd.Series:
     agg["r"] = np.log(agg.value_importer_usd / agg.value_exporter_usd)
     agg["ey"] = agg.exporter + agg.year.astype(str)
     agg["iy"] = agg.importer + agg.year.astype(str)
-    fit = smf.ols("r ~ ln_distance_km + contiguous + C(ey) + C(iy)", data=agg).fit()
+    with warnings.catch_warnings():
+        # one exporter-year and one importer-year dummy are redundant with the constant: statsmodels'
+        # pseudo-inverse gives the same predictions as dropping them
+        warnings.simplefilter("ignore")
+        fit = smf.ols("r ~ ln_distance_km + contiguous + C(ey) + C(iy)", data=agg).fit()
     pairs = with_geography(m[["year", "exporter", "importer"]].drop_duplicates())
     pairs["ey"] = pairs.exporter + pairs.year.astype(str)
     pairs["iy"] = pairs.importer + pairs.year.astype(str)

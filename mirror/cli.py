@@ -620,6 +620,18 @@ def _changes_json(summary: dict) -> dict:
             for k, v in summary.items()}
 
 
+def _api_lines(args: argparse.Namespace):
+    """An API refresh takes minutes: off a terminal (a scheduled run's log) each request is one line
+    on stderr, so the log says what was asked when; --quiet leaves them out."""
+    if getattr(args, "quiet", False):
+        return None
+
+    def progress(name: str, step: str) -> None:
+        if name == "comtrade":
+            print(f"comtrade: {step}", file=sys.stderr, flush=True)
+    return progress
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     steps = _steps(args)
     _create_folder(args)
@@ -627,14 +639,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         comtrade = args.comtrade_config or args.comtrade
         with steps.step("refresh", " and ".join(x for x in (args.folder, "the Comtrade API" if comtrade else None) if x)):
             summary = db.refresh(args.folder, comtrade=comtrade, cache=args.cache, release=args.release,
-                                 allow_rejects=args.allow_rejects, country=args.country, progress=steps.callback)
+                                 allow_rejects=args.allow_rejects, country=args.country,
+                                 progress=steps.callback if steps.enabled else _api_lines(args) if comtrade else None)
     if args.json:
         print(export.to_json(_changes_json(summary)))
         return 0
-    if args.csv or _plain(args):  # the files of the refresh, one row each (the summary is in --json)
+    if args.csv or args.tsv:  # the files of the refresh, one row each (the whole summary is in --json)
         files = summary["files"]
         sys.stdout.write(export.to_csv(files) if args.csv else _tsv(files))
         return 0
+    # otherwise the summary in sentences (plain text when piped, as a log wants it), its tables as TSV there
     console = _console()
     sources = " and ".join(x for x in (summary["folder"], "the Comtrade API" if "comtrade" in summary else None) if x)
     console.print(f"[bold]refresh of {sources}[/bold]: {summary['files_seen']} files, "

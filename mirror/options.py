@@ -109,9 +109,8 @@ def check_years(con: duckdb.DuckDBPyConnection, value: object, name: str = "year
     if years is None:
         return None
     first, last = sql.run(con, "store_year_span").fetchall()[0]
-    if first is None:
-        raise OptionError(f"{name}={years[0]}-{years[1]}: the store holds no figures yet. Fix: load data first "
-                          "(`trade-mirror load FILES`, or `trade-mirror load --bundled`).")
+    if first is None:  # no figures yet (a listing may still say what was published): nothing to check against
+        return years
     if years[1] < first or years[0] > last:
         raise OptionError(f"{name}={years[0]}-{years[1]}: the store holds the years {first}-{last}, none of these. "
                           f"Fix: ask for years within {first}-{last}.")

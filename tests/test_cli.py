@@ -254,8 +254,10 @@ def test_refresh_prints_its_files_as_csv_and_tsv(cli, fixtures, tmp_path):
     assert code == 0, err
     assert out.splitlines()[0].startswith("file_name,") or "status" in out.splitlines()[0]
     assert "a.json" in out and "loaded" in out
-    code, out, err = cli("refresh", "--from", drop, "--db", db)  # piped: TSV; nothing new
+    code, out, err = cli("refresh", "--from", drop, "--db", db, "--tsv")  # nothing new
     assert code == 0 and "\t" in out.splitlines()[0] and "skipped" in out
+    code, out, err = cli("refresh", "--from", drop, "--db", db)  # piped, as to a log: the summary in sentences
+    assert code == 0 and out.startswith("refresh of ") and "1 already in the store" in out and "┃" not in out
 
 
 def test_progress_shows_steps_on_a_terminal_only():

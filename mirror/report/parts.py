@@ -175,11 +175,11 @@ def oil(b, iso3: str, name: str, oil: pd.DataFrame, caps: pd.DataFrame, factor_s
                       + b.table("oil", "Every oil figure", oil, {
                           "reporter": Col("supplier", "country"), "partner": Col("partner", "country"),
                           "flow": Col("flow"), "hs": Col("HS code", "hs"), "product": Col("product", "words"),
-                          "period": Col("period"), "kind": Col("kind of figure"), "tonnes": Col("tonnes", "num"),
+                          "period": Col("period", "period"), "kind": Col("kind of figure"), "tonnes": Col("tonnes", "num"),
                           "barrels": Col("barrels", "num"), "publisher": Col("publisher"), "release": Col("release")},
                           "no oil figures", sortable=True)
                       + b.table("notifications_vs_customs", "Notifications vs customs (tonnes)", vs_customs, {
-                          "supplier": Col("supplier", "country"), "period": Col("period"),
+                          "supplier": Col("supplier", "country"), "period": Col("period", "period"),
                           "notified": Col("notified (t)", "num"), "customs": Col("customs (t)", "num"),
                           "gap": Col("notified less customs (t)", "num"), "finding": Col("finding"),
                           "notified_by": Col("notified (source)"), "customs_by": Col("customs (source)")},
@@ -264,7 +264,7 @@ def flags(b, flags: pd.DataFrame) -> list[Section]:
                                charts.flags_timeline, "the detectors found nothing"),
                       b.table("flags", "Flags", shown, {
                           "severity": Col("severity"), "detector": Col("detector", "words"), "series": Col("series"),
-                          "goods": Col("goods"), "period": Col("period"), "score": Col("score", "ratio"),
+                          "goods": Col("goods"), "period": Col("period", "period"), "score": Col("score", "ratio"),
                           "reason_words": Col("reason")}, "the detectors found nothing", max_rows=1000, sortable=True))
     return b.section(section, "the detectors found nothing in the years of the report")
 

@@ -154,6 +154,9 @@ def cell(value: object, fmt: str, names: Names | None = None) -> tuple[str, str,
             return str(int(value)), f"{int(value):06d}", ""
         except (TypeError, ValueError):
             return str(value), str(value), ""
+    if fmt == "period":
+        shown = period_words(str(value))
+        return shown, str(value), str(value) if shown != str(value) else ""  # sorted as stored: by time
     if fmt == "date" or isinstance(value, (pd.Timestamp, datetime, date)):
         shown = _date(value)
         return shown, shown, ""
@@ -174,6 +177,27 @@ def cell(value: object, fmt: str, names: Names | None = None) -> tuple[str, str,
     if fmt == "words":
         text = names.sentence(words(text)) if names is not None else words(text)
     return text, text.lower(), ""
+
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def period_words(period: str) -> str:
+    """A stored period as a reader writes it: 2018-03 'Mar 2018', 2018-01..11 'Jan–Nov 2018',
+    2016-11-30..2016-12-31 '30 Nov–31 Dec 2016', 2010..2014 '2010–2014'; a year stays a year."""
+    m = re.fullmatch(r"(\d{4})-(\d\d)", period)
+    if m:
+        return f"{_MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+    m = re.fullmatch(r"(\d{4})-(\d\d)\.\.(\d\d)", period)
+    if m:
+        return f"{_MONTHS[int(m.group(2)) - 1]}–{_MONTHS[int(m.group(3)) - 1]} {m.group(1)}"
+    m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)\.\.(\d{4})-(\d\d)-(\d\d)", period)
+    if m:
+        y0, m0, d0, y1, m1, d1 = m.groups()
+        start = f"{int(d0)} {_MONTHS[int(m0) - 1]}" + ("" if y0 == y1 else f" {y0}")
+        return f"{start}–{int(d1)} {_MONTHS[int(m1) - 1]} {y1}"
+    m = re.fullmatch(r"(\d{4})\.\.(\d{4})", period)
+    return f"{m.group(1)}–{m.group(2)}" if m else period
 
 
 def _date(value: object) -> str:

@@ -379,7 +379,8 @@ class Store:
         options.choice("kind", kind, options.COVERAGE_KINDS)
         if flow is not None:
             options.choice("flow", flow, options.FLOWS)
-        year_from, year_to = options.check_years(self.con, years) or (None, None)
+        # any span may be asked: years the store has nothing of are the answer, "not available"
+        year_from, year_to = options.parse_years(years) or (None, None)
         if hs is not None:
             return sql.frame(self.con, "coverage_code_rows", kind=kind, freq=check_freq(freq),
                              reporter=resolve(self.con, reporter), partner=resolve(self.con, partner), flow=flow,

@@ -150,6 +150,12 @@ DROP TABLE cov_listed;
 -- absent: an implicit zero) or 'not available' (not published, or that side never loaded).
 CREATE OR REPLACE TEMP MACRO slot_state(has_figure, published) AS
     CASE WHEN has_figure THEN 'reported' WHEN published THEN 'reported nothing' ELSE 'not available' END;
+-- The published pair-periods of one kind and frequency, NULL filters matching everything.
+CREATE OR REPLACE TEMP MACRO pair_coverage(kind_wanted, freq_wanted, reporter_wanted, partner_wanted, flow_wanted) AS TABLE
+SELECT * FROM coverage_pairs
+WHERE kind = kind_wanted AND freq = freq_wanted
+  AND (reporter_wanted IS NULL OR reporter_iso3 = reporter_wanted) AND (partner_wanted IS NULL OR partner_iso3 = partner_wanted)
+  AND (flow_wanted IS NULL OR flow = flow_wanted);
 -- Every period of a span at one frequency (default span: the store's years), so that a period
 -- nobody published still shows, as not available. One row per period; label as figures write it.
 CREATE OR REPLACE TEMP MACRO period_grid(freq_wanted, year_from, year_to) AS TABLE
@@ -180,12 +186,7 @@ WHERE code IS NOT NULL;
 -- (reporter, partner, flow, period) for the reporter-partner-flows the store holds any figure or
 -- coverage of. state: 'reported' (figures), 'reported nothing' (published, no figure: zero) or
 -- 'not available'; basis/why say how it is known. NULL filters match everything; countries ISO3.
-WITH cov AS (
-    SELECT * FROM coverage_pairs
-    WHERE kind = $kind AND freq = $freq
-      AND ($reporter IS NULL OR reporter_iso3 = $reporter) AND ($partner IS NULL OR partner_iso3 = $partner)
-      AND ($flow IS NULL OR flow = $flow)
-),
+WITH cov AS (SELECT * FROM pair_coverage($kind, $freq, $reporter, $partner, $flow)),
 triples AS (SELECT DISTINCT reporter_iso3, partner_iso3, flow FROM cov),
 periods AS (SELECT * FROM period_grid($freq, $year_from, $year_to)),
 rep AS (
@@ -224,12 +225,7 @@ ORDER BY reporter, flow, period_start;
 -- period) of the reporter-partner-flows that have coverage, with the state of this code -
 -- 'reported' (value: the median of its current figures, USD where in USD), 'reported nothing'
 -- (the pair-period is published without it or a finer code inside it: value 0) or 'not available'.
-WITH cov AS (
-    SELECT * FROM coverage_pairs
-    WHERE kind = $kind AND freq = $freq
-      AND ($reporter IS NULL OR reporter_iso3 = $reporter) AND ($partner IS NULL OR partner_iso3 = $partner)
-      AND ($flow IS NULL OR flow = $flow)
-),
+WITH cov AS (SELECT * FROM pair_coverage($kind, $freq, $reporter, $partner, $flow)),
 triples AS (SELECT DISTINCT reporter_iso3, partner_iso3, flow FROM cov),
 periods AS (SELECT * FROM period_grid($freq, $year_from, $year_to)),
 figs AS (

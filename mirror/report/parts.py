@@ -171,7 +171,7 @@ def oil(b, iso3: str, name: str, oil: pd.DataFrame, caps: pd.DataFrame, factor_s
                           "delivered": Col("delivered", "num"), "low": Col("lowest source", "num"),
                           "high": Col("highest source", "num"), "unit": Col("unit"),
                           "cap_amount": Col("cap", "num"), "percent_of_cap": Col("share of the cap", "pct"),
-                          "basis": Col("basis")}, "no deliveries against a cap", sortable=True)
+                          "basis": Col("basis", "words")}, "no deliveries against a cap", sortable=True)
                       + b.table("oil", "Every oil figure", oil, {
                           "reporter": Col("supplier", "country"), "partner": Col("partner", "country"),
                           "flow": Col("flow"), "hs": Col("HS code", "hs"), "product": Col("product", "words"),

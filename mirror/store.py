@@ -28,6 +28,7 @@ from .errors import LoadError, MirrorError, Problem, StoreBusyError, StoreError,
 from .ingest import LoadOptions, StagedFile, options_json, problem_list, stage_file
 from .paths import data_dir, default_db_path, is_default_store
 from .settings import Settings, check_freq, check_level
+from .writer import WriterLock, publish, working_copy
 
 SCHEMA_VERSION = "2"  # 2: coverage tables (queries/coverage)
 BUNDLED_FILE = Path("public_record") / "dprk_public_record.csv"
@@ -100,7 +101,19 @@ class Store:
         elif not self.path.parent.is_dir():  # a typo in a folder name must not create an empty store elsewhere
             raise StoreError(f"The folder {self.path.parent} does not exist, so there is no store {self.path.name} in it. "
                              "Fix: check the path, or create the folder first (mkdir -p) to start a new store there.")
-        self.con = _connect(self.path, read_only)
+        self._writer: WriterLock | None = None
+        self._swap: Path | None = None  # the working copy written while readers hold the store
+        if read_only:
+            self.con = _connect(self.path, read_only)
+        else:
+            self._open_writer()
+        try:
+            self._configure(memory_limit)
+        except BaseException:
+            self._abandon()
+            raise
+
+    def _configure(self, memory_limit: str | None) -> None:
         limit = memory_limit or os.environ.get("MIRROR_MEMORY_LIMIT")
         if limit:
             # DuckDB spills to disk beyond this (default: 80% of RAM). E.g. "1GB".
@@ -109,6 +122,7 @@ class Store:
             except duckdb.Error as err:
                 raise StoreError(f"memory limit {limit!r} not understood ({str(err).splitlines()[0]}). "
                                  "Fix: write it like 1GB or 800MB.") from None
+        read_only = self.read_only
         if read_only:
             self._check_schema()
         else:
@@ -121,8 +135,49 @@ class Store:
             self.load_bundled()
 
     # -- lifecycle ---------------------------------------------------------------------------
+    def _open_writer(self) -> None:
+        """Open read-write: in place, or - when only readers hold the store - on a working copy that
+        close() renames over it (mirror/writer.py: readers never block a refresh for long)."""
+        self._writer = WriterLock(self.path)
+        try:
+            self.con = _connect(self.path, False)
+        except StoreBusyError:
+            if not (self._writer.first and self.path.exists()):
+                self._writer.release()
+                raise
+            try:
+                self._swap = working_copy(self.path)
+                self.con = _connect(self._swap, False)
+            except BaseException:
+                self._writer.release()
+                if self._swap is not None:
+                    self._swap.unlink(missing_ok=True)
+                raise
+
+    def _abandon(self) -> None:
+        """Undo an open that failed half-way: no working copy published, the writer lock released."""
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+        if self._swap is not None:
+            self._swap.unlink(missing_ok=True)
+            self._swap = None
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+
     def close(self) -> None:
-        self.con.close()
+        try:
+            if self._swap is not None:
+                self.con.execute("CHECKPOINT")
+                self.con.close()
+                publish(self._swap, self.path)
+                self._swap = None
+            else:
+                self.con.close()
+        finally:
+            if self._writer is not None:
+                self._writer.release()
+                self._writer = None
 
     def __enter__(self) -> Store:
         return self

@@ -1,0 +1,95 @@
+"""Readers never block a refresh for long (mirror/writer.py): a notebook-style reader holds the store
+open while a scheduled refresh runs; the refresh completes, the reader keeps consistent answers, and
+the next opening sees the refreshed store. Two writers are still refused, the second at once."""
+
+import csv
+import subprocess
+import sys
+import time
+
+import pytest
+
+import mirror
+from mirror.errors import StoreBusyError
+
+from .helpers import COLUMNS, load_rows, row
+
+READER = """
+import sys, mirror
+db = mirror.open(sys.argv[1], read_only=True)
+q = "SELECT count(*), coalesce(sum(value), 0) FROM flows"
+print(db.con.execute(q).fetchall()[0], flush=True)
+sys.stdin.readline()                      # the refresh runs meanwhile
+print(db.con.execute(q).fetchall()[0], flush=True)
+"""
+
+WRITER = """
+import sys, mirror
+db = mirror.open(sys.argv[1])
+print("open", flush=True)
+sys.stdin.readline()
+db.close()
+"""
+
+
+def _store(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with mirror.open(path) as db:
+        load_rows(db, tmp_path, [row("CHN", "PRK", "X", "TOTAL", 100, year=y) for y in range(2015, 2019)])
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    with open(drop / "new.csv", "w", newline="") as fh:  # a new release in the drop folder
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerow(row("CHN", "PRK", "X", "TOTAL", 200, year=2019))
+    return path, drop
+
+
+def test_a_refresh_runs_while_a_notebook_reads(tmp_path):
+    path, drop = _store(tmp_path)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        before = reader.stdout.readline().strip()
+        assert before == "(4, 400.0)"
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "mirror", "refresh", "--from", str(drop), "--db", str(path)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert time.perf_counter() - started < 60  # bounded: no waiting on the reader
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == before  # the open reader: the same, consistent state
+    finally:
+        reader.kill()
+        reader.wait()
+    with mirror.open(path, read_only=True) as db:  # opened again: the refreshed store
+        assert db.con.execute("SELECT count(*), sum(value) FROM flows").fetchall()[0] == (5, 600.0)
+        assert db.check().offending_rows.sum() == 0
+    assert not list(tmp_path.glob("s.duckdb.swap-*"))
+
+
+def test_a_second_writer_is_refused_at_once(tmp_path):
+    path, _ = _store(tmp_path)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        with pytest.raises(StoreBusyError, match="being written by another process"):
+            mirror.open(path)
+        code = subprocess.run([sys.executable, "-m", "mirror", "load", "--bundled", "--db", str(path)],
+                              capture_output=True, text=True, timeout=60).returncode
+        assert code == 75
+    finally:
+        writer.stdin.write("\n")
+        writer.stdin.flush()
+        writer.wait(timeout=60)
+
+
+def test_a_killed_swap_writer_leaves_the_store_as_it_was(tmp_path):
+    path, drop = _store(tmp_path)
+    stale = path.with_name(path.name + ".swap-99999")
+    stale.write_bytes(b"half a copy")  # what a writer killed while copying leaves behind
+    with mirror.open(path) as db:
+        assert db.con.execute("SELECT count(*) FROM flows").fetchall()[0][0] == 4
+    assert not stale.exists()

@@ -77,8 +77,9 @@ class Table:
     def shown(self) -> pd.DataFrame:
         return self.frame[list(self._specs())].head(self.max_rows)
 
-    def rows(self) -> list[list[tuple[str, str, str, bool]]]:
-        """Each cell as (text shown, sort key, hover text, numeric): each column in its own format."""
+    def rows(self) -> list[list[tuple[str, str, str, str]]]:
+        """Each cell as (text shown, sort key, hover text, class): each column in its own format;
+        numbers right-aligned, dates and periods never broken across lines."""
         fmts = [s.fmt for s in self._specs().values()]
         out = []
         for rec in self.shown().itertuples(index=False):
@@ -87,7 +88,8 @@ class Table:
                 text, key, title = cell(value, fmt, self.names)
                 numeric = fmt in ("int", "num", "usd", "pct", "ratio") or (
                     fmt == "text" and isinstance(value, (int, float)) and not isinstance(value, bool))
-                row.append((text, key, title, numeric and text != ""))
+                css = "num" if numeric and text != "" else "nowrap" if fmt in ("date", "period", "year") else ""
+                row.append((text, key, title, css))
             out.append(row)
         return out
 

@@ -3,6 +3,7 @@ each a chart or two from aggregated data and the tables behind them, in words an
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import charts, sql
@@ -65,10 +66,15 @@ def rebuilt(b, iso3: str, name: str, span: tuple[int, int], top: int) -> list[Se
     return b.section(section, f"no partner reports {name}'s trade in the store")
 
 
+NEAR_YEARS = 5  # a partner counts as missing from a year when it reported within this many years of it
+
+
 def missing_years(by_partner: pd.DataFrame, span: tuple[int, int]) -> pd.DataFrame:
-    """(year, direction, missing) where a partner that reports the country's trade in other years has
-    no report of that year in the store (state 'not available'): that year's bar lacks it, which is
-    missing data, not a fall in trade. A year no partner reports at all is missing too."""
+    """(year, direction, missing) where a partner that reports the country's trade in nearby years
+    (within NEAR_YEARS) has no report of that year in the store (state 'not available'): that year's
+    bar lacks it, which is missing data, not a fall in trade. A year no partner reports at all is
+    missing too. Nearby only: the USSR's 1989 trade, reported as Russia's, does not make every later
+    year "missing Russia"; China's absent 2014 report, between 2013 and 2016, does."""
     rows = []
     for direction, value, status in (("imports", "imports_usd", "imports_status"),
                                      ("exports", "exports_usd", "exports_status")):
@@ -77,6 +83,10 @@ def missing_years(by_partner: pd.DataFrame, span: tuple[int, int]) -> pd.DataFra
         if len(by_partner):
             reporting = set(by_partner[by_partner[value].notna()].partner)
             absent = by_partner[(by_partner[status] == "not available") & by_partner.partner.isin(reporting)]
+            years_of = by_partner[by_partner[value].notna()].groupby("partner").year.apply(lambda y: np.sort(y.to_numpy()))
+            near = [bool(np.min(np.abs(years_of[p] - y)) <= NEAR_YEARS) for p, y in zip(absent.partner, absent.year,
+                                                                                        strict=True)]
+            absent = absent[near]
             names = absent.partner_name.fillna(absent.partner) if "partner_name" in absent else absent.partner
             gaps = absent.assign(n=names).groupby("year").n.apply(lambda p: ", ".join(sorted(p))).to_dict()
             seen = set(by_partner[by_partner[value].notna()].year)

@@ -52,3 +52,27 @@ def test_estimated_weights_counted_in_when_asked(shrimp):
     flags = unit_value_flags(shrimp, uv_include_estimated=True)
     assert set(flags) == {"IND", "THA"}
     assert "(12 reports; robust z" in flags["THA"] and "left out" not in flags["THA"]
+
+
+def test_estimated_weights_are_left_out_of_the_tonnes_series(db, tmp_path):
+    # China's crude (2709) to the DPRK in the API layout, 2005-2013, about 520,000 t a year; Comtrade
+    # estimated the 2012 weight (10x too high). The crude rows stop in 2014 while the TOTAL goes on.
+    # The kg series that the gap is judged on leaves the estimate out, and the flag says so.
+    from .comtrade_files import api_json, record
+
+    recs = []
+    for year in range(2005, 2020):
+        recs.append(record("CHN", "PRK", "X", "TOTAL", year, 2.5e9 + 1e7 * (year % 4)))
+        if year <= 2013:
+            rec = record("CHN", "PRK", "X", "2709", year, 3.0e8 + 1e6 * (year % 3), kg=5.2e8 + 1e6 * (year % 5))
+            if year == 2012:
+                rec.update(netWgt=5.2e9, qty=5.2e9, isNetWgtEstimated=True)
+            recs.append(rec)
+    db.load(api_json(tmp_path / "crude.json", recs))
+    gap = db.flags(detector="reporting_gap", country="PRK")
+    kg = gap[(gap.hs == "2709") & (gap.unit == "kg")].iloc[0]
+    assert "1 estimated weights of this trade left out" in kg.evidence
+    assert kg.implied_missing < 6e8  # the 5.2 Mt estimate is not part of the level
+    # counted in, the estimate makes the tonnes history erratic (CV > 0.6): no gap can be called on it
+    wide = db.flags(detector="reporting_gap", country="PRK", settings=DetectSettings(uv_include_estimated=True))
+    assert wide[(wide.hs == "2709") & (wide.unit == "kg")].empty and len(wide[wide.hs == "2709"]) == 1

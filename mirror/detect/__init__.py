@@ -32,7 +32,9 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     con = store.con
     # the country's trade and its neighbours' (rerouting, outliers' cross-sections): not the whole world
     countries = [country, *NEIGHBOURS.get(country, ())]
-    series = sql.frame(con, "detect_series", freq=freq, countries=countries)
+    series = sql.frame(con, "detect_series", freq=freq, countries=countries, include_estimated=s.uv_include_estimated)
+    estimated_kg = 0 if s.uv_include_estimated else \
+        sql.run(con, "detect_estimated_weights", freq=freq, countries=countries).fetchall()[0][0]
     context = sql.frame(con, "detect_context", freq=freq)
     estimates = sql.frame(con, "detect_estimates", freq=freq)
     # every register measure: a series of the country's neighbour with a sanctioned target (DEU-PRK
@@ -67,6 +69,11 @@ def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
     if freq == "A":
         rows += cap_exceeded(store.caps(country, kind=None), store.caps(country, kind=None, monthly=True))
     flags = flags_frame(rows)
+    if estimated_kg and len(flags):
+        # the tonnes series were built without the weights Comtrade estimated: each kg flag says so
+        kg = flags.unit == "kg"
+        flags.loc[kg, "evidence"] = flags.loc[kg, "evidence"].fillna("") + \
+            f"; {estimated_kg:,} estimated weights of this trade left out (DetectSettings.uv_include_estimated)"
     # Only the country's own series: outliers are screened over the whole store and the country's
     # neighbours are read for context, but their flags with others are not the country's. Kept too:
     # what is computed for the country itself - its goods relabelled or rerouted through its

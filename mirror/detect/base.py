@@ -47,7 +47,8 @@ class DetectSettings:
     uv_z / uv_min_ratio: the same for unit values, which sit in small cross-sections (8-20 reports
         per product and year): z of 5, and a price at least 2x or at most 1/2 of the median.
     uv_include_estimated: count reports whose weight Comtrade estimated (isNetWgtEstimated) in
-        the unit-value distributions; by default they are left out and each flag says how many.
+        the unit-value distributions and in the tonnes series the break tests read; by default they
+        are left out and each flag (unit values, kg series) says how many.
     reroute_min: DiD effect (log points) above which rerouting is flagged (ln 1.5);
         relabel_min_ratio: importer/exporter ratio above which relabelling is flagged (2x).
     """

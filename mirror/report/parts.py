@@ -86,7 +86,7 @@ def missing_years(by_partner: pd.DataFrame, span: tuple[int, int]) -> pd.DataFra
             years_of = by_partner[by_partner[value].notna()].groupby("partner").year.apply(lambda y: np.sort(y.to_numpy()))
             near = [bool(np.min(np.abs(years_of[p] - y)) <= NEAR_YEARS) for p, y in zip(absent.partner, absent.year,
                                                                                         strict=True)]
-            absent = absent[near]
+            absent = absent[np.asarray(near, dtype=bool)]  # (a plain empty list would select no columns)
             names = absent.partner_name.fillna(absent.partner) if "partner_name" in absent else absent.partner
             gaps = absent.assign(n=names).groupby("year").n.apply(lambda p: ", ".join(sorted(p))).to_dict()
             seen = set(by_partner[by_partner[value].notna()].year)

@@ -1,4 +1,4 @@
--- name: detect_series(freq, countries)
+-- name: detect_series(freq, countries, include_estimated:bool)
 -- Internal: every reported series as detectors read it: one row per (reporter, partner, flow, hs,
 -- unit, period) of current customs-reported figures at one frequency, the median where several
 -- publishers or sources give the same figure (never their sum). Units: USD or kg. Only the trade
@@ -18,6 +18,8 @@ WITH f AS (
            'kg', net_weight_kg, source, coalesce(publisher, source)
     FROM flows
     WHERE kind = 'reported' AND freq = $freq AND net_weight_kg IS NOT NULL
+      -- a weight Comtrade estimated (isNetWgtEstimated) is no measurement: left out unless asked for
+      AND ($include_estimated OR NOT coalesce(is_net_wgt_estimated, false))
       AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
       AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
 ),
@@ -56,6 +58,14 @@ SELECT * FROM reported
 UNION ALL
 SELECT * FROM implicit
 ORDER BY reporter, partner, flow, hs, unit, period_start;
+
+-- name: detect_estimated_weights(freq, countries)
+-- Internal: how many current reported weights of the country's trade Comtrade marked as estimated
+-- (isNetWgtEstimated) at one frequency: what the tonnes series leave out by default. One row.
+SELECT count(*) AS estimated_weights
+FROM flows
+WHERE kind = 'reported' AND freq = $freq AND net_weight_kg IS NOT NULL AND coalesce(is_net_wgt_estimated, false)
+  AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3));
 
 -- name: detect_estimates(freq)
 -- Internal: physical or value estimates of flows (kind 'estimated'), by (reporter, partner, flow, hs,

@@ -63,13 +63,14 @@ def _year_tip() -> alt.Tooltip:
 
 
 def rebuilt_trade(frame: pd.DataFrame, country: str = "PRK", years: list[int] | None = None,
-                  missing: pd.DataFrame | None = None) -> alt.Chart:
+                  missing: pd.DataFrame | None = None, intervals: pd.DataFrame | None = None) -> alt.Chart:
     """A country's trade rebuilt from its partners' reports, by partner and year (``Store.reconstruct``
     by partner): imports = partners' exports to it, exports = partners' imports from it at FOB.
     ``years``: every year of the report, so a year without data is a gap on the axis, never a
     collapse; ``missing``: (year, direction, missing) where a partner's report of the year is not in
     the store (``missing`` names them), drawn as grey bands behind the bars saying so. A bar summed
-    from the HS lines in the store (no published total) is drawn pale."""
+    from the HS lines in the store (no published total) is drawn pale. ``intervals``: (year,
+    direction, low, high), the 90% interval of each year's rebuilt total, drawn as a line."""
     long = _long(frame, ["year", "partner", "partner_name", "source", "imports_partial", "exports_partial"],
                  {"imports_usd": "imports", "exports_usd": "exports"}, "usd")
     if long.empty:
@@ -87,7 +88,12 @@ def rebuilt_trade(frame: pd.DataFrame, country: str = "PRK", years: list[int] | 
         gaps = gaps.assign(kind="missing", usd=0.0, partner_name="no report in the store",
                            basis="not in the store: the report of " + missing_who + " (missing data, not a fall in trade)")
         gaps = gaps.drop(columns=["missing"], errors="ignore")
-    data = pd.concat([long, gaps], ignore_index=True)
+    ranges = intervals.dropna(subset=["low", "high"]) if intervals is not None and len(intervals) else pd.DataFrame()
+    if len(ranges):
+        ranges = ranges.assign(kind="interval", usd=0.0, partner_name="90% interval of the total",
+                               basis=[f"90% interval of the year's rebuilt total: USD {lo:,.0f} to {hi:,.0f}"
+                                      for lo, hi in zip(ranges.low, ranges.high, strict=True)])
+    data = pd.concat([long, gaps, ranges], ignore_index=True)
     data["year"] = data.year.astype(int)
     data = with_years(data)
     span = [int(y) for y in years] if years else sorted(set(data.year))
@@ -115,12 +121,19 @@ def rebuilt_trade(frame: pd.DataFrame, country: str = "PRK", years: list[int] | 
     bands = base.transform_filter("datum.kind == 'missing'").mark_rect(color=MISSING_GREY).encode(
         x=_year_x(span, field="start", width=width), x2="end:T",
         y=alt.value(0), y2=alt.value(240), tooltip=[_year_tip(), alt.Tooltip("basis:N", title="")])
-    return alt.layer(bands, bars, data=data).properties(width=width, height=240).facet(
+    layers = [bands, bars]
+    if len(ranges):
+        layers.append(base.transform_filter("datum.kind == 'interval'").mark_rule(color="#222", strokeWidth=1.5).encode(
+            x=_year_x(span, field="date", width=width), y="low:Q", y2="high:Q",
+            tooltip=[_year_tip(), alt.Tooltip("basis:N", title="")]))
+    subtitle = ("Grey band: a partner's report of that year is not in the store (missing data, not a fall in trade). "
+                "Pale bar: summed from the HS lines in the store." + (" Black line: the 90% interval of the year's "
+                                                                     "total." if len(ranges) else ""))
+    return alt.layer(*layers, data=data).properties(width=width, height=240).facet(
         column=alt.Column("direction:N", title=None, sort=["imports", "exports"],
                           header=alt.Header(labelFontSize=13, labelFontWeight="bold")),
         title=alt.Title(f"{country}'s trade rebuilt from its partners' reports, {span[0]}–{span[-1]} (USD, FOB)",
-                        subtitle="Grey band: a partner's report of that year is not in the store (missing data, "
-                                 "not a fall in trade). Pale bar: summed from the HS lines in the store."))
+                        subtitle=subtitle))
 
 
 def pair_series(frame: pd.DataFrame, title: str) -> alt.Chart:

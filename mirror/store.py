@@ -541,7 +541,9 @@ class Store:
         if not self.read_only:
             self._store_flags(flags, iso3, check_freq(freq))
         if detector is not None:
+            tests = flags.attrs.get("tests", {})
             flags = flags[flags.detector == detector].reset_index(drop=True)
+            flags.attrs["tests"] = tests
         return flags
 
     def _store_flags(self, flags: pd.DataFrame, country: str, freq: str) -> None:

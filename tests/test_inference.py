@@ -114,3 +114,12 @@ def test_two_publishers_40_percent_apart_are_a_finding_naming_both(db, tmp_path)
     f = flags.iloc[0]
     assert (f.hs, f.period, f.unit) == ("2701", "2016", "USD") and f.score == pytest.approx(0.4)
     assert "China customs via Yonhap: 1,000,000,000" in f.reason and "China customs via KITA: 1,400,000,000" in f.reason
+
+
+def test_every_run_says_how_many_tests_each_family_held(db):
+    # What the report's methods state: the size of each Benjamini-Hochberg family of the run.
+    panel = sa.anomaly_panel(7)
+    sa.to_store(panel, db)
+    tests = db.flags(detector="level_shift").attrs["tests"]
+    assert tests["level shifts"] > 100 and tests["common shocks"] > 50
+    assert {"relabelling in tonnes", "roundabout"} <= set(tests)

@@ -320,3 +320,23 @@ def test_what_changed_lists_the_last_refresh_against_the_release_before(tmp_path
     rev = changes.tables[0].frame
     assert len(rev) == 1 and (rev.old_value.iloc[0], rev.new_value.iloc[0]) == (2_218_000_000.0, 2_300_000_000.0)
     assert "2,300,000,000" in report.to_html()
+
+
+def test_the_rebuilt_chart_draws_each_year_total_interval():
+    # Two partners' reports for 2018-2019 and the 90% interval of each year's total (the mirror's
+    # intervals, Store.reconstruct by period): a line per year and direction, on the bars' scale.
+    import pandas as pd
+
+    from mirror import charts
+
+    frame = pd.DataFrame({"year": [2018, 2018, 2019], "partner": ["CHN", "RUS", "CHN"],
+                          "partner_name": ["China", "Russia", "China"], "source": "comtrade",
+                          "imports_usd": [100.0, 20.0, 110.0], "exports_usd": [50.0, None, 55.0]})
+    intervals = pd.DataFrame({"year": [2018, 2019, 2018], "direction": ["imports", "imports", "exports"],
+                              "low": [105.0, 96.0, 44.0], "high": [136.0, 125.0, 57.0]})
+    spec = charts.rebuilt_trade(frame, "North Korea", [2018, 2019], None, intervals).to_dict()
+    rows = [r for v in spec["datasets"].values() for r in v if r["kind"] == "interval"]
+    assert sorted((r["year"], r["direction"], r["low"], r["high"]) for r in rows) == [
+        (2018, "exports", 44.0, 57.0), (2018, "imports", 105.0, 136.0), (2019, "imports", 96.0, 125.0)]
+    marks = [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
+    assert marks == ["rect", "bar", "rule"] and "90% interval" in spec["title"]["subtitle"]

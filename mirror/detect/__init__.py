@@ -13,6 +13,7 @@ from .. import sql
 from .base import DETECTORS, FLAG_COLUMNS, NEIGHBOURS, DetectSettings, flags_frame
 from .breaks import breaks, common_shocks
 from .conflicts import conflicting_figures
+from .inference import families
 from .outliers import mirror_outliers, unit_value_outliers
 from .relabel import relabelling_tonnes
 from .rerouting import relabelling
@@ -27,8 +28,15 @@ FOR_TARGET = ("rerouting", "cap_exceeded")  # detectors whose flags concern the 
 
 def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
         settings: DetectSettings | None = None) -> pd.DataFrame:
-    """Every detector on the store's current data; returns the flags, most severe first."""
-    s = settings or DetectSettings()
+    """Every detector on the store's current data; returns the flags, most severe first, with
+    ``flags.attrs["tests"]``: the number of tests in each Benjamini-Hochberg family of the run."""
+    with families() as tests:
+        flags = _run(store, country, freq, level, settings or DetectSettings())
+    flags.attrs["tests"] = dict(tests)
+    return flags
+
+
+def _run(store, country: str, freq: str, level: str, s: DetectSettings) -> pd.DataFrame:
     con = store.con
     # the country's trade and its neighbours' (rerouting, outliers' cross-sections): not the whole world
     countries = [country, *NEIGHBOURS.get(country, ())]

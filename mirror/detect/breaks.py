@@ -17,7 +17,7 @@ from scipy.stats import binom
 from scipy.stats import f as fdist
 
 from .base import DetectSettings, fmt_amount, pct, severity
-from .inference import benjamini_hochberg
+from .inference import benjamini_hochberg, record_family
 from .shifts import period_times, shift_tests
 
 
@@ -70,6 +70,7 @@ def common_shocks(series: pd.DataFrame, s: DetectSettings) -> pd.DataFrame:
     if cells.empty:
         return pd.DataFrame()
     cells = cells.assign(q=benjamini_hochberg(cells.p.to_numpy()))
+    record_family("common shocks", len(cells))
     hits = cells[(cells.q <= s.fdr) & (cells.share >= s.shock_share)]
     rows = []
     for r in hits.itertuples(index=False):

@@ -29,6 +29,9 @@ rho 0.7, random walks; log changes of sd 0.3 and 0.6): see the README.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 import numpy as np
@@ -207,6 +210,26 @@ def known_date_pvalue(length: int, split: int, rho: float, z: float, direction: 
         below = np.searchsorted(law, z, side="right") if direction == "fall" else len(law) - np.searchsorted(law, z, side="left")
         tails.append((below + 1) / (len(law) + 1))
     return float(max(tails))
+
+
+_FAMILIES: ContextVar[dict | None] = ContextVar("trade_mirror_test_families", default=None)
+
+
+@contextmanager
+def families() -> Iterator[dict]:
+    """Count the tests of each Benjamini-Hochberg family run inside (a detection run), so that the
+    report can say how many were run: {'level shifts': 12345, ...}."""
+    token = _FAMILIES.set({})
+    try:
+        yield _FAMILIES.get()
+    finally:
+        _FAMILIES.reset(token)
+
+
+def record_family(name: str, tests: int) -> None:
+    counts = _FAMILIES.get()
+    if counts is not None:
+        counts[name] = counts.get(name, 0) + int(tests)
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:

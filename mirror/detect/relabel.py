@@ -29,7 +29,7 @@ import pandas as pd
 from scipy.stats import t as tdist
 
 from .base import DetectSettings, fmt_amount
-from .inference import benjamini_hochberg
+from .inference import benjamini_hochberg, record_family
 
 SD_FLOOR = 0.01
 MIN_BEFORE = 3
@@ -78,6 +78,7 @@ def relabelling_tonnes(pairs: pd.DataFrame, bans: pd.DataFrame, target: str, fre
     if not tests:
         return []
     qv = benjamini_hochberg(np.array([t["p"] for t in tests]))
+    record_family("relabelling in tonnes", len(tests))
     return [_flag({**t, "q": q}, target, freq, s) for t, q in zip(tests, qv, strict=True)
             if q <= s.fdr and t["excess_kg"] > 0]
 

@@ -30,7 +30,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from .base import NEIGHBOURS, DetectSettings, fmt_amount
-from .inference import benjamini_hochberg
+from .inference import benjamini_hochberg, record_family
 
 MIN_PRODUCTS = 4  # clusters on each side of the banned / other split
 
@@ -98,6 +98,7 @@ def roundabout(panel: pd.DataFrame, direct: pd.DataFrame, bans: pd.DataFrame, ta
     if not tests:
         return []
     q = benjamini_hochberg(np.array([t[4]["p"] for t in tests]))
+    record_family("roundabout", len(tests))
     out = []
     for (measure, effective, prefixes, supplier, res), qv in zip(tests, q, strict=True):
         if qv > s.fdr or res["beta"] < s.reroute_min:

@@ -70,6 +70,7 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
     if not tests:
         return []
     q = inf.benjamini_hochberg(np.array([t[4] for t in tests]))
+    inf.record_family("level shifts", len(tests))
     out = []
     for (kind, r, ban, j, p, shift, stat), qv in zip(tests, q, strict=True):
         moved = np.expm1(shift)

@@ -37,6 +37,10 @@ def rebuilt(b, iso3: str, name: str, span: tuple[int, int], top: int) -> list[Se
     reported = _aggregate(db, "report_rebuilt_top", by_partner, top=top)
     totals = db.reconstruct(iso3, by="period", years=span)
     missing = missing_years(by_partner, span)
+    intervals = pd.concat([totals[["year", f"{d}_usd_low", f"{d}_usd_high"]]
+                           .set_axis(["year", "low", "high"], axis=1).assign(direction=d)
+                           for d in ("imports", "exports") if f"{d}_usd_low" in totals], ignore_index=True) \
+        if len(totals) else pd.DataFrame()
     shown = by_partner[by_partner.imports_usd.notna() | by_partner.exports_usd.notna()
                        | (by_partner.imports_status != "not available") | (by_partner.exports_status != "not available")]
     section = Section("rebuilt", f"{name}'s trade rebuilt from its partners",
@@ -46,7 +50,8 @@ def rebuilt(b, iso3: str, name: str, span: tuple[int, int], top: int) -> list[Se
                       "lines in the store rather than published by the partner is drawn pale, as it may be only part "
                       "of the trade.",
                       b.figure("rebuilt_trade", "Rebuilt trade by partner", reported,
-                               lambda f: charts.rebuilt_trade(f, name, list(range(span[0], span[1] + 1)), missing),
+                               lambda f: charts.rebuilt_trade(f, name, list(range(span[0], span[1] + 1)), missing,
+                                                              intervals),
                                f"no partner reports {name}'s trade in the store"),
                       b.table("rebuilt_by_year", f"Rebuilt totals by year ({USD_FOB})", totals, {
                           "year": Col("year", "year"), "imports_usd": Col(f"imports ({USD_FOB})", "usd"),

@@ -68,6 +68,7 @@ def build_report(db: object, country: str = "PRK", years: object = None, factor_
     b = Builder(db, Names.from_store(db))
     with steps.step("detect", f"flags on {name}'s series"):
         flags = db.flags(country=iso3)
+        tests = flags.attrs.get("tests", {})  # the size of each Benjamini-Hochberg family, for the methods
         flags = flags[_in_years(flags.period, span)].reset_index(drop=True) if len(flags) else flags
     with steps.step("build", "oil and the caps"):
         caps = db.caps(iso3, factor_set=factor_set)
@@ -84,7 +85,7 @@ def build_report(db: object, country: str = "PRK", years: object = None, factor_
         with steps.step("build", label):
             sections += make()
     with steps.step("build", "data and methods"):
-        sections += _methods(b, iso3, name, span, factor_set, top)
+        sections += _methods(b, iso3, name, span, factor_set, top, tests)
         heads = findings(db, b.names, iso3, name, flags, caps, oil)
     return Report(country=iso3, years=span, sections=sections, findings=heads, left_out=b.left_out,
                   title=f"{name}: trade rebuilt from its partners' reports, {span[0]}–{span[1]}",
@@ -120,7 +121,8 @@ def _setting_value(value: object, fmt: str | None = None) -> str:
     return str(value)
 
 
-def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set: str, top: int) -> list[Section]:
+def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set: str, top: int,
+             tests: dict | None = None) -> list[Section]:
     from ..detect.base import DetectSettings
 
     db = b.db
@@ -130,6 +132,8 @@ def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set
                 for k, v in asdict(db.settings).items() if k != "extra"]
     settings += [{"setting": "detectors: " + k.replace("_", " "), "value": _setting_value(v)}
                  for k, v in asdict(DetectSettings()).items()]
+    settings += [{"setting": "detectors: tests run (Benjamini-Hochberg families, each flag's q <= the FDR)",
+                  "value": "; ".join(f"{k} {v:,}" for k, v in (tests or {}).items()) or "none"}]
     settings += [{"setting": "oil conversion factors", "value": factor_set},
                  {"setting": "trade-mirror version", "value": __version__},
                  {"setting": "store", "value": Path(db.path).name}]

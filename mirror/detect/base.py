@@ -106,5 +106,10 @@ def fmt_amount(value: float, unit: str) -> str:
     return f"{value:,.0f} {unit}"
 
 
+def verb(flow: str) -> str:
+    """How a flow reads in a sentence: CHN's exports to PRK, CHN's imports from PRK."""
+    return "exports to" if flow == "export" else "imports from"
+
+
 def pct(x: float) -> str:
     return f"{x * 100:+.0f}%"

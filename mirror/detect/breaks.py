@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.stats import binom
 from scipy.stats import f as fdist
 
-from .base import DetectSettings, fmt_amount, pct, severity
+from .base import DetectSettings, fmt_amount, pct, severity, verb
 from .inference import benjamini_hochberg, record_family
 from .shifts import period_times, shift_tests
 
@@ -181,10 +181,6 @@ def _coverage(index: list[tuple], bans: pd.DataFrame, target: str) -> dict[int, 
     return out
 
 
-def _verb(flow: str) -> str:
-    return "exports to" if flow == "export" else "imports from"
-
-
 def _pre_level(y: np.ndarray, k: int) -> tuple[float, np.ndarray]:
     history = y[:k][y[:k] > 0][-5:]
     return (float(np.median(history[-3:])) if len(history) else 0.0), history
@@ -219,7 +215,7 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
             "detector": "level_shift", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,
             "freq": freq, "period": periods[k], "statistic": "drop to zero; Chow F at the first zero", "score": -1.0,
             "threshold": s.min_shift, "p_value": p, "severity": severity(p, 1.0, 0.9),
-            "reason": (f"{reporter}'s reported HS {hs} {_verb(flow)} {partner} fell from a median of {fmt_amount(level, unit)} "
+            "reason": (f"{reporter}'s reported HS {hs} {verb(flow)} {partner} fell from a median of {fmt_amount(level, unit)} "
                        f"to 0 in {periods[k]}, after {m.measure} took effect on {m.effective:%Y-%m-%d} ({m.goods}; "
                        f"Chow F={f:.3g}, p={p:.3g}): explained by the measure, not a reporting gap"),
             "explained_by": m.measure, "implied_missing": np.nan, "evidence": f"history {', '.join(f'{v:,.0f}' for v in history)}"}
@@ -246,13 +242,13 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
                       f"({fmt_amount(other[1], 'USD')} vs {fmt_amount(other[2], 'USD')} before, {other[3]} figures)")
     n_after = len(y) - k
     implicit_after = int(implicit[k:].sum()) if implicit is not None else 0
-    zero_text = (f" (no figure published, while {reporter} published its other {_verb(flow)} {partner}: an implicit zero"
+    zero_text = (f" (no figure published, while {reporter} published its other {verb(flow)} {partner}: an implicit zero"
                  f"{'' if implicit_after == n_after else f' in {implicit_after} of them'})" if implicit_after else "")
     return {
         "detector": "reporting_gap", "reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit,
         "freq": freq, "period": periods[k], "statistic": "Chow F at the first zero", "score": 1.0,
         "threshold": s.min_other_ratio, "p_value": p, "severity": "high" if other is not None else "medium",
-        "reason": (f"{reporter}'s reported HS {hs} {_verb(flow)} {partner} fell from a median of {fmt_amount(level, unit)} "
+        "reason": (f"{reporter}'s reported HS {hs} {verb(flow)} {partner} fell from a median of {fmt_amount(level, unit)} "
                    f"(last {len(history)} reported periods, CV {cv:.2f}) to 0 in {periods[k]} and stayed at 0 for "
                    f"{n_after} period(s){zero_text}{other_text}: reporting gap, not a collapse of trade. Implied missing "
                    f"volume {fmt_amount(level, unit)} per period{est_text}"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import DetectSettings, fmt_amount
+from .base import DetectSettings, fmt_amount, verb
 
 
 def conflicting_figures(series: pd.DataFrame, s: DetectSettings) -> list[dict]:
@@ -27,12 +27,7 @@ def conflicting_figures(series: pd.DataFrame, s: DetectSettings) -> list[dict]:
             "score": float(apart), "threshold": s.conflict_tolerance, "p_value": np.nan, "q_value": np.nan,
             "severity": "medium" if apart < 1 else "high",
             "reason": (f"Sources disagree on {r.reporter}'s reported HS {r.hs} "
-                       f"{'exports to' if r.flow == 'export' else 'imports from'} {r.partner} in {r.period}: "
-                       f"{r.versions} ({unit_text(r.unit)}); the highest is {apart:.0%} above the lowest. The break "
+                       f"{verb(r.flow)} {r.partner} in {r.period}: {r.versions} ({r.unit}); the highest is {apart:.0%} above the lowest. The break "
                        f"tests use the median ({fmt_amount(r.amount, r.unit)}) and this range; check the sources"),
             "explained_by": None, "implied_missing": np.nan, "evidence": r.versions, "missing_data": None})
     return out
-
-
-def unit_text(unit: str) -> str:
-    return "USD" if unit == "USD" else "kg"

@@ -14,14 +14,10 @@ import numpy as np
 import pandas as pd
 
 from . import inference as inf
-from .base import DetectSettings, fmt_amount, pct
+from .base import DetectSettings, fmt_amount, pct, verb
 
 MIN_OBS = 8  # positive observations a series needs for a shift test (two per side after trimming)
 CHUNK = 4000  # series per block (memory: rows x periods^2 floats)
-
-
-def _verb(flow: str) -> str:
-    return "exports to" if flow == "export" else "imports from"
 
 
 def _unit_text(unit: str) -> str:
@@ -103,7 +99,7 @@ def _flag(kind, key, ban, logs, times, labels, j, T, n, p, q, shift, stat, rho, 
               "period": period, "score": float(np.expm1(shift)), "threshold": s.min_shift, "p_value": p,
               "q_value": q, "implied_missing": np.nan, "missing_data": None,
               "evidence": f"{n} positive periods; AR(1) rho {rho:.2f}; {tests} tests in this run (BH)"}
-    what = f"{reporter}'s reported HS {hs} {_verb(flow)} {partner}, {_unit_text(unit)},"
+    what = f"{reporter}'s reported HS {hs} {verb(flow)} {partner}, {_unit_text(unit)},"
     if kind == "unknown":
         return {**common, "detector": "level_shift", "statistic": "sup-W of a log-level shift (AR(1) null, bootstrap)",
                 "severity": "high" if q <= s.fdr / 5 else "medium", "explained_by": None,

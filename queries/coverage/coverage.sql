@@ -168,6 +168,21 @@ SELECT CASE WHEN month IS NULL THEN CAST(year AS VARCHAR) ELSE printf('%04d-%02d
        make_date(year, coalesce(month, 1), 1) AS period_start,
        CASE WHEN month IS NULL THEN make_date(year, 12, 31) ELSE last_day(make_date(year, month, 1)) END AS period_end
 FROM years CROSS JOIN months;
+-- Every published reporter-partner-flow (of one kind and frequency, NULL filters matching
+-- everything) against every period of a span, with its coverage where there is any: the grid
+-- that coverage_rows and coverage_code_rows state the three states on. One row per (reporter,
+-- partner, flow, period); basis, figures and sources NULL where the pair-period is not published.
+CREATE OR REPLACE TEMP MACRO coverage_grid(kind_wanted, freq_wanted, reporter_wanted, partner_wanted, flow_wanted,
+                                           year_from, year_to) AS TABLE
+WITH cov AS (SELECT * FROM pair_coverage(kind_wanted, freq_wanted, reporter_wanted, partner_wanted, flow_wanted)),
+triples AS (SELECT DISTINCT reporter_iso3, partner_iso3, flow FROM cov)
+SELECT t.reporter_iso3, t.partner_iso3, t.flow, p.period, p.year, p.month, p.period_start, p.period_end,
+       c.basis, c.figures, c.sources
+FROM triples AS t
+CROSS JOIN period_grid(freq_wanted, year_from, year_to) AS p
+LEFT JOIN cov AS c
+  ON c.reporter_iso3 = t.reporter_iso3 AND c.partner_iso3 = t.partner_iso3 AND c.flow = t.flow
+ AND c.period_start = p.period_start AND c.period_end = p.period_end;
 -- Every code a figure speaks for in its pair-period: its own and its parents' (a figure for 270900
 -- means 2709 and 27 are not zero), so an implicit zero is never put where a finer code was reported.
 CREATE OR REPLACE TEMP MACRO present_codes(freq_wanted, kind_wanted) AS TABLE
@@ -186,30 +201,24 @@ WHERE code IS NOT NULL;
 -- (reporter, partner, flow, period) for the reporter-partner-flows the store holds any figure or
 -- coverage of. state: 'reported' (figures), 'reported nothing' (published, no figure: zero) or
 -- 'not available'; basis/why say how it is known. NULL filters match everything; countries ISO3.
-WITH cov AS (SELECT * FROM pair_coverage($kind, $freq, $reporter, $partner, $flow)),
-triples AS (SELECT DISTINCT reporter_iso3, partner_iso3, flow FROM cov),
-periods AS (SELECT * FROM period_grid($freq, $year_from, $year_to)),
+WITH g AS (SELECT * FROM coverage_grid($kind, $freq, $reporter, $partner, $flow, $year_from, $year_to)),
 rep AS (
     SELECT reporter_iso3, flow, period_start, period_end, any_value(basis) AS basis, max(partners) AS partners
     FROM coverage_reporters WHERE kind = $kind AND freq = $freq GROUP BY ALL
 )
-SELECT t.reporter_iso3 AS reporter, t.partner_iso3 AS partner, t.flow, p.period, p.year, p.month,
-       slot_state(coalesce(c.figures, 0) > 0, c.basis IS NOT NULL) AS state,
-       coalesce(c.figures, 0) AS figures,
-       CASE WHEN c.basis IS NOT NULL THEN c.basis
+SELECT g.reporter_iso3 AS reporter, g.partner_iso3 AS partner, g.flow, g.period, g.year, g.month,
+       slot_state(coalesce(g.figures, 0) > 0, g.basis IS NOT NULL) AS state,
+       coalesce(g.figures, 0) AS figures,
+       CASE WHEN g.basis IS NOT NULL THEN g.basis
             WHEN r.basis IS NOT NULL THEN printf('not available: %s published %s for %d other partner(s), none for %s',
-                                                  t.reporter_iso3, p.period, r.partners, t.partner_iso3)
+                                                  g.reporter_iso3, g.period, r.partners, g.partner_iso3)
             ELSE printf('not available: no %s figures of %s for %s in the store (not published or not loaded)',
-                        t.flow, t.reporter_iso3, p.period) END AS basis,
-       c.sources
-FROM triples AS t
-CROSS JOIN periods AS p
-LEFT JOIN cov AS c
-  ON c.reporter_iso3 = t.reporter_iso3 AND c.partner_iso3 = t.partner_iso3 AND c.flow = t.flow
- AND c.period_start = p.period_start AND c.period_end = p.period_end
+                        g.flow, g.reporter_iso3, g.period) END AS basis,
+       g.sources
+FROM g
 LEFT JOIN rep AS r
-  ON r.reporter_iso3 = t.reporter_iso3 AND r.flow = t.flow AND r.period_start = p.period_start AND r.period_end = p.period_end
-ORDER BY reporter, partner, flow, p.period_start;
+  ON r.reporter_iso3 = g.reporter_iso3 AND r.flow = g.flow AND r.period_start = g.period_start AND r.period_end = g.period_end
+ORDER BY reporter, partner, flow, g.period_start;
 
 -- name: coverage_reporter_rows(kind, freq, reporter, year_from:int, year_to:int)
 -- Which periods each reporter published, for anyone: one row per (reporter, flow, period) it
@@ -225,9 +234,7 @@ ORDER BY reporter, flow, period_start;
 -- period) of the reporter-partner-flows that have coverage, with the state of this code -
 -- 'reported' (value: the median of its current figures, USD where in USD), 'reported nothing'
 -- (the pair-period is published without it or a finer code inside it: value 0) or 'not available'.
-WITH cov AS (SELECT * FROM pair_coverage($kind, $freq, $reporter, $partner, $flow)),
-triples AS (SELECT DISTINCT reporter_iso3, partner_iso3, flow FROM cov),
-periods AS (SELECT * FROM period_grid($freq, $year_from, $year_to)),
+WITH g AS (SELECT * FROM coverage_grid($kind, $freq, $reporter, $partner, $flow, $year_from, $year_to)),
 figs AS (
     SELECT reporter_iso3, partner_iso3, flow, period_start, period_end, median(value) AS value,
            any_value(currency) AS currency, median(net_weight_kg) AS net_weight_kg, count(*) AS figures
@@ -237,26 +244,22 @@ figs AS (
     GROUP BY ALL
 ),
 present AS (SELECT * FROM present_codes($freq, $kind) WHERE hs = $hs)
-SELECT t.reporter_iso3 AS reporter, t.partner_iso3 AS partner, t.flow, $hs AS hs, p.period, p.year, p.month,
-       slot_state(f.figures IS NOT NULL OR x.hs IS NOT NULL, c.basis IS NOT NULL) AS state,
-       CASE WHEN f.figures IS NOT NULL THEN f.value WHEN x.hs IS NULL AND c.basis IS NOT NULL THEN 0.0 END AS value,
+SELECT g.reporter_iso3 AS reporter, g.partner_iso3 AS partner, g.flow, $hs AS hs, g.period, g.year, g.month,
+       slot_state(f.figures IS NOT NULL OR x.hs IS NOT NULL, g.basis IS NOT NULL) AS state,
+       CASE WHEN f.figures IS NOT NULL THEN f.value WHEN x.hs IS NULL AND g.basis IS NOT NULL THEN 0.0 END AS value,
        f.currency,
-       CASE WHEN f.figures IS NOT NULL THEN f.net_weight_kg WHEN x.hs IS NULL AND c.basis IS NOT NULL THEN 0.0 END
+       CASE WHEN f.figures IS NOT NULL THEN f.net_weight_kg WHEN x.hs IS NULL AND g.basis IS NOT NULL THEN 0.0 END
            AS net_weight_kg,
        coalesce(f.figures, 0) AS figures,
        CASE WHEN f.figures IS NOT NULL THEN 'figures for this code'
             WHEN x.hs IS NOT NULL THEN 'figures for finer codes inside it'
-            WHEN c.basis IS NOT NULL THEN c.basis
+            WHEN g.basis IS NOT NULL THEN g.basis
             ELSE 'not available: the pair-period is not published in the store' END AS basis
-FROM triples AS t
-CROSS JOIN periods AS p
-LEFT JOIN cov AS c
-  ON c.reporter_iso3 = t.reporter_iso3 AND c.partner_iso3 = t.partner_iso3 AND c.flow = t.flow
- AND c.period_start = p.period_start AND c.period_end = p.period_end
+FROM g
 LEFT JOIN figs AS f
-  ON f.reporter_iso3 = t.reporter_iso3 AND f.partner_iso3 = t.partner_iso3 AND f.flow = t.flow
- AND f.period_start = p.period_start AND f.period_end = p.period_end
+  ON f.reporter_iso3 = g.reporter_iso3 AND f.partner_iso3 = g.partner_iso3 AND f.flow = g.flow
+ AND f.period_start = g.period_start AND f.period_end = g.period_end
 LEFT JOIN present AS x
-  ON x.reporter_iso3 = t.reporter_iso3 AND x.partner_iso3 = t.partner_iso3 AND x.flow = t.flow
- AND x.period_start = p.period_start AND x.period_end = p.period_end
-ORDER BY reporter, partner, flow, p.period_start;
+  ON x.reporter_iso3 = g.reporter_iso3 AND x.partner_iso3 = g.partner_iso3 AND x.flow = g.flow
+ AND x.period_start = g.period_start AND x.period_end = g.period_end
+ORDER BY reporter, partner, flow, g.period_start;

@@ -16,8 +16,8 @@ import unicodedata
 
 import duckdb
 
+from . import sql
 from .errors import UnknownCountryError
-from .sql import get as get_query
 
 
 def normalise(text: str) -> str:
@@ -37,7 +37,7 @@ def resolve(con: duckdb.DuckDBPyConnection, text: str | None) -> str | None:
         return None
     key = normalise(text)
     for candidate in dict.fromkeys([key, fold(key)]):
-        rows = con.execute(get_query("country_resolve").sql, {"key": candidate}).fetchall()
+        rows = sql.run(con, "country_resolve", key=candidate).fetchall()
         if rows:
             return rows[0][0]
     raise UnknownCountryError(str(text), suggest(con, key))
@@ -45,7 +45,7 @@ def resolve(con: duckdb.DuckDBPyConnection, text: str | None) -> str | None:
 
 def suggest(con: duckdb.DuckDBPyConnection, key: str, n: int = 5) -> list[str]:
     """The countries closest to a misspelt key, as 'Name (ISO3)', each country once."""
-    rows = con.execute(get_query("country_suggestion_keys").sql).fetchall()
+    rows = sql.run(con, "country_suggestion_keys").fetchall()
     by_key = {fold(k): (iso3, name) for k, iso3, name in rows}
     out: dict[str, str] = {}
     for k in difflib.get_close_matches(fold(key), list(by_key), n=4 * n, cutoff=0.6):

@@ -55,7 +55,7 @@ class Engine:
         self._built = None
 
     def _data_version(self) -> tuple:
-        return tuple(self.con.execute("SELECT count(*), max(load_id) FROM loads").fetchall()[0])
+        return tuple(sql.run(self.con, "data_state").fetchone())
 
     def build(self, settings: Settings, level: str, freq: str) -> None:
         level, freq = check_level(level), check_freq(freq)
@@ -282,7 +282,7 @@ FACTOR_SET_ALIASES = {"bp": "bp2021"}
 def _check_factor_set(con: duckdb.DuckDBPyConnection, factor_set: str) -> str:
     """The factor set's name as stored (an alias resolved); an unknown set is an error listing the sets."""
     name = FACTOR_SET_ALIASES.get(factor_set, factor_set)
-    sets = [r[0] for r in con.execute(sql.get("factor_sets").sql).fetchall()]
+    sets = [r[0] for r in sql.run(con, "factor_sets").fetchall()]
     if name not in sets:
         raise allowed("factor_set", factor_set, sets + [f"{a} (= {b})" for a, b in FACTOR_SET_ALIASES.items()])
     return name

@@ -173,6 +173,12 @@ def frame(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.Dat
     return run(con, name, **params).df()
 
 
+def scalar(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> object:
+    """The first column of the first row (None when the query returns no row)."""
+    row = run(con, name, **params).fetchone()
+    return row[0] if row is not None else None
+
+
 def script(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Run a parameterless block that may hold several statements (schema DDL)."""
     q = get(name)

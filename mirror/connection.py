@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from . import sql
-from .errors import MirrorError, StoreBusyError, StoreError
+from .errors import InternalError, MirrorError, StoreBusyError, StoreError
 
 
 def connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -72,8 +72,8 @@ class Transaction:
             return False
         self._rollback()
         if isinstance(exc, duckdb.Error) and not isinstance(exc, MirrorError):
-            raise StoreError(f"The store rejected the change ({str(exc).splitlines()[0]}); nothing was changed. "
-                             "This is a bug in trade-mirror: please report it with the file that caused it.") from exc
+            raise InternalError(f"the store rejected a change ({str(exc).splitlines()[0]}); nothing was "
+                                "changed") from exc
         return False
 
     def _rollback(self) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import sql
 from .countries import resolve
-from .errors import StoreError, allowed
+from .errors import InternalError, StoreError, allowed
 from .settings import Settings, check_freq, check_level
 
 ReconstructBy = Literal["partner", "period", "hs", "chapter", "heading", "section"]
@@ -136,8 +136,8 @@ class Engine:
         for name in BUILD_CHECKS:
             bad = sql.frame(self.con, name)
             if len(bad):
-                raise StoreError(f"Internal check {name} failed on the mirror just built ({len(bad)} rows, first: "
-                                 f"{bad.iloc[0].to_dict()}). This is a bug in trade-mirror: please report it.")
+                raise InternalError(f"the check {name} failed on the mirror just built ({len(bad)} rows, first: "
+                                    f"{bad.iloc[0].to_dict()})")
 
     def _fit_reliability(self, settings: Settings) -> None:
         """BACI's reliability regression |ln(X/M_fob)| = a_exporter + b_importer + g_year + e,

@@ -27,6 +27,17 @@ class StoreBusyError(StoreError):
     exit_code = 75  # EX_TEMPFAIL: a scheduler may retry later
 
 
+class InternalError(MirrorError):
+    """One of trade-mirror's own invariants failed: a bug, not something the user can fix. The CLI
+    says so without a traceback and exits 1 (the documented code for a bug)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(f"internal error: {message}. This is a bug in trade-mirror: please report it "
+                         "(with the command and, if one was being loaded, the file).")
+
+
 class OptionError(MirrorError):
     """A parameter value is not one of the allowed ones."""
 

@@ -26,7 +26,7 @@ from . import refresh as refreshing
 from ._version import __version__
 from .connection import Transaction, connect
 from .engine import Engine, Sanctions, define_layers
-from .errors import LoadError, MirrorError, Problem, StoreBusyError, StoreError, allowed
+from .errors import InternalError, LoadError, MirrorError, Problem, StoreBusyError, StoreError, allowed
 from .ingest import LoadOptions
 from .load import ProgressCallback, insert_canonical
 from .paths import default_db_path, is_default_store
@@ -380,6 +380,32 @@ class Store:
         return build_report(self, country, years, **options)
 
     # -- reading -----------------------------------------------------------------------------
+    def country(self, text: str | None) -> str | None:
+        """The ISO3 code of a country given as ISO3, Comtrade code or name (None stays None); an
+        unknown one is an error suggesting the closest names."""
+        from .countries import resolve
+
+        return resolve(self.con, text)
+
+    def span(self, years: int | str | tuple[int, int] | range | None) -> tuple[int, int] | None:
+        """A years argument (2018, "2010-2019", (2010, 2019), a range) checked: (first, last) or None."""
+        return options.check_years(self.con, years)
+
+    def report_data(self, name: str, frame: pd.DataFrame | None = None, **params: object) -> pd.DataFrame:
+        """A query of the report's own layer (queries/report/), aggregating in SQL: over ``frame``
+        (registered as report_input, e.g. a Store method's rows) when given. The report reads the
+        store only through this and the other public methods."""
+        query = sql.get(name)
+        if query.layer != "report":
+            raise InternalError(f"report_data runs the report's queries only, not {name} ({query.path.name})")
+        if frame is None:
+            return sql.frame(self.con, name, **params)
+        self.con.register("report_input", frame)
+        try:
+            return sql.frame(self.con, name, **params)
+        finally:
+            self.con.unregister("report_input")
+
     def query(self, name: str, **params: object) -> pd.DataFrame:
         """Run a named query from queries/ with bound parameters; returns a DataFrame."""
         query = sql.get(name)

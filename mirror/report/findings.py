@@ -4,17 +4,21 @@ and the citations of the figures behind it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from .. import sql
 from .page import Finding
 from .words import Names
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 REFINED_CAP = "UNSCR2397-refined"
 _FIRST = {"reporting_gap": 0, "cap_exceeded": 1, "sanctioned_trade": 2, "rerouting": 3}
 
 
-def findings(db: object, names: Names, iso3: str, name: str, flags: pd.DataFrame, caps: pd.DataFrame,
+def findings(db: Store, names: Names, iso3: str, name: str, flags: pd.DataFrame, caps: pd.DataFrame,
              oil: pd.DataFrame) -> list[Finding]:
     out = []
     if len(flags):
@@ -34,7 +38,7 @@ def findings(db: object, names: Names, iso3: str, name: str, flags: pd.DataFrame
     return out
 
 
-def flag_sources(db: object, flag: object) -> list[str]:
+def flag_sources(db: Store, flag: object) -> list[str]:
     """The publishers of the figures behind a flag's series - the reports, then any estimate of the
     same flow - each with its source and release."""
     hs = str(flag.hs) if flag.hs and str(flag.hs)[:1].isdigit() else None
@@ -44,9 +48,9 @@ def flag_sources(db: object, flag: object) -> list[str]:
     kinds = [["reported", "notified"]] + ([["estimated"]] if hs else [])
     cited: list[str] = []
     for wanted in kinds:
-        rows = sql.run(db.con, "report_flag_sources", reporter=flag.reporter, partner=flag.partner, hs=hs,
-                       flow=flow, kinds=wanted).fetchall()
-        cited += [r[0] for r in rows]
+        rows = db.report_data("report_flag_sources", reporter=flag.reporter, partner=flag.partner, hs=hs,
+                              flow=flow, kinds=wanted)
+        cited += list(rows.iloc[:, 0])
     return cited
 
 

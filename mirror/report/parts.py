@@ -3,27 +3,28 @@ each a chart or two from aggregated data and the tables behind them, in words an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from .. import charts, sql
+from .. import charts
 from .findings import REFINED_CAP
 from .page import Section
 from .words import Col
 
+if TYPE_CHECKING:
+    from ..store import Store
+
 USD_FOB = "USD, FOB"
 
 
-def _aggregate(db: object, query: str, frame: pd.DataFrame, **params: object) -> pd.DataFrame:
+def _aggregate(db: Store, query: str, frame: pd.DataFrame, **params: object) -> pd.DataFrame:
     """Run a report query over a frame a Store method returned (registered as report_input), so a
     chart's data are aggregated in SQL however large the store."""
     if frame.empty:
         return pd.DataFrame()
-    db.con.register("report_input", frame)
-    try:
-        return sql.frame(db.con, query, **params)
-    finally:
-        db.con.unregister("report_input")
+    return db.report_data(query, frame, **params)
 
 
 def _in_years(periods: pd.Series, span: tuple[int, int]) -> pd.Series:
@@ -105,10 +106,10 @@ def missing_years(by_partner: pd.DataFrame, span: tuple[int, int]) -> pd.DataFra
 def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int) -> list[Section]:
     db = b.db
     db.mirror(years=span)  # builds the mirror tables the cells query reads, at the TOTAL level
-    cells = sql.frame(db.con, "report_discrepancy_cells", country=iso3, top=top)
+    cells = db.report_data("report_discrepancy_cells", country=iso3, top=top)
     cells = cells[cells.year.between(*span)]
     pair, title = pair_to_show(db, b.names, iso3, span)
-    uv = sql.frame(db.con, "report_unit_values", country=iso3, top=6, partners=8)
+    uv = db.report_data("report_unit_values", country=iso3, top=6, partners=8)
     uv = uv[uv.year.between(*span)]
     if len(uv):  # a facet's label: '2701 Coal', the description on hover
         uv = uv.assign(product=uv.hs.map(lambda h: b.names.hs_label(h, 40)))
@@ -134,7 +135,7 @@ def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int) -> list[Sec
     return b.section(section, f"no mirror pairs of {name}'s trade")
 
 
-def pair_to_show(db: object, names, iso3: str, span: tuple[int, int]) -> tuple[pd.DataFrame, str]:
+def pair_to_show(db: Store, names, iso3: str, span: tuple[int, int]) -> tuple[pd.DataFrame, str]:
     """The pair-product with the most years reported by both sides (the largest trade breaking
     ties) at HS4; when no pair of the country has both reports (the DPRK's case), the one with the
     most years reported by either side, titled as one-sided."""
@@ -300,7 +301,7 @@ def changes(b, iso3: str) -> list[Section]:
                           "earlier release to compare with")
         return []
     found = db.changes(country=iso3)
-    latest = sql.run(db.con, "report_batch_releases", since=int(batch)).fetchall()[0][0]
+    latest = db.report_data("report_batch_releases", since=int(batch)).iat[0, 0]
     revisions, coverage, flagged = found["revisions"], found["coverage"], found["flags"]
     counts = [f"{len(revisions)} figure{'s' if len(revisions) != 1 else ''} revised",
               f"{len(coverage)} source-reporter pair{'s' if len(coverage) != 1 else ''} with new or revised figures",

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import charts, options, sql
+from .. import charts, options
 from .._version import __version__
 from ..errors import MirrorError
 from ..progress import Steps
@@ -19,13 +20,16 @@ from .findings import findings
 from .page import Figure, Report, Section, Table
 from .words import Col, Names
 
+if TYPE_CHECKING:
+    from ..store import Store
+
 USD_FOB = "USD, FOB"
 
 
 class Builder:
     """Collects sections, leaving out what has nothing to show (and remembering why)."""
 
-    def __init__(self, db: object, names: Names):
+    def __init__(self, db: Store, names: Names):
         self.db, self.names, self.left_out = db, names, []
 
     def figure(self, id_: str, title: str, frame: pd.DataFrame, draw, why: str, caption: str = "") -> list[Figure]:
@@ -48,20 +52,18 @@ class Builder:
         return [section]
 
 
-def build_report(db: object, country: str = "PRK", years: object = None, factor_set: str = "unsd",
+def build_report(db: Store, country: str = "PRK", years: int | str | tuple[int, int] | range | None = None, factor_set: str = "unsd",
                  template_dir: str | Path | None = None, top: int = 15, progress: Steps | None = None) -> Report:
     """Everything the report shows, from one store: headline findings, the country's rebuilt trade,
     mirror discrepancies, oil and caps, sanctioned trade, flags, what changed, data and methods.
     ``years``: 2018, "2010-2019", (2010, 2019) or a range (default: every year of the country's
     figures); ``progress``: a mirror.progress.Steps that shows each step on a terminal."""
-    from ..countries import resolve
-
     steps = progress or Steps(quiet=True)
-    iso3 = resolve(db.con, country)
+    iso3 = db.country(country)
     options.choice("factor_set", factor_set, options.FACTOR_SETS)
-    span = options.check_years(db.con, years)
-    name, first_year, last_year = sql.run(db.con, "report_country", country=iso3).fetchall()[0]
-    if first_year is None:
+    span = db.span(years)
+    name, first_year, last_year = db.report_data("report_country", country=iso3).iloc[0]
+    if pd.isna(first_year):
         raise MirrorError(f"The store holds no figures of {iso3}'s trade. Fix: load data first "
                           "(`trade-mirror load FILES` or `trade-mirror load --bundled`).")
     span = span or (int(first_year), int(last_year))
@@ -126,7 +128,7 @@ def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set
     from ..detect.base import DetectSettings
 
     db = b.db
-    coverage = sql.frame(db.con, "report_coverage", country=iso3, year_from=span[0], year_to=span[1], top=max(top, 30))
+    coverage = db.report_data("report_coverage", country=iso3, year_from=span[0], year_to=span[1], top=max(top, 30))
     settings = [{"setting": SETTING_WORDS.get(k, (k.replace("_", " "), None))[0],
                  "value": _setting_value(v, SETTING_WORDS.get(k, (None, None))[1])}
                 for k, v in asdict(db.settings).items() if k != "extra"]
@@ -137,7 +139,7 @@ def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set
     settings += [{"setting": "oil conversion factors", "value": factor_set},
                  {"setting": "trade-mirror version", "value": __version__},
                  {"setting": "store", "value": Path(db.path).name}]
-    sources = sql.frame(db.con, "report_sources", country=iso3)
+    sources = db.report_data("report_sources", country=iso3)
     releases = db.status()
     section = Section("methods", "Data and methods",
                       "Every figure comes from a loaded source release; the tables below cite them. Mirror values are "
@@ -159,7 +161,7 @@ def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set
                       + b.table("settings", "Settings used", pd.DataFrame(settings),
                                 {"setting": Col("setting"), "value": Col("value")}, "no settings")
                       + b.table("oil_factors", "Oil conversion factors (barrels per tonne)",
-                                sql.frame(db.con, "oil_factor_rows", factor_set=factor_set), {
+                                db.query("oil_factor_rows", factor_set=factor_set), {
                                     "product": Col("product", "words"), "bbl_per_tonne": Col("barrels per tonne", "ratio"),
                                     "source": Col("source"), "edition": Col("edition"), "source_url": Col("address")},
                                 f"the factor set {factor_set} has no factors"))

@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import sql
+if TYPE_CHECKING:
+    from ..store import Store
+
+
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,9 @@ class Names:
     goods: dict[str, str] = field(default_factory=dict)  # measure ids -> the goods, for tables
 
     @classmethod
-    def from_store(cls, db: object) -> Names:
-        countries = dict(sql.run(db.con, "report_country_names").fetchall())
-        hs = {code: _tidy(text) for code, text in sql.run(db.con, "report_hs_names").fetchall()}
+    def from_store(cls, db: Store) -> Names:
+        countries = dict(db.report_data("report_country_names").itertuples(index=False))
+        hs = {code: _tidy(text) for code, text in db.report_data("report_hs_names").itertuples(index=False)}
         ids: dict[str, str] = {}
         goods: dict[str, str] = {}
         measures = db.measures(None)

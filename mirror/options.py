@@ -14,6 +14,7 @@ prints it on stderr.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Literal, get_args
 
 import duckdb
@@ -54,12 +55,16 @@ class EmptyResult(UserWarning):
     """A call's filters matched nothing; the message names the filter and what exists instead."""
 
 
-def choice(name: str, value: object, options: tuple[str, ...], note: str = "") -> str:
-    """``value`` if it is one of ``options``, else an OptionError listing them."""
-    if value not in options:
-        listed = ", ".join(options) + (f" ({note})" if note else "")
+def check(name: str, value: object, values: object, note: str = "", normalise: Callable[[str], str] | None = None) -> str:
+    """The one check behind every option with fixed choices: ``value`` (after ``normalise``, e.g.
+    str.upper for levels) if it is one of ``values`` - a ``Literal`` type or a tuple - else an
+    OptionError naming the value as given and listing the choices (and ``note``)."""
+    choices = get_args(values) or tuple(values)  # type: ignore[arg-type]
+    text = normalise(str(value)) if normalise is not None and value is not None else value
+    if text not in choices:
+        listed = ", ".join(map(str, choices)) + (f" ({note})" if note else "")
         raise OptionError(f"{name}={value!r} is not allowed. Choose one of: {listed}.")
-    return value  # type: ignore[return-value]
+    return text  # type: ignore[return-value]
 
 
 def parse_years(value: object, name: str = "years") -> tuple[int, int] | None:
@@ -125,7 +130,7 @@ def implied_level(hs: object, level: object) -> str:
         if code and code.isdigit():
             return _LEVEL_OF_DIGITS.get(len(code) + len(code) % 2, "6")
         return "TOTAL"
-    text = choice("level", str(level).upper(), LEVELS)
+    text = check("level", level, Level, normalise=str.upper)
     if code and code.isdigit() and text != "TOTAL" and len(code) > int(text):
         raise OptionError(f"hs={hs!r} is a {len(code)}-digit code, finer than level {text}: it can match nothing there. "
                           f"Fix: leave the level out (it follows the code) or give level={_LEVEL_OF_DIGITS.get(len(code), '6')!r}.")

@@ -10,11 +10,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal, get_args
 
 from .errors import allowed
+from .options import Freq, Level, check
 
 CifFobMethod = Literal["fixed", "pair", "unit-value", "gravity", "gravity-pair"]
 WidenRule = Literal["none", "pair", "flow"]
-Level = Literal["2", "4", "6", "TOTAL"]
-Freq = Literal["A", "M"]
 
 # IMF Direction of Trade Statistics convert CIF imports to FOB with a 6% margin (older editions: 10%).
 IMF_CIF_FOB_FACTOR = 1.06
@@ -102,15 +101,9 @@ class Settings:
         return out
 
 
-def check_level(level: object) -> str:
-    text = str(level).upper()
-    if text not in get_args(Level):
-        raise allowed("level", level, get_args(Level))
-    return text
+def check_level(level: object) -> Level:
+    return check("level", level, Level, normalise=str.upper)  # type: ignore[return-value]
 
 
-def check_freq(freq: object) -> str:
-    text = str(freq).upper()
-    if text not in get_args(Freq):
-        raise allowed("freq", freq, [*get_args(Freq), "(monthly and annual are never mixed)"])
-    return text
+def check_freq(freq: object) -> Freq:
+    return check("freq", freq, Freq, note="monthly and annual are never mixed", normalise=str.upper)  # type: ignore[return-value]

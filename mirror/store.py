@@ -30,7 +30,7 @@ from .errors import InternalError, LoadError, MirrorError, Problem, StoreBusyErr
 from .ingest import LoadOptions
 from .load import ProgressCallback, insert_canonical
 from .paths import default_db_path, is_default_store
-from .settings import Settings, check_freq, check_level
+from .settings import CifFobMethod, Settings, check_freq, check_level
 from .writer import WriterLock, publish, working_copy
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ class Store:
                 level=level, years=years))
         return frame
 
-    def cif_fob_estimates(self, level: str = "TOTAL", freq: str = "A", cif_fob: str = "pair",
+    def cif_fob_estimates(self, level: options.Level = "TOTAL", freq: options.Freq = "A", cif_fob: CifFobMethod = "pair",
                           **settings: object) -> pd.DataFrame:
         """Each pair's estimated CIF/FOB margin (before clipping and the would-widen rule):
         observations, its own median ln(M/X), the all-pairs median and the shrunk tau."""
@@ -259,7 +259,7 @@ class Store:
         exports = partners' imports from it converted to FOB. ``by``: partner, period, chapter
         (or hs), heading, section. Rows: period, partner, hs, imports_usd, exports_usd (USD, FOB);
         by partner also imports_status/exports_status, which say when a partner reported nothing."""
-        return self.engine.reconstruct(self._settings(settings), country, by=options.choice("by", by, options.RECONSTRUCT_BY),
+        return self.engine.reconstruct(self._settings(settings), country, by=options.check("by", by, options.ReconstructBy),
                                        freq=freq, years=options.check_years(self.con, years))
 
     def coverage(self, reporter: str | None = None, partner: str | None = None, flow: options.Flow | None = None,
@@ -274,10 +274,10 @@ class Store:
         codes or names."""
         from .countries import resolve
 
-        options.choice("by", by, options.COVERAGE_BY)
-        options.choice("kind", kind, options.COVERAGE_KINDS)
+        options.check("by", by, options.CoverageBy)
+        options.check("kind", kind, options.CoverageKind)
         if flow is not None:
-            options.choice("flow", flow, options.FLOWS)
+            options.check("flow", flow, options.Flow)
         # any span may be asked: years the store has nothing of are the answer, "not available"
         year_from, year_to = options.parse_years(years) or (None, None)
         if hs is not None:
@@ -298,7 +298,7 @@ class Store:
         from .countries import resolve
 
         if kind is not None:
-            options.choice("kind", kind, options.COMPARE_KINDS)
+            options.check("kind", kind, options.CompareKind)
         return sql.frame(self.con, "compare_kinds", country=resolve(self.con, country), kind=kind, hs=hs)
 
     def compare_reporters(self, country: str | None = "PRK", hs: str | None = None) -> pd.DataFrame:
@@ -342,7 +342,7 @@ class Store:
         """Deliveries against the UN caps per cap period: by supplier and in total, percent of cap;
         ``monthly=True``: running totals by month and the date a cap is crossed."""
         if kind is not None:  # "all" (the CLI's word) = None: every kind, one row each
-            kind = None if options.choice("kind", kind, options.CAP_KINDS) == "all" else kind
+            kind = None if options.check("kind", kind, options.CapKind) == "all" else kind
         return self.sanctions.caps(country, factor_set=factor_set, kind=kind, monthly=monthly)
 
     def notifications_vs_customs(self, country: str = "PRK", factor_set: options.FactorSet | str = "unsd",

@@ -52,7 +52,7 @@ class Builder:
         return [section]
 
 
-def build_report(db: Store, country: str = "PRK", years: int | str | tuple[int, int] | range | None = None, factor_set: str = "unsd",
+def build_report(db: Store, country: str = "PRK", years: int | str | tuple[int, int] | range | None = None, factor_set: options.FactorSet = "unsd",
                  template_dir: str | Path | None = None, top: int = 15, progress: Steps | None = None) -> Report:
     """Everything the report shows, from one store: headline findings, the country's rebuilt trade,
     mirror discrepancies, oil and caps, sanctioned trade, flags, what changed, data and methods.
@@ -60,7 +60,7 @@ def build_report(db: Store, country: str = "PRK", years: int | str | tuple[int, 
     figures); ``progress``: a mirror.progress.Steps that shows each step on a terminal."""
     steps = progress or Steps(quiet=True)
     iso3 = db.country(country)
-    options.choice("factor_set", factor_set, options.FACTOR_SETS)
+    options.check("factor_set", factor_set, options.FactorSet)
     span = db.span(years)
     name, first_year, last_year = db.report_data("report_country", country=iso3).iloc[0]
     if pd.isna(first_year):

@@ -26,12 +26,12 @@ from . import refresh as refreshing
 from ._version import __version__
 from .connection import Transaction, connect
 from .engine import Engine, Sanctions, define_layers
-from .errors import InternalError, LoadError, MirrorError, Problem, StoreBusyError, StoreError, allowed
+from .errors import InternalError, LoadError, MirrorError, Problem, StoreError, allowed
 from .ingest import LoadOptions
 from .load import ProgressCallback, insert_canonical
 from .paths import default_db_path, is_default_store
 from .settings import CifFobMethod, Settings, check_freq, check_level
-from .writer import WriterLock, publish, working_copy
+from .writer import Writer
 
 if TYPE_CHECKING:
     from .detect import DetectSettings
@@ -57,12 +57,9 @@ class Store:
         elif not self.path.parent.is_dir():  # a typo in a folder name must not create an empty store elsewhere
             raise StoreError(f"The folder {self.path.parent} does not exist, so there is no store {self.path.name} in it. "
                              "Fix: check the path, or create the folder first (mkdir -p) to start a new store there.")
-        self._writer: WriterLock | None = None
-        self._swap: Path | None = None  # the working copy written while readers hold the store
-        if read_only:
-            self.con = connect(self.path, read_only)
-        else:
-            self._open_writer()
+        # read-write: the file itself, or a working copy while readers hold it (mirror/writer.py)
+        self._writer = None if read_only else Writer(self.path)
+        self.con = connect(self.path, True) if read_only else self._writer.con
         try:
             self._configure(memory_limit)
         except BaseException:
@@ -91,49 +88,20 @@ class Store:
             self.load_bundled()
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def _open_writer(self) -> None:
-        """Open read-write: in place, or - when only readers hold the store - on a working copy that
-        close() renames over it (mirror/writer.py: readers never block a refresh for long)."""
-        self._writer = WriterLock(self.path)
-        try:
-            self.con = connect(self.path, False)
-        except StoreBusyError:
-            if not (self._writer.first and self.path.exists()):
-                self._writer.release()
-                raise
-            try:
-                self._swap = working_copy(self.path)
-                self.con = connect(self._swap, False)
-            except BaseException:
-                self._writer.release()
-                if self._swap is not None:
-                    self._swap.unlink(missing_ok=True)
-                raise
-
     def _abandon(self) -> None:
         """Undo an open that failed half-way: no working copy published, the writer lock released."""
-        with contextlib.suppress(duckdb.Error):
-            self.con.close()
-        if self._swap is not None:
-            self._swap.unlink(missing_ok=True)
-            self._swap = None
         if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+            self._writer.abandon()
+        else:
+            with contextlib.suppress(duckdb.Error):
+                self.con.close()
 
     def close(self) -> None:
-        try:
-            if self._swap is not None:
-                sql.run(self.con, "checkpoint").fetchall()
-                self.con.close()
-                publish(self._swap, self.path)
-                self._swap = None
-            else:
-                self.con.close()
-        finally:
-            if self._writer is not None:
-                self._writer.release()
-                self._writer = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        else:
+            self.con.close()
 
     def __enter__(self) -> Store:
         return self

@@ -26,6 +26,10 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
+
+from . import sql
+from .connection import connect
 from .errors import StoreBusyError
 
 
@@ -90,3 +94,49 @@ def working_copy(path: Path) -> Path:
 def publish(copy: Path, path: Path) -> None:
     """Rename the finished working copy over the store: new readers see it, open ones keep theirs."""
     os.replace(copy, path)
+
+
+class Writer:
+    """The read-write connection of a store, open from Store() to close(): the file itself, or - when
+    only readers hold it - a working copy that close() renames over it (see the module doc)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lock = WriterLock(path)
+        self.swap: Path | None = None
+        try:
+            self.con = connect(path, False)
+        except StoreBusyError:
+            if not (self.lock.first and path.exists()):
+                self.lock.release()
+                raise
+            try:
+                self.swap = working_copy(path)
+                self.con = connect(self.swap, False)
+            except BaseException:
+                self.lock.release()
+                if self.swap is not None:
+                    self.swap.unlink(missing_ok=True)
+                raise
+
+    def close(self) -> None:
+        """Publish what was written (the working copy renamed over the store) and release the lock."""
+        try:
+            if self.swap is not None:
+                sql.run(self.con, "checkpoint").fetchall()
+                self.con.close()
+                publish(self.swap, self.path)
+                self.swap = None
+            else:
+                self.con.close()
+        finally:
+            self.lock.release()
+
+    def abandon(self) -> None:
+        """Undo an open that failed half-way: no working copy published, the lock released."""
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+        if self.swap is not None:
+            self.swap.unlink(missing_ok=True)
+            self.swap = None
+        self.lock.release()

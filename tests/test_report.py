@@ -340,3 +340,24 @@ def test_the_rebuilt_chart_draws_each_year_total_interval():
         (2018, "exports", 44.0, 57.0), (2018, "imports", 105.0, 136.0), (2019, "imports", 96.0, 125.0)]
     marks = [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
     assert marks == ["rect", "bar", "rule"] and "90% interval" in spec["title"]["subtitle"]
+
+
+def test_the_javascript_bundle_is_kept_on_disk_and_rebuilt_when_cut_short(tmp_path, monkeypatch):
+    from mirror.report import page
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = page._vl_convert().javascript_bundle(vl_version=page._vl_version())
+    page.javascript_bundle.cache_clear()
+    first = page.javascript_bundle()
+    kept = page._bundle_cache_path()
+    assert kept.is_file() and kept.parent.parent == tmp_path / "trade-mirror"
+    assert first.count("<\\/script") == built.count("</script") and "</script" not in first.lower()
+    page.javascript_bundle.cache_clear()
+    assert page.javascript_bundle() == first  # read back: the same string a fresh build gives
+    kept.write_text("/* kept */" + kept.read_text())
+    page.javascript_bundle.cache_clear()
+    assert page.javascript_bundle() == "/* kept */" + first  # read from the file, not rebuilt
+    kept.write_text(kept.read_text()[:1000])  # a file cut short (a full disk) is not used
+    page.javascript_bundle.cache_clear()
+    assert page.javascript_bundle() == first
+    page.javascript_bundle.cache_clear()

@@ -10,8 +10,10 @@ once. Nothing in the page asks the network for anything.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +28,7 @@ from markupsafe import Markup
 from .. import export
 from .._version import __version__
 from ..errors import MirrorError, OptionError
-from ..paths import templates_dir
+from ..paths import default_cache_dir, templates_dir
 from .words import Col, Names, cell
 
 TEMPLATE = "report.html.j2"
@@ -256,9 +258,37 @@ def _environment(template_dir: Path | None) -> Environment:
 @cache
 def javascript_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one script (vl-convert ships them: no network). A
-    '</script' inside it would end the element early, so it is written '<\\/script' (same string)."""
+    '</script' inside it would end the element early, so it is written '<\\/script' (same string).
+
+    vl-convert takes about a second to build the 0.9 MB bundle, in every process that writes a
+    page; it is kept in the cache folder under the renderer's version and Vega-Lite's, so each
+    report after the first reads it back (a cache that cannot be written only costs that second)."""
+    path = _bundle_cache_path()
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        kept = path.read_text(encoding="utf-8")
+        if kept.endswith(_BUNDLE_END):  # whole (a file cut short by a full disk is rebuilt)
+            return kept[: -len(_BUNDLE_END)]
     bundle = _vl_convert().javascript_bundle(vl_version=_vl_version())
-    return re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
+    bundle = re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+        tmp.write_text(bundle + _BUNDLE_END, encoding="utf-8")
+        tmp.replace(path)  # atomic: a report running beside this one reads a whole bundle or none
+    return bundle
+
+
+_BUNDLE_END = "\n/* trade-mirror: the whole bundle was written */"  # not part of what a page gets
+
+
+def _bundle_cache_path() -> Path:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        renderer = version("vl-convert-python")
+    except PackageNotFoundError:
+        renderer = "unknown"
+    return default_cache_dir() / "vega" / f"bundle-vl-convert-{renderer}-vega-lite-{_vl_version()}.js"
 
 
 def _vl_version() -> str:

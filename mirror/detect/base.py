@@ -7,16 +7,43 @@ plain English with the numbers in it, and for level shifts the measure that expl
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
 
-FLAG_COLUMNS = ["detector", "reporter", "partner", "flow", "hs", "unit", "freq", "period", "statistic", "score",
-                "threshold", "p_value", "severity", "reason", "explained_by", "implied_missing", "evidence",
-                "missing_data", "q_value"]
-# missing_data: what the flag could not check because the store lacks it (None: everything it needs
-# is known). The report never leads with such a flag.
+from ..errors import InternalError
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flag: the flags frame's and the flags table's columns, in this order (a test checks the
+    table in queries/schema/store.sql against these fields)."""
+
+    detector: str  # one of DETECTORS
+    reporter: str  # the series key: who reported, to or from whom, which way, which goods
+    partner: str
+    flow: str
+    hs: str
+    unit: str | None = None  # "USD" or "kg" (a tonnes series), None where no series is tested
+    freq: str | None = None  # "A" or "M"; None = the run's frequency
+    period: str | None = None  # the period flagged ("2014", "2017-03")
+    statistic: str | None = None  # what was computed, in words
+    score: float | None = None  # its value ...
+    threshold: float | None = None  # ... against this threshold
+    p_value: float | None = None  # where the statistic has one
+    severity: str = "medium"  # "high" or "medium"
+    reason: str = ""  # a sentence with the numbers in it
+    explained_by: str | None = None  # the measure that explains a level shift, if any
+    implied_missing: float | None = None  # the trade a gap implies is missing (in unit)
+    evidence: str | None = None  # the figures behind the flag
+    missing_data: str | None = None  # what the flag could not check because the store lacks it
+    q_value: float | None = None  # Benjamini-Hochberg q-value across the run's tests of its family
+
+
+FLAG_COLUMNS = [f.name for f in fields(Flag)]
+_NUMERIC = ("score", "threshold", "p_value", "q_value", "implied_missing")
+# missing_data: the report never leads with a flag that has it.
 
 DETECTORS = ("reporting_gap", "level_shift", "common_shock", "mirror_outlier", "unit_value_outlier", "rerouting",
              "sanctioned_trade", "cap_exceeded", "conflicting_figures")
@@ -76,9 +103,20 @@ class DetectSettings:
         return asdict(self)
 
 
-def flags_frame(rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=FLAG_COLUMNS)
-    for col in ("score", "threshold", "p_value", "q_value", "implied_missing"):
+def flags_frame(rows: list[Flag | dict]) -> pd.DataFrame:
+    """The flags frame of a run: one row per Flag (or a dict of Flag's fields - a key that is not
+    one is a bug, never silently dropped), the columns of Flag in its order."""
+    records = []
+    for row in rows:
+        if isinstance(row, Flag):
+            records.append(asdict(row))
+            continue
+        unknown = set(row) - set(FLAG_COLUMNS)
+        if unknown:
+            raise InternalError(f"a {row.get('detector', 'detector')} flag has fields Flag does not: {sorted(unknown)}")
+        records.append(row)
+    frame = pd.DataFrame(records, columns=FLAG_COLUMNS)
+    for col in _NUMERIC:
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     return frame
 

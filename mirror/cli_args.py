@@ -255,7 +255,7 @@ def _cif_fob_methods() -> list[str]:
 
 
 def _detectors() -> list[str]:
-    from .detect.base import DETECTORS
+    from .detect import DETECTORS
 
     return list(DETECTORS)
 

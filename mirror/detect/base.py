@@ -20,7 +20,7 @@ class Flag:
     """One flag: the flags frame's and the flags table's columns, in this order (a test checks the
     table in queries/schema/store.sql against these fields)."""
 
-    detector: str  # one of DETECTORS
+    detector: str  # a registered detector (registry.DETECTORS)
     reporter: str  # the series key: who reported, to or from whom, which way, which goods
     partner: str
     flow: str
@@ -44,9 +44,6 @@ class Flag:
 FLAG_COLUMNS = [f.name for f in fields(Flag)]
 _NUMERIC = ("score", "threshold", "p_value", "q_value", "implied_missing")
 # missing_data: the report never leads with a flag that has it.
-
-DETECTORS = ("reporting_gap", "level_shift", "common_shock", "mirror_outlier", "unit_value_outlier", "rerouting",
-             "sanctioned_trade", "cap_exceeded", "conflicting_figures")
 
 # The target's neighbours through which banned goods are rerouted or relabelled (DPRK: the land
 # borders and the ports named in the 2017 coal case).

@@ -18,6 +18,7 @@ from scipy.stats import f as fdist
 
 from .base import DetectSettings, fmt_amount, pct, severity, verb
 from .inference import benjamini_hochberg, record_family
+from .registry import Inputs, detector, step
 from .shifts import period_times, shift_tests
 
 
@@ -283,3 +284,25 @@ def _other_trade(context: pd.DataFrame, exporter: str, importer: str, hs: str, p
     kinds = c[c.period.isin([at, *before_periods])]
     kind = "reported" if kinds.reported.notna().all() else "partly estimated"
     return now / before, now, before, kind
+
+
+# -- registered with the detectors' registry (mirror/detect/registry.py) ---------------------------
+detector("reporting_gap", "a series with a stable positive history that stops (zero for good) while the pair's "
+         "other trade goes on, with the trade that implies is missing", headline_rank=0)
+detector("level_shift", "a shift in the log level of a series: at a ban's date (a fall explained by it; a rise "
+         "possible evasion) or at an unknown date (unexplained)")
+detector("common_shock", "a period in which most of a pair's series fell at once (reported once for the pair; "
+         "not counted as gaps)")
+
+
+@step(produces=("common_shock",), queries=("detect_series",), order=10)
+def _common_shock_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    shocks = common_shocks(inputs.series, s)
+    return [{**r, "freq": inputs.freq} for r in shocks.to_dict("records")] if len(shocks) else []
+
+
+@step(produces=("reporting_gap", "level_shift"), order=20,
+      queries=("detect_series", "detect_context", "detect_estimates", "detect_bans"))
+def _breaks_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    return breaks(inputs.series, inputs.context, inputs.estimates, inputs.all_bans, inputs.flags_of("common_shock"),
+                  inputs.country, s)

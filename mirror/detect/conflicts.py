@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .base import DetectSettings, fmt_amount, verb
+from .registry import Inputs, detector, step
 
 
 def conflicting_figures(series: pd.DataFrame, s: DetectSettings) -> list[dict]:
@@ -31,3 +32,13 @@ def conflicting_figures(series: pd.DataFrame, s: DetectSettings) -> list[dict]:
                        f"tests use the median ({fmt_amount(r.amount, r.unit)}) and this range; check the sources"),
             "explained_by": None, "implied_missing": np.nan, "evidence": r.versions, "missing_data": None})
     return out
+
+
+# -- registered with the detectors' registry (mirror/detect/registry.py) ---------------------------
+detector("conflicting_figures", "publishers that disagree on one flow beyond conflict_tolerance, each source and "
+         "its figure named")
+
+
+@step(produces=("conflicting_figures",), queries=("detect_series",), order=30)
+def _conflicts_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    return conflicting_figures(inputs.series, s)

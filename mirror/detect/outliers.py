@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .base import DetectSettings, fmt_amount
+from .registry import Inputs, detector, step
 
 
 def mirror_outliers(hits: pd.DataFrame, s: DetectSettings) -> list[dict]:
@@ -55,3 +56,22 @@ def unit_value_outliers(hits: pd.DataFrame, s: DetectSettings) -> list[dict]:
                        f"({int(r.n)} reports{_estimated_note(r)}; robust z {r.z:+.1f}): {kind}"),
             "explained_by": None, "implied_missing": np.nan, "evidence": f"{fmt_amount(r.amount, 'USD')}, {r.amount_kg:,.0f} kg"})
     return out
+
+
+# -- registered with the detectors' registry (mirror/detect/registry.py) ---------------------------
+detector("mirror_outlier", "a pair-product-period whose ln(M_fob / X) is far from its own history and from every "
+         "pair's in the same product and period")
+detector("unit_value_outlier", "a price per kg far from the world distribution of the product, either side")
+
+
+@step(produces=("mirror_outlier",), queries=("detect_mirror_outliers",), order=40)
+def _mirror_outlier_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    inputs.mirror_built()
+    return mirror_outliers(inputs.query("detect_mirror_outliers", min_history=s.outlier_min_history, z=s.outlier_z,
+                                        min_ratio=s.outlier_min_ratio), s)
+
+
+@step(produces=("unit_value_outlier",), queries=("detect_unit_values",), order=41)
+def _unit_value_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    return unit_value_outliers(inputs.query("detect_unit_values", freq=inputs.freq, z=s.uv_z, min_ratio=s.uv_min_ratio,
+                                            include_estimated=s.uv_include_estimated), s)

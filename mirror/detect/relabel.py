@@ -30,6 +30,7 @@ from scipy.stats import t as tdist
 
 from .base import DetectSettings, fmt_amount
 from .inference import benjamini_hochberg, record_family
+from .registry import Inputs, step
 
 SD_FLOOR = 0.01
 MIN_BEFORE = 3
@@ -105,3 +106,13 @@ def _flag(t: dict, target: str, freq: str, s: DetectSettings) -> dict:
                    f"{t['measure']} may be relabelled as {t['exporter']}'s"),
         "explained_by": t["measure"], "implied_missing": float(t["excess_kg"]),
         "evidence": f"HS6 tonnes, {t['n']} other periods of the pair", "missing_data": None}
+
+
+# -- registered with the detectors' registry (mirror/detect/registry.py) ---------------------------
+@step(produces=("rerouting",), queries=("detect_relabel_pairs", "detect_bans"), order=51)
+def _relabelling_tonnes_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    bans = inputs.bans
+    export_codes = sorted(set(bans[bans.direction == "exports_from_target"].hs_prefix))
+    tonnes = inputs.query("detect_relabel_pairs", freq=inputs.freq, exporters=inputs.neighbours, target=inputs.country,
+                          prefixes=export_codes)
+    return relabelling_tonnes(tonnes, bans, inputs.country, inputs.freq, s)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .base import NEIGHBOURS, DetectSettings, fmt_amount
+from .registry import Inputs, detector, step
 
 
 def _covered(hs: pd.Series, prefixes: list[str]) -> pd.Series:
@@ -61,3 +62,15 @@ def relabelling(pairs: pd.DataFrame, bans: pd.DataFrame, target: str, s: DetectS
         if key not in latest or f["_effective"] > latest[key]["_effective"]:
             latest[key] = f
     return [{k: v for k, v in f.items() if k != "_effective"} for f in latest.values()]
+
+
+# -- registered with the detectors' registry (mirror/detect/registry.py) ---------------------------
+detector("rerouting", "the target's banned goods relabelled or rerouted through its neighbours: in tonnes at HS6, "
+         "in values after a ban, and the third countries' roundabout", headline_rank=3)
+
+
+@step(produces=("rerouting",), queries=("detect_mirror_pairs", "detect_bans"), order=50)
+def _relabelling_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    inputs.mirror_built()
+    pairs = inputs.query("detect_mirror_pairs", neighbours=inputs.neighbours, countries=inputs.countries)
+    return relabelling(pairs, inputs.bans, inputs.country, s)

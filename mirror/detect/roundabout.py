@@ -31,6 +31,7 @@ import statsmodels.api as sm
 
 from .base import NEIGHBOURS, DetectSettings, fmt_amount
 from .inference import benjamini_hochberg, record_family
+from .registry import Inputs, step
 
 MIN_PRODUCTS = 4  # clusters on each side of the banned / other split
 
@@ -145,3 +146,10 @@ def _substitution(res: dict, direct: pd.DataFrame, supplier: str, target: str, p
     if not np.isfinite(fall) or fall <= 0:
         return np.nan, np.nan, np.nan, rise(res["beta"]), fall
     return rise(res["beta"]) / fall, rise(res["lo"]) / fall, rise(res["hi"]) / fall, rise(res["beta"]), fall
+
+
+# -- registered with the detectors' registry (mirror/detect/registry.py) ---------------------------
+@step(produces=("rerouting",), queries=("detect_roundabout_panel", "detect_series", "detect_bans"), order=52)
+def _roundabout_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    panel = inputs.query("detect_roundabout_panel", target=inputs.country, neighbours=inputs.neighbours)
+    return roundabout(panel, inputs.series, inputs.bans, inputs.country, s)

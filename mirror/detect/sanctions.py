@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import fmt_amount
+from .base import DetectSettings, fmt_amount
+from .registry import Inputs, detector, step
 
 
 def sanctioned_trade(summary: pd.DataFrame, freq: str) -> list[dict]:
@@ -70,3 +71,23 @@ def cap_exceeded(caps: pd.DataFrame, monthly: pd.DataFrame) -> list[dict]:
                        f"{r.low:,.0f}-{r.high:,.0f} {r.unit}{'' if r.complete else '; not the whole period'}){when}"),
             "explained_by": r.cap, "implied_missing": float(r.delivered - r.cap_amount), "evidence": r.basis})
     return out
+
+
+# -- registered with the detectors' registry (mirror/detect/registry.py) ---------------------------
+detector("sanctioned_trade", "partner-reported trade in goods a measure bans, in the banned direction, after its "
+         "effective date", headline_rank=2)
+detector("cap_exceeded", "deliveries beyond a UN cap (refined petroleum, crude), with the range when sources "
+         "disagree", headline_rank=1)
+
+
+@step(produces=("sanctioned_trade",), order=60)
+def _sanctioned_trade_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    return sanctioned_trade(inputs.store.sanctioned_trade(inputs.country, freq=inputs.freq, summary=True), inputs.freq)
+
+
+@step(produces=("cap_exceeded",), order=61)
+def _cap_exceeded_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    if inputs.freq != "A":  # the caps are annual
+        return []
+    store = inputs.store
+    return cap_exceeded(store.caps(inputs.country, kind=None), store.caps(inputs.country, kind=None, monthly=True))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..detect import DETECTORS
 from .page import Finding
 from .words import Names
 
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
     from ..store import Store
 
 REFINED_CAP = "UNSCR2397-refined"
-_FIRST = {"reporting_gap": 0, "cap_exceeded": 1, "sanctioned_trade": 2, "rerouting": 3}
 
 
 def findings(db: Store, names: Names, iso3: str, name: str, flags: pd.DataFrame, caps: pd.DataFrame,
@@ -24,7 +24,8 @@ def findings(db: Store, names: Names, iso3: str, name: str, flags: pd.DataFrame,
     if len(flags):
         # Nothing built on data the store lacks leads: flags that could check everything they need
         # come first, then by severity and the detector's rank.
-        top = flags.assign(_o=flags.detector.map(_FIRST).fillna(9), _s=flags.severity.map({"high": 0, "medium": 1}).fillna(2),
+        rank = {d.name: d.headline_rank for d in DETECTORS.values()}
+        top = flags.assign(_o=flags.detector.map(rank).fillna(9), _s=flags.severity.map({"high": 0, "medium": 1}).fillna(2),
                            _m=flags.get("missing_data", pd.Series(None, index=flags.index)).notna())
         for flag in top.sort_values(["_m", "_s", "_o"], kind="stable").head(5).itertuples(index=False):
             sources = flag_sources(db, flag)

@@ -53,7 +53,18 @@ EXIT_CODES = {name: _READ for name in EXAMPLES} | {
 
 def _epilog(name: str) -> str:
     codes = "\n".join(f"  {code:>2}  {EXIT_MEANINGS[code]}" for code in EXIT_CODES[name])
-    return f"Example:\n  {EXAMPLES[name]}\n\nExit codes:\n{codes}"
+    listed = f"Detectors:\n{_detector_list()}\n\n" if name == "flags" else ""
+    return f"{listed}Example:\n  {EXAMPLES[name]}\n\nExit codes:\n{codes}"
+
+
+def _detector_list() -> str:
+    """Each registered detector and what it finds (mirror/detect/registry.py): never a list by hand."""
+    import textwrap
+
+    from .detect import DETECTORS
+
+    return "\n".join(textwrap.fill(f"{d.name}: {d.finds}", width=100, initial_indent="  ", subsequent_indent="    ")
+                     for d in DETECTORS.values())
 
 
 def _output_flags(p: argparse.ArgumentParser) -> None:

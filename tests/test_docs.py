@@ -117,3 +117,12 @@ def test_the_command_table_matches_the_parser():
             listed = values.replace("\\|", "|").split("|") if values and "|" in values else []
             if listed and options[flag].choices is not None:
                 assert set(listed) <= set(options[flag].choices), (name, flag, listed, options[flag].choices)
+
+
+def test_the_detector_table_names_every_registered_detector():
+    from mirror.detect import DETECTORS
+
+    section = TEXT.split("## Anomaly flags", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| detector | what it finds | how |", 1)[1].split("\n\n", 1)[0]
+    named = {name for row in table.splitlines()[2:] for name in re.findall(r"`([a-z_]+)`", row.split("|")[1])}
+    assert named == set(DETECTORS)

@@ -32,10 +32,9 @@ def test_progress_bar_fallback_when_duckdb_refuses(tmp_path, monkeypatch):
 def test_a_failed_statement_rolls_back_and_is_called_a_bug(tmp_path):
     con = duckdb.connect(str(tmp_path / "t.duckdb"))
     con.execute("CREATE TABLE t (x INTEGER)")
-    with pytest.raises(InternalError, match="This is a bug in trade-mirror") as info:
-        with connection.Transaction(con):
-            con.execute("INSERT INTO t VALUES (1)")
-            con.execute("INSERT INTO t VALUES ('not a number')")
+    with pytest.raises(InternalError, match="This is a bug in trade-mirror") as info, connection.Transaction(con):
+        con.execute("INSERT INTO t VALUES (1)")
+        con.execute("INSERT INTO t VALUES ('not a number')")
     assert info.value.exit_code == 1
     assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
     con.close()

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.stats import binom
 from scipy.stats import f as fdist
 
-from .base import DetectSettings, fmt_amount, pct, severity, verb
+from .base import NEIGHBOURS, DetectSettings, fmt_amount, pct, severity, verb
 from .inference import benjamini_hochberg, record_family
 from .registry import Inputs, detector, step
 from .shifts import period_times, shift_tests
@@ -141,9 +141,15 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
     # Level shifts in logs, calibrated (shifts.py): at ban dates for covered series, at an unknown date
     # for the others (not TOTAL, not a series already explained or a gap); a break in a period of a
     # common shock is the shock's, reported once for the pair.
-    skip = set(covered_by) | gap_rows
+    # A third country's trade with the target's neighbours in the target's banned goods (the routes
+    # of the Eurasian Roundabout and of relabelled origin) is tested at the ban's date for a rise only:
+    # the ban does not cover the pair, so it explains nothing there, but a rise after it is what
+    # evasion through the neighbour predicts (DOMAIN sections 6 and 8).
+    routes = _routes(index, bans)
+    skip = set(covered_by) | gap_rows | set(routes)
     unknown = np.array([i for i in range(len(index)) if i not in skip and index[i][3] != "TOTAL"], dtype=int)
-    known = [(i, ban) for i, covering in covered_by.items() for ban in covering]
+    known = [(i, ban, None) for i, covering in covered_by.items() for ban in covering]
+    known += [(i, ban, via) for i, found in routes.items() for ban, via in found]
     for flag in shift_tests(index, Y, period_times(starts, freq), labels, starts, unknown, known, freq, s):
         if flag["explained_by"] is None and (flag["reporter"], flag["partner"], flag["flow"], flag["period"]) in shock_keys:
             continue
@@ -179,6 +185,34 @@ def _coverage(index: list[tuple], bans: pd.DataFrame, target: str) -> dict[int, 
                 cache[key] = list(bans.iloc[rows].drop_duplicates("measure").itertuples(index=False)) if rows else []
             if cache[key]:
                 out[i] = cache[key] if i not in out else out[i] + cache[key]
+    return out
+
+
+def _routes(index: list[tuple], bans: pd.DataFrame) -> dict[int, list[tuple]]:
+    """Row number -> [(ban, neighbour)]: series between a third country and a neighbour of a ban's
+    target (NEIGHBOURS) in the banned codes, in the direction the route runs - a supply ban's goods
+    exported to the neighbour (or the neighbour's imports of them), a ban on the target's exports:
+    the goods imported from the neighbour (or its exports of them)."""
+    out: dict[int, list[tuple]] = {}
+    if bans.empty or "target" not in bans:
+        return out
+    cache: dict[tuple, list] = {}
+    for i, (reporter, partner, flow, hs, _unit) in enumerate(index):
+        if hs == "TOTAL":
+            continue
+        for tgt, neighbours in NEIGHBOURS.items():
+            if tgt in (reporter, partner):
+                continue
+            for via in {reporter, partner} & set(neighbours):
+                to_neighbour = (flow == "export") == (partner == via)  # goods moving toward the neighbour
+                role = "supply_to_target" if to_neighbour else "exports_from_target"
+                key = (hs, tgt, role)
+                if key not in cache:
+                    hit = bans[(bans.target == tgt) & (bans.direction == role)
+                               & bans.hs_prefix.map(lambda p, h=hs: bool(p) and h.startswith(p))]
+                    cache[key] = list(hit.drop_duplicates("measure").itertuples(index=False))
+                if cache[key]:
+                    out.setdefault(i, []).extend((b, via) for b in cache[key])
     return out
 
 

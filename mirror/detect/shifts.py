@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from . import inference as inf
 from .base import DetectSettings, fmt_amount, pct, verb
@@ -32,7 +33,7 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
     whose shift moves the level by at least s.min_shift."""
     L = np.where(Y > 0, np.log(np.where(Y > 0, Y, 1.0)), np.nan)
     n_obs = np.isfinite(L).sum(axis=1)
-    wanted = sorted({int(r) for r in unknown_rows if n_obs[r] >= MIN_OBS} | {r for r, _ in known if n_obs[r] >= MIN_OBS})
+    wanted = sorted({int(r) for r in unknown_rows if n_obs[r] >= MIN_OBS} | {r for r, _, _ in known if n_obs[r] >= MIN_OBS})
     if not wanted:
         return []
     fits = {}
@@ -43,16 +44,21 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
             rho, shift, z, sup = inf.search(V, T, n)
         for k, r in enumerate(rows):
             fits[int(r)] = (int(n[k]), float(rho[k]), shift[k], z[k], float(sup[k]), T[k])
+    pooled = _pooled(index, L, times, wanted, fits)
     tests = []  # (kind, row, ban, split, p, shift, statistic)
     for r in unknown_rows:
         r = int(r)
+        if r in pooled:
+            P = pooled[r]
+            tests.append(("unknown", r, None, P["split"], P["p"], P["shift"][P["split"] - 1], P["sup"]))
+            continue
         if r not in fits or not np.isfinite(fits[r][4]):
             continue
         n, rho, shift, z, sup, T = fits[r]
         keep = inf.trimmed(np.array([n]), len(shift) + 1)[0]
         j = int(np.nanargmax(np.where(keep & np.isfinite(z), z ** 2, -1.0))) + 1
         tests.append(("unknown", r, None, j, inf.sup_pvalue(n, rho, sup), float(shift[j - 1]), sup))
-    for r, ban in known:
+    for r, ban, via in known:
         if r not in fits:
             continue
         n, rho, shift, z, sup, T = fits[r]
@@ -60,9 +66,14 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
         j = int(np.sum(T[:n] < t_eff))
         if j < 2 or n - j < 2 or not np.isfinite(z[j - 1]):
             continue
-        for direction in ("fall", "rise"):
+        for direction in ("rise",) if via else ("fall", "rise"):
+            if r in pooled:  # each split's moderated score is standard normal at the true rho
+                zg = pooled[r]["z"][:, j - 1]
+                p = float(np.max(norm.cdf(zg) if direction == "fall" else norm.sf(zg)))
+                tests.append((direction, r, (ban, via), j, p, float(pooled[r]["shift"][j - 1]), float(pooled[r]["zwork"][j - 1])))
+                continue
             p = inf.known_date_pvalue(n, j, rho, float(z[j - 1]), direction)
-            tests.append((direction, r, ban, j, p, float(shift[j - 1]), float(z[j - 1])))
+            tests.append((direction, r, (ban, via), j, p, float(shift[j - 1]), float(z[j - 1])))
     if not tests:
         return []
     q = inf.benjamini_hochberg(np.array([t[4] for t in tests]))
@@ -73,7 +84,8 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
         if qv > s.fdr or abs(moved) < s.min_shift or (kind == "fall" and shift > 0) or (kind == "rise" and shift < 0):
             continue
         n, rho, _, _, _, T = fits[r]
-        out.append(_flag(kind, index[r], ban, L[r], times, labels, j, T, n, p, qv, shift, stat, rho, len(tests), freq, s))
+        method = pooled[r]["text"] if r in pooled else f"AR(1) rho {rho:.2f} (the series' own estimate)"
+        out.append(_flag(kind, index[r], ban, L[r], times, labels, j, T, n, p, qv, shift, stat, method, len(tests), freq, s))
     return out
 
 
@@ -88,8 +100,9 @@ def period_times(starts: np.ndarray, freq: str) -> np.ndarray:
     return (idx.year * 12 + idx.month - 1).to_numpy(dtype=float) if freq == "M" else idx.year.to_numpy(dtype=float)
 
 
-def _flag(kind, key, ban, logs, times, labels, j, T, n, p, q, shift, stat, rho, tests, freq, s) -> dict:
+def _flag(kind, key, ban_via, logs, times, labels, j, T, n, p, q, shift, stat, rho, tests, freq, s) -> dict:
     reporter, partner, flow, hs, unit = key
+    ban, via = ban_via if ban_via is not None else (None, None)
     first_time = T[j]
     period = labels[int(np.flatnonzero(times == first_time)[0])]
     observed = logs[np.isfinite(logs)]
@@ -98,7 +111,7 @@ def _flag(kind, key, ban, logs, times, labels, j, T, n, p, q, shift, stat, rho, 
     common = {"reporter": reporter, "partner": partner, "flow": flow, "hs": hs, "unit": unit, "freq": freq,
               "period": period, "score": float(np.expm1(shift)), "threshold": s.min_shift, "p_value": p,
               "q_value": q, "implied_missing": np.nan, "missing_data": None,
-              "evidence": f"{n} positive periods; AR(1) rho {rho:.2f}; {tests} tests in this run (BH)"}
+              "evidence": f"{n} positive periods; {rho}; {tests} tests in this run (BH)"}
     what = f"{reporter}'s reported HS {hs} {verb(flow)} {partner}, {_unit_text(unit)},"
     if kind == "unknown":
         return {**common, "detector": "level_shift", "statistic": "sup-W of a log-level shift (AR(1) null, bootstrap)",
@@ -112,8 +125,81 @@ def _flag(kind, key, ban, logs, times, labels, j, T, n, p, q, shift, stat, rho, 
                 "reason": (f"{what} fell {pct(np.expm1(shift))} after {eff:%Y-%m-%d} ({level_text}; z={stat:.2f}, "
                            f"one-sided p={p:.2g}, q={q:.2g}): explained by {ban.measure} ({ban.goods}), not a "
                            "reporting gap")}
+    if via:
+        return {**common, "detector": "level_shift", "statistic": "one-sided rise after a ban on the neighbour's route",
+                "severity": "high", "explained_by": None,
+                "reason": (f"{what} rose {pct(np.expm1(shift))} after {ban.measure} banned this trade with {ban.target} "
+                           f"on {eff:%Y-%m-%d} ({level_text}; z={stat:.2f}, one-sided p={p:.2g}, q={q:.2g}): possible "
+                           f"evasion through {via}, a neighbour of {ban.target} - the ban does not cover this pair, "
+                           "so it explains nothing here")}
     return {**common, "detector": "level_shift", "statistic": "one-sided rise after a ban: possible evasion",
             "severity": "high", "explained_by": None,
             "reason": (f"{what} rose {pct(np.expm1(shift))} after {ban.measure} banned this trade on {eff:%Y-%m-%d} "
                        f"({level_text}; z={stat:.2f}, one-sided p={p:.2g}, q={q:.2g}): possible evasion - a rise "
                        "is not what the ban explains")}
+
+
+def _pooled(index: list[tuple], L: np.ndarray, times: np.ndarray, wanted: list[int], fits: dict) -> dict:
+    """The pooled path (inference.py): for each family of series (one reporter, flow and unit) whose
+    persistence estimates are compatible with one AR(1) coefficient, every series' GLS shift at each
+    coefficient of the family's interval, with its variance moderated toward a prior fitted over all
+    pooled series of the run. Returns row -> p-value of the unknown-date test (maximised over the
+    interval), its split and sup-W, the scores at every split for each coefficient (known dates),
+    and the shift at every split at the family's working coefficient."""
+    families: dict[tuple, list[int]] = {}
+    for r in wanted:
+        if r in fits:
+            families.setdefault((index[r][0], index[r][2], index[r][4]), []).append(r)
+    chosen = []
+    for (reporter, flow, unit), rows in families.items():
+        if len(rows) < inf.POOL_MIN_SERIES:
+            continue
+        V, T, n = inf.compact(L[np.array(rows)], times)
+        with np.errstate(all="ignore"):
+            r_own, _ = inf.ar1(V, T, n)
+        found = inf.pooled_rho(r_own, np.array([fits[r][1] for r in rows]), n)
+        if found is None:
+            continue
+        grid, est, p_hom = found
+        r_split = np.array([fits[r][1] for r in rows])
+        if inf.persistent_excess(r_split, n, grid) < inf.HOMOGENEITY_ALPHA:
+            continue
+        inside = inf.fits_pool(r_split, n, grid)
+        if inside.sum() < inf.POOL_MIN_SERIES:
+            continue
+        rows = [r for r, k in zip(rows, inside, strict=True) if k]
+        V, T, n = V[inside], T[inside], n[inside]
+        work = int(grid[np.argmin(np.abs(inf.PGRID[grid] - est))])
+        chosen.append((rows, grid, work, est, p_hom, V, T, n, f"{reporter}'s {flow}s in {unit}"))
+    if not chosen:
+        return {}
+    # the variance prior, over every pooled series: residual variance without a shift at the working rho
+    s2, df = [], []
+    for rows, _grid, work, _est, _p, V, T, n, _ in chosen:
+        _, _, _, ssr0 = inf.gls_splits(V, T, n, np.full(len(rows), inf.PGRID[work]))
+        s2.append(ssr0 / (n - 1))
+        df.append(n - 1)
+    d0, s02 = inf.fit_variance_prior(np.concatenate(s2), np.concatenate(df).astype(float))
+    out = {}
+    for rows, grid, work, est, p_hom, V, T, n, name in chosen:
+        keep = inf.trimmed(n, V.shape[1])
+        zs, p = [], np.zeros(len(rows))
+        _, _, ssr_w, _ = inf.gls_splits(V, T, n, np.full(len(rows), inf.PGRID[work]))
+        s2_best = np.nanmin(np.where(keep, ssr_w, np.nan), axis=1) / (n - 2)  # a shift's own variance
+        for g in grid:
+            d, v, ssr, _ = inf.gls_splits(V, T, n, np.full(len(rows), inf.PGRID[g]))
+            z = inf.moderated_scores(d, v, ssr, n, d0, s02, s2_best)
+            sup = np.nanmax(np.where(keep & np.isfinite(z), z ** 2, -1.0), axis=1)
+            p = np.maximum(p, [inf.gls_sup_pvalue(int(m), int(g), w) for m, w in zip(n, sup, strict=True)])
+            zs.append(z)
+            if g == work:
+                z_work, d_work, sup_work = z, d, sup
+        prior = "no variance prior" if d0 == 0 else ("variance shared" if np.isinf(d0) else f"variance prior df {d0:.0f}")
+        text = (f"AR(1) rho {est:.2f} pooled over {len(rows)} series ({name}; homogeneity p={p_hom:.2f}), "
+                f"GLS at rho {inf.PGRID[grid[0]]:g}-{inf.PGRID[grid[-1]]:g}, {prior}")
+        Z = np.stack(zs, axis=1)  # rows x grid x splits
+        for k, r in enumerate(rows):
+            zk = np.where(keep[k] & np.isfinite(z_work[k]), z_work[k] ** 2, -1.0)
+            out[r] = {"p": float(p[k]), "split": int(np.argmax(zk)) + 1, "sup": float(sup_work[k]),
+                      "z": Z[k], "zwork": z_work[k], "shift": d_work[k], "text": text}
+    return out

@@ -207,7 +207,7 @@ def cmd_sanctions(args: argparse.Namespace) -> int:
 def cmd_oil(args: argparse.Namespace) -> int:
     with _open(args, read_only=True) as db:
         if args.conversions:
-            frame = db.sanctions.oil_conversions(args.country, factor_set=args.factors)
+            frame = db.oil_conversions(args.country, factor_set=args.factors)
             _emit(frame, args, title="Deliveries published in tonnes and in barrels", columns=[
                 "reporter", "kind", "product", "period", "barrels", "tonnes", "implied_bbl_per_tonne", "implied_check"])
             return 0
@@ -222,7 +222,7 @@ def cmd_caps(args: argparse.Namespace) -> int:
     kind = None if args.kind == "all" else args.kind
     with _open(args, read_only=True) as db:
         if args.periods:
-            _emit(db.sanctions.cap_periods(), args, title="UN cap periods", columns=[
+            _emit(db.cap_periods(), args, title="UN cap periods", columns=[
                 "cap", "measure", "cap_period", "amount", "unit", "note", "citation"])
             return 0
         frame = db.caps(args.country, factor_set=args.factors, kind=kind, monthly=args.monthly)

@@ -26,6 +26,12 @@ _BY_QUERY = {"partner": ("reconstruct_by_partner", "TOTAL"), "period": ("reconst
              "heading": ("reconstruct_by_hs", "4"), "section": ("reconstruct_by_section", "2")}
 
 
+# A reporter's product-specific misreporting is corrected where its cell's median ln(X/M_fob) is this
+# many standard errors from the product's (a false correction in about 0.3% of cells without any),
+# over at least this many flows with two partners (queries/mirror/build.sql: build_product_bias).
+PRODUCT_BIAS_Z = 3.0
+PRODUCT_BIAS_MIN_FLOWS = 6
+
 BUILD_CHECKS = ("check_mirror_unique_keys", "check_mirror_reported_by", "check_mirror_sums_equal_staged",
                 "check_weights_in_range")
 
@@ -85,6 +91,8 @@ class Engine:
         sql.script(con, "build_mirror_final")
         self._fit_reliability(settings)
         self._fit_intervals(settings)
+        sql.run(con, "build_product_bias", enabled=settings.product_bias, z=PRODUCT_BIAS_Z,
+                min_flows=PRODUCT_BIAS_MIN_FLOWS).fetchall()
         sql.script(con, "build_reconciled")
         self._check_build()
         self._built = Built(key)
@@ -204,88 +212,6 @@ class Engine:
         frame.insert(0, "country", iso3)
         frame.attrs["settings"] = settings.describe() | {"by": by, "level": level, "freq": check_freq(freq)}
         return frame
-
-
-class Sanctions:
-    """Sanctioned trade, oil in tonnes and barrels, caps and notifications (queries/sanctions, queries/oil)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con = con
-
-    def _dedupe(self, freq: str) -> bool:
-        return sql.run(self.con, "competing_figures", freq=freq).fetchall()[0][0] > 0
-
-    def sanctioned_trade(self, settings: Settings, country: str = "PRK", *, freq: str = "A", measure: str | None = None,
-                         include_before: bool = False) -> pd.DataFrame:
-        freq = check_freq(freq)
-        return sql.frame(self.con, "sanctioned_trade_rows", country=resolve(self.con, country), freq=freq,
-                         source_order=list(settings.source_order), dedupe=self._dedupe(freq), measure=measure,
-                         include_before=include_before)
-
-    def sanctioned_trade_summary(self, settings: Settings, country: str = "PRK", *, freq: str = "A") -> pd.DataFrame:
-        freq = check_freq(freq)
-        return sql.frame(self.con, "sanctioned_trade_summary", country=resolve(self.con, country), freq=freq,
-                         source_order=list(settings.source_order), dedupe=self._dedupe(freq))
-
-    def oil(self, country: str = "PRK", *, factor_set: str = "unsd", kind: str | None = None,
-            years: tuple[int, int] | None = None) -> pd.DataFrame:
-        factor_set = _check_factor_set(self.con, factor_set)
-        if kind not in (None, "reported", "notified", "estimated"):
-            raise allowed("kind", kind, ["reported", "notified", "estimated"])
-        year_from, year_to = years or (None, None)
-        return sql.frame(self.con, "oil_rows", country=resolve(self.con, country), factor_set=factor_set, kind=kind,
-                         year_from=year_from, year_to=year_to)
-
-    def oil_conversions(self, country: str = "PRK", *, factor_set: str = "unsd") -> pd.DataFrame:
-        """Deliveries published in both tonnes and barrels: the implied barrels per tonne, flagged when
-        outside the product's plausible range or far from the factor used."""
-        factor_set = _check_factor_set(self.con, factor_set)
-        return sql.frame(self.con, "oil_conversions", country=resolve(self.con, country), factor_set=factor_set)
-
-    def caps(self, country: str = "PRK", *, factor_set: str = "unsd", kind: str | None = "notified",
-             monthly: bool = False) -> pd.DataFrame:
-        """kind: notified / reported / estimated, None for all kinds (one row each), or 'side-by-side'
-        for one row per cap year and supplier with the three kinds as columns."""
-        factor_set = _check_factor_set(self.con, factor_set)
-        if kind not in CAP_KINDS:
-            raise allowed("kind", kind, [k for k in CAP_KINDS if k] + ["None (all kinds)"])
-        iso3 = resolve(self.con, country)
-        if monthly:
-            if kind == "side-by-side":
-                raise allowed("kind", kind, ["notified", "reported", "estimated", "None (all kinds)"])
-            return sql.frame(self.con, "cap_running_totals", country=iso3, factor_set=factor_set, kind=kind)
-        sql.run(self.con, "build_cap_deliveries", country=iso3, factor_set=factor_set).fetchall()
-        side_by_side = kind == "side-by-side"
-        sql.run(self.con, "build_cap_rows", kind=None if side_by_side else kind).fetchall()
-        if side_by_side:
-            return sql.frame(self.con, "cap_table", factor_set=factor_set)
-        return sql.frame(self.con, "cap_rows")
-
-    def cap_periods(self) -> pd.DataFrame:
-        """Every cap period with its amount, unit, citation and verification note."""
-        return sql.frame(self.con, "cap_period_rows")
-
-    def notifications_vs_customs(self, country: str = "PRK", *, factor_set: str = "unsd", unit: str = "t") -> pd.DataFrame:
-        factor_set = _check_factor_set(self.con, factor_set)
-        if unit not in ("t", "bbl"):
-            raise allowed("unit", unit, ["t", "bbl"])
-        return sql.frame(self.con, "notifications_vs_customs", country=resolve(self.con, country),
-                         factor_set=factor_set, unit=unit)
-
-
-CAP_KINDS = ("notified", "reported", "estimated", "side-by-side", None)
-# Factor sets are named with their edition (bp2021: BP Statistical Review of World Energy 2021); the
-# bare name of a publisher means its latest bundled edition.
-FACTOR_SET_ALIASES = {"bp": "bp2021"}
-
-
-def _check_factor_set(con: duckdb.DuckDBPyConnection, factor_set: str) -> str:
-    """The factor set's name as stored (an alias resolved); an unknown set is an error listing the sets."""
-    name = FACTOR_SET_ALIASES.get(factor_set, factor_set)
-    sets = [r[0] for r in sql.run(con, "factor_sets").fetchall()]
-    if name not in sets:
-        raise allowed("factor_set", factor_set, sets + [f"{a} (= {b})" for a, b in FACTOR_SET_ALIASES.items()])
-    return name
 
 
 def _hs_prefix(hs: str | None) -> str | None:

@@ -25,10 +25,12 @@ from . import options, schema, sql
 from . import refresh as refreshing
 from ._version import __version__
 from .connection import Transaction, connect
-from .engine import Engine, Sanctions, define_layers
+from .engine import Engine, define_layers
 from .errors import InternalError, LoadError, MirrorError, Problem, StoreError, allowed
 from .ingest import LoadOptions
 from .load import ProgressCallback, insert_canonical
+from .measures import Measures
+from .oil import Caps, Oil
 from .paths import default_db_path, is_default_store
 from .settings import CifFobMethod, Settings, check_freq, check_level
 from .writer import Writer
@@ -82,7 +84,7 @@ class Store:
             schema.prepare(self.con)
         define_layers(self.con)
         self.engine = Engine(self.con)
-        self.sanctions = Sanctions(self.con)
+        self._oil, self._caps, self._measures = Oil(self.con), Caps(self.con), Measures(self.con)
         self.settings = Settings()
         if not read_only and is_default_store(self.path) and self.meta("bundled_load") is None:
             self.load_bundled()
@@ -294,16 +296,21 @@ class Store:
         reporter, partner, flow, hs, period, value_usd, net_weight_kg, timing. ``summary=True``: per
         measure and reporter, value and weight after, first and last period, the 12 months before."""
         if summary:
-            return self.sanctions.sanctioned_trade_summary(self._settings(settings), country, freq=freq)
-        return self.sanctions.sanctioned_trade(self._settings(settings), country, freq=freq, measure=measure,
-                                               include_before=include_before)
+            return self._measures.summary(self._settings(settings), self.country(country), freq=freq)
+        return self._measures.sanctioned_trade(self._settings(settings), self.country(country), freq=freq,
+                                               measure=measure, include_before=include_before)
 
     def oil(self, country: str = "PRK", factor_set: options.FactorSet | str = "unsd", kind: options.OilKind | None = None,
             years: int | str | tuple[int, int] | range | None = None) -> pd.DataFrame:
         """Oil to and from a country, every published figure: crude (2709), refined products (2710,
         by product where the source names it or the HS6 code tells), LPG (2711), with tonnes, barrels,
         bbl_per_tonne and the factor's source; kind reported / notified / estimated."""
-        return self.sanctions.oil(country, factor_set=factor_set, kind=kind, years=options.check_years(self.con, years))
+        return self._oil.oil(self.country(country), factor_set=factor_set, kind=kind, years=self.span(years))
+
+    def oil_conversions(self, country: str = "PRK", factor_set: options.FactorSet | str = "unsd") -> pd.DataFrame:
+        """Deliveries published in both tonnes and barrels: the implied barrels per tonne, flagged when
+        outside the product's plausible range or far from the factor used."""
+        return self._oil.conversions(self.country(country), factor_set=factor_set)
 
     def caps(self, country: str = "PRK", factor_set: options.FactorSet | str = "unsd",
              kind: options.CapKind | None = "notified", monthly: bool = False) -> pd.DataFrame:
@@ -311,12 +318,16 @@ class Store:
         ``monthly=True``: running totals by month and the date a cap is crossed."""
         if kind is not None:  # "all" (the CLI's word) = None: every kind, one row each
             kind = None if options.check("kind", kind, options.CapKind) == "all" else kind
-        return self.sanctions.caps(country, factor_set=factor_set, kind=kind, monthly=monthly)
+        return self._caps.caps(self.country(country), factor_set=factor_set, kind=kind, monthly=monthly)
+
+    def cap_periods(self) -> pd.DataFrame:
+        """Every UN cap period with its amount, unit, citation and verification note."""
+        return self._caps.periods()
 
     def notifications_vs_customs(self, country: str = "PRK", factor_set: options.FactorSet | str = "unsd",
                                  unit: options.Unit = "t") -> pd.DataFrame:
         """Each supplier's 1718 Committee notifications beside its customs-reported refined exports."""
-        return self.sanctions.notifications_vs_customs(country, factor_set=factor_set, unit=unit)
+        return self._caps.notifications_vs_customs(self.country(country), factor_set=factor_set, unit=unit)
 
     # -- detection ---------------------------------------------------------------------------
     def flags(self, detector: str | None = None, country: str = "PRK", freq: options.Freq = "A", level: options.Level = "4",

@@ -27,7 +27,7 @@ def record(db, tmp_path):
 
 
 def test_implied_factors_flagged_outside_the_plausible_range(record):
-    conv = record.sanctions.oil_conversions().set_index(["reporter", "period"])
+    conv = record.oil_conversions().set_index(["reporter", "period"])
     # Russia 2019: 277,365 bbl / 30,180 t = 9.190 bbl/t, above motor gasoline (8.50): impossible for refined products
     rus = conv.loc[("RUS", "2019")]
     assert rus.implied_bbl_per_tonne == pytest.approx(277365 / 30180) and rus.implied_check.startswith("implausible")
@@ -43,7 +43,7 @@ def test_implied_factors_flagged_outside_the_plausible_range(record):
     assert march.implied_bbl_per_tonne == pytest.approx(4893 / 587.4)
     assert march.implied_check == "plausible, but 14% from the factor used (7.33 bbl/t)"
     # with the BP 2021 product basket (8.058) the gap is 3%: plausible
-    bp = record.sanctions.oil_conversions(factor_set="bp2021").set_index(["reporter", "period"])
+    bp = record.oil_conversions(factor_set="bp2021").set_index(["reporter", "period"])
     assert bp.loc[("CHN", "2021-03"), "implied_check"] == "plausible"
 
 

@@ -41,7 +41,7 @@ def test_every_measure_has_its_dates_citation_and_verification(db, cli):
 def test_2321_coal_cap_from_adoption_with_its_first_period(db):
     # item 3: the cap took effect on adoption (2016-11-30), with a cap for the rest of 2016
     assert str(by_id(db).loc["UNSCR2321-coal-cap", "effective"].date()) == "2016-11-30"
-    caps = db.sanctions.cap_periods().set_index("cap")
+    caps = db.cap_periods().set_index("cap")
     first_usd, first_t = caps.loc["UNSCR2321-coal-2016-usd"], caps.loc["UNSCR2321-coal-2016-t"]
     assert (first_usd.cap_period, first_usd.amount, first_usd.unit) == ("2016-11-30..2016-12-31", 53_495_894, "USD")
     assert (first_t.cap_period, first_t.amount, first_t.unit) == ("2016-11-30..2016-12-31", 1_000_866, "t")
@@ -52,7 +52,7 @@ def test_2321_coal_cap_from_adoption_with_its_first_period(db):
 
 def test_2375_paragraph_15_crude_freeze(db, tmp_path):
     # item 4: crude frozen at each state's previous-12-month level from 2017-09-11 until 2397's cap
-    freeze = db.sanctions.cap_periods().set_index("cap").loc["UNSCR2375-crude-freeze"]
+    freeze = db.cap_periods().set_index("cap").loc["UNSCR2375-crude-freeze"]
     assert freeze.cap_period == "2017-09-11..2017-12-21" and freeze.amount != freeze.amount  # no single amount (NaN)
     # 10,000 t of crude in October 2017 counts against the freeze, with no percent of a cap
     load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 5_000_000, year=2017, month=10, kg=10_000_000)])

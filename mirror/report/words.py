@@ -53,7 +53,7 @@ class Names:
             # in a sentence the goods follow the id already ("... banned by X (coal) ..."): the id alone
             ids[m.measure_id] = f"{_instrument(m.instrument)} para {m.paragraph.split(';')[0]}"
             goods[m.measure_id] = _goods(m.goods)
-        caps = db.sanctions.cap_periods()
+        caps = db.cap_periods()
         by_measure = measures.set_index("measure_id")
         periods = caps.groupby("cap").cap_period.nunique()
         for c in caps.drop_duplicates("cap").itertuples(index=False):

@@ -83,6 +83,7 @@ def test_a_currency_without_a_rate_is_reported(cny, fixtures, tmp_path):
     assert "left out of USD comparisons" in note
     # The DPRK's own won: no rate at all.
     mapping = (fixtures / "customs_cny" / "gacc_cny.toml").read_text().replace('currency = "CNY"', 'currency = "KPW"')
+    mapping = mapping.replace('reporter = "CHN"', 'reporter = "PRK"')  # the DPRK's customs report its imports from China
     (tmp_path / "kpw.toml").write_text(mapping)
     data = tmp_path / "kpw.csv"
     data.write_text("Month,Partner,Direction,HS,Value (10000 CNY),Weight (t)\n2019,China,Import,TOTAL,5,\n")

@@ -95,7 +95,7 @@ def test_several_versions_beside_an_unversioned_file(db, tmp_path):
 def test_bad_quantity_still_refused(db, tmp_path):
     code_files(tmp_path)
     rows = [*ROWS[:3], '2021,842,410,870323,150000.25,"   9,000.5"']
-    with pytest.raises(LoadError, match=r"line 5, column 'q': value '9,000.5': not a number"):
+    with pytest.raises(LoadError, match=r"line 5, column 'q': value '9,000.5': a number written with a comma"):
         db.load(baci_file(tmp_path / "BACI_HS92_Y2021_V202301.csv", rows))
 
 

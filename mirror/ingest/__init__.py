@@ -1,45 +1,40 @@
 """Readers for every supported source format, and the staging of one file into canonical rows.
 
-A file goes: detect (or --format) -> reader fills the temp table ``raw`` -> the format's staging
-query fills ``staged`` (canonical columns) -> validate.sql lists ``problems``. Nothing here
-writes to the store; store.Store.load does that, in one transaction.
+A file goes: checks of its bytes (text.py: there, readable, whole gzip, encoding) -> detect (or
+--format) -> its reader (READERS) fills the temp table ``raw`` -> the format's staging query
+fills ``staged`` (canonical columns) -> validate.sql lists ``problems``. Nothing here writes to
+the store; mirror/load.py does that, in one transaction.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from ..errors import FormatError, LoadError, Problem, allowed
-from ..sql import get as get_query
-from . import baci, comtrade, generic, public_record, un1718
-from .base import RawInfo, first_line, is_gzip
+from .. import sql
+from ..errors import FormatError, LoadError, OptionError, Problem, allowed
+from . import baci, comtrade, generic, public_record, text, un1718
+from .base import LoadOptions, RawInfo, Reader, first_line
+from .text import is_gzip
 
-FORMATS: dict[str, str] = {**comtrade.FORMATS, **baci.FORMATS, **public_record.FORMATS, **un1718.FORMATS,
-                           **generic.FORMATS}
+# The one registry of readers, format -> reader, in the order `trade-mirror formats` lists them
+# and detection tries them (the public record's header also has Comtrade-like names, so it is
+# tried before Comtrade's layouts). The generic reader is never detected: it needs a mapping.
+_DETECTION_ORDER: tuple[Reader, ...] = (public_record, comtrade, baci, un1718)
+READERS: dict[str, Reader] = {fmt: reader for reader in (comtrade, baci, public_record, un1718, generic)
+                              for fmt in reader.FORMATS}
+FORMATS: dict[str, str] = {fmt: reader.FORMATS[fmt] for fmt, reader in READERS.items()}
 
-# The source a format's figures belong to (a release is a vintage of one source).
-SOURCE_OF = {name: "comtrade" for name in comtrade.FORMATS} | {
-    "baci": "baci", "public-record": "public-record", "un1718": "un1718"}
+# Source names that belong to trade-mirror's own readers: a file of another format may not claim
+# one (a generic CSV calling itself "comtrade" would outrank, and be revised as, real Comtrade data).
+RESERVED_SOURCES = {reader.SOURCE for reader in READERS.values() if reader.SOURCE} | {"simulated"}
 
-_MODULES = {**{name: comtrade for name in comtrade.FORMATS}, "baci": baci, "public-record": public_record,
-            "un1718": un1718, "csv": generic}
-
-
-@dataclass
-class LoadOptions:
-    """How to read one file. ``format`` None = detect from the content."""
-
-    format: str | None = None
-    release: str | None = None
-    source: str | None = None
-    encoding: str = "utf-8"
-    mapping: Path | None = None  # generic CSV: the column mapping (TOML)
-    extra: dict = field(default_factory=dict)
+__all__ = ["FORMATS", "READERS", "LoadOptions", "RawInfo", "Reader", "StagedFile", "default_release", "detect",
+           "options_json", "problem_list", "stage_file"]
 
 
 @dataclass
@@ -55,21 +50,17 @@ class StagedFile:
 
 def detect(path: Path) -> str:
     """The format of a file, from its first bytes and header line."""
-    if not path.exists():
-        raise LoadError([Problem(str(path), None, None, None, "no such file", "check the path")])
-    if path.is_dir():
-        raise LoadError([Problem(str(path), None, None, None, "this is a folder, not a file",
-                                 "name the files to load (e.g. folder/*.csv), or use `trade-mirror refresh --from`")])
-    if path.stat().st_size == 0:
-        raise LoadError([Problem(str(path), 1, None, None, "the file is empty",
-                                 "download the file again; a complete export has a header line and data rows")])
-    with open(path, "rb") as fh:
-        start = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    text.check_file(path)
+    start = text.head_bytes(path, 64)
+    for bom in (b"\xef\xbb\xbf", *text.UTF16_BOMS):
+        start = start.removeprefix(bom)
+    start = start.replace(b"\x00", b"").lstrip(b" \t\r\n")
     if not is_gzip(path) and start[:1] in (b"{", b"["):
         return "comtrade-api-json"
-    line = first_line(path) or first_line(path, "latin-1")
-    for sniff in (public_record.sniff, comtrade.sniff, baci.sniff, un1718.sniff):
-        found = sniff(path, line)
+    encoding = "utf-16" if text.head_bytes(path, 2) in text.UTF16_BOMS else "utf-8"
+    line = first_line(path, encoding) or first_line(path, "latin-1")
+    for reader in _DETECTION_ORDER:
+        found = reader.sniff(path, line)
         if found:
             return found
     raise FormatError([Problem(
@@ -89,40 +80,64 @@ def default_release(path: Path, fmt: str) -> str:
     return stamp.strftime("%Y-%m-%d")
 
 
+def _source(options: LoadOptions, info: RawInfo, reader: Reader) -> str:
+    """The source the figures belong to: --source, else the mapping's, else the reader's. A name
+    reserved for one of trade-mirror's readers is refused for any other."""
+    source = options.source or info.source or reader.SOURCE
+    owner = reader.SOURCE
+    claimed = next((r for r in RESERVED_SOURCES if base_squash(r) == base_squash(source)), None)
+    if claimed is not None and claimed != owner:
+        fix = "name the figures' own source (e.g. gacc, kotra, my-estimates)"
+        if options.source:
+            raise OptionError(f"--source {options.source!r} is reserved for trade-mirror's {claimed} reader. Fix: {fix}.")
+        raise LoadError([Problem(str(info.extra.get("mapping") or options.mapping), None, "source", str(source),
+                                 f"the source name is reserved for trade-mirror's {claimed} reader", fix,
+                                 column_kind="setting")])
+    return str(source)
+
+
+def base_squash(name: object) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, options: LoadOptions) -> StagedFile:
     """Read and stage one file into the temp tables ``staged`` and ``problems``."""
     path = Path(path)
+    encoding = text.encoding_name(options.encoding)
+    if options.format is not None and options.format not in READERS:
+        raise allowed("format", options.format, list(FORMATS))
+    text.check_file(path)
     fmt = options.format or detect(path)
-    if fmt not in _MODULES:
-        raise allowed("format", fmt, list(FORMATS))
+    reader = READERS[fmt]
+    notes: list[str] = []
+    if fmt != "comtrade-api-json":
+        text.scan(path)  # a gzip stream cut short or with bytes after its end is named before anything reads it
+        encoding = text.file_encoding(path, encoding, notes)
     release = options.release or default_release(path, fmt)
-    if fmt == "csv":  # the generic reader is driven by the user's mapping, which also names the source
-        mapping = generic.read_mapping(options.mapping, path)
-        source = options.source or mapping.source
-        info = generic.read(con, path, mapping, options.encoding)
-        generic.stage(con, mapping, source, release)
-    else:
-        source = options.source or SOURCE_OF[fmt]
-        info = _MODULES[fmt].read(con, path, fmt, options.encoding)
-        _MODULES[fmt].stage(con, source, release, info)
+    read_options = LoadOptions(format=fmt, release=release, source=options.source, encoding=encoding,
+                               mapping=options.mapping, extra=options.extra)
+    info = reader.read(con, path, fmt, read_options)
+    source = _source(options, info, reader)
+    reader.stage(con, source, release, info)
     if info.rows == 0:
         raise LoadError([Problem(str(path), 2, None, None, "the file has a header but no data rows",
                                  "download the file again, or check the query that produced it")])
-    con.execute(get_query("stage_keys").sql)
-    con.execute(get_query("stage_problems").sql)
-    problems = con.execute("SELECT count(*) FROM problems").fetchall()[0][0]
-    notes = info.extra.setdefault("notes", [])
-    for currency, figures, first, last in con.execute(get_query("staged_currencies_without_rate").sql).fetchall():
+    sql.script(con, "stage_keys")
+    sql.script(con, "stage_problems")
+    problems = sql.scalar(con, "problem_count")
+    info.extra["notes"] = notes + list(info.extra.get("notes", []))
+    for currency, figures, first, last in sql.run(con, "staged_currencies_without_rate").fetchall():
         span = first if first == last else f"{first} to {last}"
-        notes.append(f"{figures} figure(s) in {currency} ({span}) have no USD rate in data/exchange_rates.csv: "
-                     "kept in their currency and left out of USD comparisons "
-                     "(trade-mirror query currencies_without_rate); add the rate to convert them")
+        info.extra["notes"].append(
+            f"{figures} figure(s) in {currency} ({span}) have no USD rate in data/exchange_rates.csv: "
+            "kept in their currency and left out of USD comparisons "
+            "(trade-mirror query currencies_without_rate); add the rate to convert them")
     return StagedFile(path, fmt, source, release, info.rows, problems, info)
 
 
 def problem_list(con: duckdb.DuckDBPyConnection, staged: StagedFile, limit: int = 10) -> tuple[list[Problem], int]:
     """The first problems of the last staged file, with column names as the file spells them."""
-    rows = con.execute(get_query("problem_list").sql, {"limit": limit}).fetchall()
+    rows = sql.run(con, "problem_list", limit=limit).fetchall()
     names = staged.info.columns_for_fields
     unit = str(staged.info.extra.get("row_unit", "line"))
     out = [Problem(str(staged.path), line, None if fieldname == "row" else names.get(fieldname, fieldname), value,

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import duckdb
 
+from .. import sql
 from ..errors import FormatError, Problem
-from ..sql import get as get_query
+from . import text
 from .base import (
+    LoadOptions,
     RawInfo,
     complete_raw,
     duckdb_encoding,
@@ -38,6 +40,7 @@ from .base import (
 FIELDS = ["t", "i", "j", "k", "v", "q"]
 ALIASES = {f: f for f in FIELDS}
 FORMATS = {"baci": "CEPII BACI yearly file (t,i,j,k,v,q) with its country and product code files"}
+SOURCE = "baci"
 CANONICAL_SOURCES = {"period": "t", "reporter": "i", "partner": "j", "hs": "k", "value": "v", "net_weight_kg": "q"}
 
 # BACI's HS revisions by the name CEPII gives them.
@@ -58,6 +61,12 @@ def sniff(path: Path, first: str) -> str | None:
 def version_from_name(name: str) -> str | None:
     m = re.search(r"(V\d{6}[a-z]?)", name)
     return m.group(1) if m else None
+
+
+def year_from_name(name: str) -> int | None:
+    """The year of a BACI file from its name (BACI_HS92_Y2021_V202301.csv: 2021)."""
+    m = re.search(r"_Y(\d{4})(?:_|\.|$)", name)
+    return int(m.group(1)) if m else None
 
 
 def revision_from_name(name: str) -> str | None:
@@ -102,25 +111,29 @@ def release_from_names(path: Path) -> str | None:
 
 
 def _companion_encoding(file: Path, encoding: str, notes: list[str]) -> str:
-    """The encoding to read a code file with: the one given, or - left at the UTF-8 default -
-    Latin-1 when the file is not UTF-8, said in the load's note."""
-    if duckdb_encoding(encoding) != "utf-8":
+    """The encoding to read a code file with: Latin-1 when given, else - UTF-8 or the data file's
+    UTF-16 - the file's own: UTF-16 by its byte-order mark, or Latin-1 when it is not UTF-8, said in
+    the load's note."""
+    if duckdb_encoding(encoding) == "latin-1":
         return encoding
+    if text.head_bytes(file, 2) in text.UTF16_BOMS:
+        return "utf-16"
     bad = first_non_utf8_line(file)
     if bad is None:
-        return encoding
-    line_no, byte, text = bad
-    notes.append(f"{file.name} is not UTF-8 (byte 0x{byte} on line {line_no}: {text[:60]!r}): read it as Latin-1; "
+        return "utf-8"
+    line_no, byte, line = bad
+    notes.append(f"{file.name} is not UTF-8 (byte 0x{byte} on line {line_no}: {line[:60]!r}): read it as Latin-1; "
                  "pass --encoding latin-1 to say so, or save it as UTF-8")
     return "latin-1"
 
 
-def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) -> RawInfo:
+def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, options: LoadOptions) -> RawInfo:
+    encoding = options.encoding
     columns = [c.strip() for c in read_header(path, ",", encoding)]
     header = match_header(path, columns, ALIASES, format_name="baci", required=[(f,) for f in FIELDS],
                           fix="a BACI file starts with the header t,i,j,k,v,q")
-    rows = read_delimited(con, path, header, encoding=encoding)
-    complete_raw(con, FIELDS, header.fields)
+    rows, lines = read_delimited(con, path, header, encoding=encoding)
+    complete_raw(con, FIELDS, header.fields, lines=lines)
 
     notes: list[str] = []
     country_file, product_file = companions(path)
@@ -132,25 +145,25 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) ->
             raise FormatError([Problem(str(country_file), 1, None, ",".join(cols),
                                        "BACI country file without country_code and ISO3 columns",
                                        "use the country_codes_V*.csv file of the same BACI version")])
-        con.execute(get_query("read_baci_countries").sql,
-                    {"path": str(country_file), "names": names, "encoding": duckdb_encoding(enc)})
+        sql.run(con, "read_baci_countries", path=str(country_file), names=names, encoding=duckdb_encoding(enc))
     else:
         # BACI's numeric codes are Comtrade's; without the file we map through those.
-        con.execute(get_query("baci_countries_from_reference").sql)
+        sql.script(con, "baci_countries_from_reference")
     if product_file is not None:
         enc = _companion_encoding(product_file, encoding, notes)
         read_header(product_file, ",", enc)  # a file in another encoding fails here, naming the line
-        con.execute(get_query("read_baci_products").sql, {"path": str(product_file), "encoding": duckdb_encoding(enc)})
+        sql.run(con, "read_baci_products", path=str(product_file), encoding=duckdb_encoding(enc))
     else:
-        con.execute(get_query("baci_products_unknown").sql)
+        sql.script(con, "baci_products_unknown")
     classification = revision_from_name(path.name) or (revision_from_name(product_file.name) if product_file else None)
     extra = {"country_file": str(country_file) if country_file else None,
              "product_file": str(product_file) if product_file else None,
-             "classification": classification, "notes": notes,
+             "classification": classification, "notes": notes, "file_year": year_from_name(path.name),
              "index_column": header.fields[0].startswith("_ignored_")}
     return RawInfo(fmt, header, rows, dict(CANONICAL_SOURCES), extra=extra)
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: str, release: str, info: RawInfo) -> None:
-    run_staging(con, "stage_baci",
-                {"source": source, "release": release, "classification": info.extra.get("classification")})
+    run_staging(con, "stage_baci", {"source": source, "release": release,
+                                    "classification": info.extra.get("classification"),
+                                    "file_year": info.extra.get("file_year")})

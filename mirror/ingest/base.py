@@ -12,17 +12,32 @@ from __future__ import annotations
 import csv
 import difflib
 import gzip
-import io
 import mmap
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
+import pandas as pd
 from duckdb import ColumnExpression, ConstantExpression
 
-from ..errors import FormatError, LoadError, Problem
-from ..sql import get as get_query
+from .. import sql
+from ..errors import FormatError, InternalError, LoadError, Problem
+from . import text
+from .text import is_gzip, open_text
+
+
+@dataclass
+class LoadOptions:
+    """How to read one file. ``format`` None = detect from the content."""
+
+    format: str | None = None
+    release: str | None = None
+    source: str | None = None
+    encoding: str = "utf-8"
+    mapping: Path | None = None  # generic CSV: the column mapping (TOML)
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,7 +65,26 @@ class RawInfo:
     header: Header | None
     rows: int
     columns_for_fields: dict[str, str] = field(default_factory=dict)  # canonical field -> file column(s)
-    extra: dict[str, object] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)  # JSON-able: kept in the load's manifest row
+    source: str | None = None  # the source the file names for itself (a generic CSV's mapping)
+    stage_params: dict[str, object] = field(default_factory=dict)  # what the format's staging view needs
+
+
+class Reader(Protocol):
+    """One source format family (a module of mirror/ingest). ``FORMATS`` names the formats it reads
+    (format -> description) and ``SOURCE`` the source their figures belong to (None: the file's
+    mapping names it). ``sniff`` tells one of its formats from a header line (None: not ours);
+    ``read`` fills the temp table ``raw`` (VARCHAR fields + source_row, the physical line);
+    ``stage`` defines the view ``staged_rows`` over it in canonical columns."""
+
+    FORMATS: dict[str, str]
+    SOURCE: str | None
+
+    def sniff(self, path: Path, first: str) -> str | None: ...
+
+    def read(self, con: duckdb.DuckDBPyConnection, path: Path, fmt: str, options: LoadOptions) -> RawInfo: ...
+
+    def stage(self, con: duckdb.DuckDBPyConnection, source: str, release: str, info: RawInfo) -> None: ...
 
 
 def squash(name: str) -> str:
@@ -66,14 +100,21 @@ def match_header(path: Path, columns: list[str], aliases: dict[str, str], *, for
     Missing fields give a FormatError that names what is missing and the closest column present
     (a renamed column is the usual cause)."""
     fields = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
+    problems = []
     for i, col in enumerate(columns):
         internal = aliases.get(squash(col))
+        if internal is not None and internal in seen:
+            # two columns for one field: which one holds the figure cannot be told, so neither is used
+            first = seen[internal]
+            problems.append(Problem(str(path), 1, col, None,
+                                    f"the file has the field twice (columns {first + 1} and {i + 1}: "
+                                    f"{columns[first]!r} and {col!r})",
+                                    "keep one of the two columns (a table joined or exported twice often repeats one)"))
         if internal is None or internal in seen:
             internal = f"_ignored_{i}"
-        seen.add(internal)
+        seen.setdefault(internal, i)
         fields.append(internal)
-    problems = []
     for alternatives in required:
         if not any(a in seen for a in alternatives):
             wanted = [(display or {}).get(a, a) for a in alternatives]
@@ -90,22 +131,11 @@ def match_header(path: Path, columns: list[str], aliases: dict[str, str], *, for
     return Header(columns, fields)
 
 
-def open_text(path: Path, encoding: str = "utf-8") -> io.TextIOBase:
-    if is_gzip(path):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")
-
-
-def is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
 def first_line(path: Path, encoding: str = "utf-8") -> str:
     try:
         with open_text(path, encoding) as fh:
             return fh.readline().lstrip("\ufeff").rstrip("\r\n")
-    except UnicodeDecodeError:
+    except (UnicodeError, OSError, EOFError, gzip.BadGzipFile):
         return ""
 
 
@@ -117,6 +147,20 @@ def read_header(path: Path, delimiter: str, encoding: str) -> list[str]:
         raise FormatError([Problem(str(path), 1, None, None, "the file is empty (no header line)",
                                    "download the file again; a complete export starts with a header line")])
     return next(csv.reader([line], delimiter=delimiter))
+
+
+def duplicate_columns(path: Path, columns: list[str], used: set[str]) -> None:
+    """Refuse a header that names a column it uses twice: which of the two holds the figure cannot
+    be told (a reader would silently take the first)."""
+    problems = []
+    for name in sorted(set(columns) & used):
+        places = [i + 1 for i, c in enumerate(columns) if c == name]
+        if len(places) > 1:
+            problems.append(Problem(str(path), 1, name, None,
+                                    f"the header has this column twice (columns {' and '.join(map(str, places))})",
+                                    "rename or remove one of them, so that the mapping names exactly one column"))
+    if problems:
+        raise FormatError(problems)
 
 
 def check_encoding(path: Path, encoding: str) -> None:
@@ -134,9 +178,8 @@ def check_encoding(path: Path, encoding: str) -> None:
 
 
 def duckdb_encoding(encoding: str) -> str:
-    """DuckDB's name for an encoding users give: latin-1 for every Latin-1/Windows-1252 spelling."""
-    latin = {"latin1", "iso88591", "cp1252", "windows1252"}
-    return "latin-1" if encoding.lower().replace("-", "").replace("_", "") in latin else "utf-8"
+    """DuckDB's name for an encoding users give (utf-8, latin-1 or utf-16; see text.ENCODINGS)."""
+    return text.encoding_name(encoding)
 
 
 def first_non_utf8_line(path: Path) -> tuple[int, str, str] | None:
@@ -152,37 +195,70 @@ def first_non_utf8_line(path: Path) -> tuple[int, str, str] | None:
 
 
 def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *, delimiter: str = ",",
-                   encoding: str = "utf-8") -> int:
-    """Read a delimited text file into the temp table ``raw`` with DuckDB's CSV reader.
+                   encoding: str = "utf-8") -> tuple[int, list[int] | None]:
+    """Read a delimited text file into the temp table ``raw`` with DuckDB's CSV reader. Returns the
+    number of rows and, when rows and physical lines differ, the line each row starts on (for
+    ``complete_raw``; None when row n is line n + 1).
 
     Every column is read as text; casting happens in the staging SQL so that a bad cell is
     reported with its line and column instead of failing the whole read. Lines the parser
     cannot split (an unquoted comma in a name, a missing field) are collected with
-    ``store_rejects`` and reported; none is skipped silently."""
+    ``store_rejects`` and reported; none is skipped silently. A quoted cell holding a line break
+    (Excel's multi-line cells) is read as one cell, and messages give the physical line; a blank
+    line between rows is refused (the reader would skip it silently, and it often marks two
+    files joined into one)."""
     duck_encoding = duckdb_encoding(encoding)
-    con.execute("DROP TABLE IF EXISTS raw")
-    con.execute(get_query("clear_read_rejects").sql)
+    scanned = text.scan(path)  # a damaged gzip stream is named before the parser sees it
+    sql.script(con, "drop_raw")
+    sql.script(con, "clear_read_rejects")
     try:
-        con.execute(get_query("read_delimited").sql, {
-            "path": str(path), "names": header.fields, "delim": delimiter, "encoding": duck_encoding,
-        })
+        sql.run(con, "read_delimited", path=str(path), names=header.fields, delim=delimiter, encoding=duck_encoding)
     except duckdb.Error as err:
         raise FormatError([Problem(str(path), _line_of(err), None, None,
                                    f"the file cannot be read as {'tab' if delimiter == chr(9) else 'comma'}-separated text "
                                    f"({_error_summary(err)})",
                                    "check that the file is the format you named (--format) and is not truncated")]) from None
-    rejects = con.execute(get_query("read_rejects").sql).fetchall()
-    if not rejects and _may_end_in_delimiter(path, delimiter):
-        args = {"path": str(path), "delim": delimiter, "encoding": duck_encoding, "expected": len(header.columns)}
-        if con.execute(get_query("any_line_with_extra_fields").sql, args).fetchall()[0][0]:
-            extra = con.execute(get_query("lines_with_extra_fields").sql, args).fetchall()
-            rejects = [(line, None, "TOO MANY COLUMNS", text, "") for line, text in extra]
+    rows = sql.scalar(con, "raw_count")
+    ncols = len(header.columns)
+    found = None
+    if encoding == "utf-16" or scanned.lines != rows + 1:
+        try:
+            found = text.records(path, delimiter, encoding, ncols)
+        except csv.Error as err:
+            raise FormatError([Problem(str(path), None, None, None, f"the file cannot be split into rows ({err})",
+                                       "check that the file is the format you named and is not truncated")]) from None
+    rejects = sql.run(con, "read_rejects").fetchall()
+    if found is not None and rejects:  # DuckDB counts rows; say the physical line
+        rejects = [(_physical(found, line), *rest) for line, *rest in rejects]
+    if found is not None and found.blank:
+        more = f" (and {len(found.blank) - 1} more blank line(s), the last on line {found.blank[-1]})" if len(found.blank) > 1 else ""
+        raise FormatError([Problem(str(path), found.blank[0], None, None, f"a blank line between rows{more}",
+                                   "remove the blank lines; a blank line inside a table often marks two files joined "
+                                   "into one, so check that nothing is missing or repeated around it")])
+    if not rejects and found is not None:
+        rejects = [(line, None, "TOO MANY COLUMNS", row_text, f"Found: {count}") for line, count, row_text in found.long]
+    elif not rejects and _may_end_in_delimiter(path, delimiter):
+        args = {"path": str(path), "delim": delimiter, "encoding": duck_encoding, "expected": ncols}
+        if sql.scalar(con, "any_line_with_extra_fields", **args):
+            extra = sql.run(con, "lines_with_extra_fields", **args).fetchall()
+            rejects = [(line, None, "TOO MANY COLUMNS", row_text, "") for line, row_text in extra]
     if rejects:
         problems = [Problem(str(path), int(line), col, csv_line,
-                            _describe_csv_error(kind, message, len(header.columns), csv_line or ""), _fix_csv_error(kind))
+                            _describe_csv_error(kind, message, ncols, csv_line or ""), _fix_csv_error(kind))
                     for line, col, kind, csv_line, message in rejects]
         raise FormatError(problems, total=len(problems))
-    return con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    if found is not None and len(found.starts) != rows:
+        raise FormatError([Problem(str(path), None, None, None,
+                                   f"the file's rows cannot be told apart: {rows} by DuckDB's reader, "
+                                   f"{len(found.starts)} by Python's csv module (a stray quote character?)",
+                                   "check the quoting of text fields, or re-export the file with quoting on")])
+    return rows, (found.starts if found is not None and found.starts != list(range(2, rows + 2)) else None)
+
+
+def _physical(found: text.Records, row_line: int) -> int:
+    """The physical line of the row DuckDB numbers ``row_line`` (header = 1)."""
+    index = int(row_line) - 2
+    return found.starts[index] if 0 <= index < len(found.starts) else int(row_line)
 
 
 def _may_end_in_delimiter(path: Path, delimiter: str) -> bool:
@@ -233,35 +309,42 @@ def replace_temp_table(con: duckdb.DuckDBPyConnection, name: str, relation: duck
     into the store file itself.) ``name`` is one of trade-mirror's own table names."""
     con.register("_relation", relation)
     try:
-        con.execute(get_query(f"materialise_{name}").sql)
+        sql.script(con, f"materialise_{name}")
     finally:
         con.unregister("_relation")
 
 
-def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: list[str], first_row: int = 2) -> None:
+def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: list[str], first_row: int = 2,
+                 lines: list[int] | None = None) -> None:
     """Give ``raw`` exactly the fields a staging query reads, as text (absent optional ones as
     NULL: bulk files have no ISO columns; user extracts have a handful of fields), and
     ``source_row``: the line number in the file (``first_row`` for the first data row), from the
-    table's insertion order, which DuckDB keeps equal to file order."""
-    text = duckdb.sqltype("VARCHAR")
+    table's insertion order, which DuckDB keeps equal to file order; ``lines`` gives each row's
+    physical line where rows and lines differ (read_delimited)."""
+    varchar = duckdb.sqltype("VARCHAR")
     # Inside a transaction DuckDB numbers new rows from a large base (2**55): take the first rowid
     # as line `first_row`. Rows are numbered contiguously in insertion order, checked here.
-    low, high, count = con.execute(get_query("raw_rowids").sql).fetchall()[0]
+    low, high, count = sql.run(con, "raw_rowids").fetchall()[0]
     if count and high - low + 1 != count:
-        raise RuntimeError(f"raw rowids are not contiguous ({low}..{high} for {count} rows)")
+        raise InternalError(f"raw rowids are not contiguous ({low}..{high} for {count} rows)")
     offset = first_row - (low or 0)
     exprs = [(ColumnExpression("rowid") + ConstantExpression(offset)).alias("source_row")]
     for name in fields:
         value = ColumnExpression(name) if name in present else ConstantExpression(None)
-        exprs.append(value.cast(text).alias(name))
+        exprs.append(value.cast(varchar).alias(name))
     replace_temp_table(con, "raw", con.table("raw").select(*exprs))
+    if lines is not None:  # rows that start on other lines than row + 1 (multi-line cells)
+        con.register("_line_map", pd.DataFrame({"row_line": range(first_row, first_row + len(lines)), "line": lines}))
+        try:
+            sql.run(con, "remap_source_rows")
+        finally:
+            con.unregister("_line_map")
 
 
 def run_staging(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:
     """Define the format's staging view over ``raw``. A view takes no parameters, so the load's
     parameters go first into the one-row temp table ``load_params`` that the view reads."""
-    con.execute(get_query("define_ingest_macros").sql)
-    con.execute(get_query("define_country_years").sql)
-    query = get_query(f"params_{name}")
-    con.execute(query.sql, query.bind(params))
-    con.execute(get_query(name).sql)
+    sql.script(con, "define_ingest_macros")
+    sql.script(con, "define_country_years")
+    sql.run(con, f"params_{name}", **params)
+    sql.script(con, name)

@@ -17,13 +17,13 @@ from pathlib import Path
 import duckdb
 from duckdb import ColumnExpression, ConstantExpression, FunctionExpression
 
+from .. import sql
 from ..errors import FormatError, LoadError, Problem
-from ..sql import get as get_query
 from .base import (
     Header,
+    LoadOptions,
     RawInfo,
     complete_raw,
-    is_gzip,
     match_header,
     read_delimited,
     read_header,
@@ -31,6 +31,7 @@ from .base import (
     run_staging,
     squash,
 )
+from .text import is_gzip
 
 # trade-mirror's names for the Comtrade fields that staging uses (snake_case of the API's names).
 FIELDS = [
@@ -73,6 +74,7 @@ REQUIRED = [
 
 # Which file column feeds each canonical field, for error messages.
 CANONICAL_SOURCES = {
+    "freq": ("freq_code",),
     "period": ("ref_year", "period", "ref_month"),
     "reporter": ("reporter_code", "reporter_iso"),
     "partner": ("partner_code", "partner_iso"),
@@ -95,6 +97,8 @@ FORMATS = {
     "comtrade-legacy": "legacy Comtrade CSV, long layout",
     "comtrade-legacy-short": "legacy Comtrade CSV, short bulk layout",
 }
+
+SOURCE = "comtrade"
 
 FIX = "download the file again from UN Comtrade, or name the right format with --format"
 
@@ -120,50 +124,85 @@ def sniff(path: Path, first: str) -> str | None:
     return None
 
 
-def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) -> RawInfo:
+def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, options: LoadOptions) -> RawInfo:
     if fmt == "comtrade-api-json":
         return _read_json(con, path)
     delimiter = "\t" if fmt == "comtrade-bulk" else ","
-    columns = read_header(path, delimiter, encoding)
+    columns = read_header(path, delimiter, options.encoding)
     header = match_header(path, columns, ALIASES, format_name=fmt, required=REQUIRED, fix=FIX, display=DISPLAY)
-    rows = read_delimited(con, path, header, delimiter=delimiter, encoding=encoding)
-    complete_raw(con, FIELDS, header.fields)
+    rows, lines = read_delimited(con, path, header, delimiter=delimiter, encoding=options.encoding)
+    complete_raw(con, FIELDS, header.fields, lines=lines)
     return RawInfo(fmt, header, rows, _column_names(header))
+
+
+_NOT_A_REPLY = ("a Comtrade API reply is a JSON object with elapsedTime, count, data and error; "
+                "check the file, or name its real format with --format")
+
+
+def _refuse(path: Path, column: str | None, value: object, reason: str, fix: str) -> FormatError:
+    return FormatError([Problem(str(path), None, column, None if value is None else str(value), reason, fix)])
 
 
 def _read_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawInfo:
     try:
-        stated, error, records, keys = con.execute(get_query("comtrade_json_envelope").sql,
-                                                   {"path": str(path)}).fetchall()[0]
+        sql.run(con, "read_json_document", path=str(path))
+        top, data_type, stated, error, records, first_type, keys = sql.run(con, "comtrade_json_envelope").fetchall()[0]
     except duckdb.Error as err:
-        raise FormatError([Problem(str(path), None, None, None,
-                                   f"not a Comtrade API reply ({str(err).splitlines()[0]})",
-                                   "a Comtrade API reply is a JSON object with elapsedTime, count, data and error; "
-                                   "check the file, or name its real format with --format")]) from None
+        reason = str(err).splitlines()[0].removeprefix("Invalid Input Error: ").removeprefix("Conversion Error: ")
+        reason = reason.split(" when casting from")[0].split(".  Input:")[0]
+        raise _refuse(path, None, None, f"not a Comtrade API reply: not valid JSON ({reason})",
+                      "the file is cut short or is not JSON: download it again (" + _NOT_A_REPLY + ")") from None
+    if top == "ARRAY":
+        raise _refuse(path, None, None, "a JSON array, not a Comtrade API reply (an object with a data array)",
+                      'a list of records saved on its own needs its envelope: save the whole reply, or wrap the '
+                      'list as {"count": N, "data": [...], "error": ""}')
+    if top != "OBJECT":
+        raise _refuse(path, None, None, f"a JSON {str(top).lower()}, not a Comtrade API reply", _NOT_A_REPLY)
     if error:
         raise LoadError([Problem(str(path), None, "error", str(error), "the Comtrade API answered with an error",
                                  "fix the request it names (reporter, period, commodity codes, subscription key) and download again")])
+    if data_type is None:
+        raise _refuse(path, "data", None, "the reply has no data array", _NOT_A_REPLY)
+    if data_type == "NULL":
+        raise _refuse(path, "data", "null", "the reply's data is null (it holds no records"
+                      + (f", though count says {stated})" if stated not in (None, "0") else ")"),
+                      "download the data again: a reply with records has a data array; one without has data: []")
+    if data_type != "ARRAY":
+        raise _refuse(path, "data", data_type.lower(), "the reply's data is not an array of records", _NOT_A_REPLY)
     if not records:
         raise LoadError([Problem(str(path), None, "count", str(stated),
                                  "the reply holds no data (count 0): nothing to load",
                                  "check the request's reporter, partner, period and commodity codes; "
                                  "Comtrade answers an empty result for periods it has not published")])
-    if keys and "fileUrl" in keys:
+    if first_type != "OBJECT":
+        raise _refuse(path, "data", first_type.lower(), "the reply's records are not JSON objects", _NOT_A_REPLY)
+    if "fileUrl" in keys:
         raise FormatError([Problem(str(path), None, "fileUrl", None,
                                    "this is a bulk-availability listing, not trade data",
                                    "download the files it lists (trade-mirror refresh --comtrade does this) and load those")])
-    header = match_header(path, list(keys or []), ALIASES, format_name="comtrade-api-json", required=REQUIRED, fix=FIX,
-                          display=DISPLAY)
-    if stated is not None and stated != records:
+    if stated is not None and stated != str(records):
         raise LoadError([Problem(str(path), None, "count", str(stated),
                                  f"the reply says it holds {stated} records but has {records}",
                                  "the download was cut short: fetch it again")])
-    rel = con.sql(get_query("read_comtrade_json").sql, params={"path": str(path)})
-    exprs = []
-    for key, field in zip(header.columns, header.fields, strict=True):
-        if not field.startswith("_ignored_"):
-            exprs.append(FunctionExpression("json_extract_string", ColumnExpression("rec"), ConstantExpression("$." + key)).alias(field))
-    replace_temp_table(con, "raw", rel.select(*exprs))
+    sql.script(con, "json_records")
+    found = sql.run(con, "json_record_problems").fetchall()
+    if found:
+        raise LoadError([Problem(str(path), record, key, value, reason,
+                                 "keep one value per key (the reply was edited or joined)" if "twice" in reason else
+                                 "write the figure as a number, or null when there is none" if "NaN" in reason else
+                                 _NOT_A_REPLY, "record")
+                         for record, key, value, reason in found], total=len(found))
+    header = match_header(path, list(dict.fromkeys(keys)), ALIASES, format_name="comtrade-api-json", required=REQUIRED,
+                          fix=FIX, display=DISPLAY)
+    used = [(key, name) for key, name in zip(header.columns, header.fields, strict=True) if not name.startswith("_ignored_")]
+    # one parse of each record for all its fields (a path per field), then one column per field
+    paths = ConstantExpression(['$."' + key.replace('"', '\\"') + '"' for key, _ in used])
+    values = con.table("json_records").select(
+        ColumnExpression("record"),
+        FunctionExpression("json_extract_string", ColumnExpression("rec"), paths).alias("_values"))
+    replace_temp_table(con, "raw", values.select(*[
+        FunctionExpression("list_extract", ColumnExpression("_values"), ConstantExpression(i + 1)).alias(name)
+        for i, (_, name) in enumerate(used)]))
     complete_raw(con, FIELDS, header.fields, first_row=1)
     return RawInfo("comtrade-api-json", header, records, _column_names(header), extra={"row_unit": "record"})
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+from .. import sql
 from ..paths import data_dir
-from ..sql import get as get_query
-from .base import RawInfo, complete_raw, match_header, read_delimited, read_header, run_staging, squash
+from .base import LoadOptions, RawInfo, complete_raw, match_header, read_delimited, read_header, run_staging, squash
 
 FIELDS = ["series_id", "reporter_iso3", "partner_iso3", "flow", "hs", "period", "value", "unit",
           "source_publisher", "source_url", "quote", "note"]
@@ -27,6 +27,7 @@ CANONICAL_SOURCES = {"period": "period", "reporter": "reporter_iso3", "partner":
                      "hs": "hs", "value": "value", "net_weight_kg": "value", "quantity": "value"}
 
 FORMATS = {"public-record": "cited public-record table (a published figure per row, with URL and quote)"}
+SOURCE = "public-record"
 
 
 def sniff(path: Path, first: str) -> str | None:
@@ -39,14 +40,14 @@ def series_file(path: Path) -> Path:
     return beside if beside.exists() else data_dir() / "public_record" / "series.csv"
 
 
-def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) -> RawInfo:
-    columns = read_header(path, ",", encoding)
+def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, options: LoadOptions) -> RawInfo:
+    columns = read_header(path, ",", options.encoding)
     header = match_header(path, columns, ALIASES, format_name=fmt, required=REQUIRED,
                           fix="the public-record layout is described in data/README.md")
-    rows = read_delimited(con, path, header, encoding=encoding)
-    complete_raw(con, FIELDS, header.fields)  # note is optional
+    rows, lines = read_delimited(con, path, header, encoding=options.encoding)
+    complete_raw(con, FIELDS, header.fields, lines=lines)  # note is optional
     series = series_file(path)
-    con.execute(get_query("read_series").sql, {"path": str(series)})
+    sql.run(con, "read_series", path=str(series))
     names = {k: header.column_for(v) or v for k, v in CANONICAL_SOURCES.items()}
     return RawInfo(fmt, header, rows, names, extra={"series_file": str(series)})
 

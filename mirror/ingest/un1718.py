@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from .base import RawInfo, complete_raw, match_header, read_delimited, read_header, run_staging, squash
+from .base import LoadOptions, RawInfo, complete_raw, match_header, read_delimited, read_header, run_staging, squash
 
 FIELDS = ["supplier", "month", "tonnes", "barrels", "notified_on", "note"]
 ALIASES = {
@@ -30,6 +30,7 @@ ALIASES = {
 }
 REQUIRED = [("supplier",), ("month",), ("tonnes", "barrels")]
 FORMATS = {"un1718": "UN 1718 Committee table of refined petroleum notifications (supplier, month, tonnes/barrels)"}
+SOURCE = "un1718"
 CANONICAL_SOURCES = {"reporter": "supplier", "period": "month", "net_weight_kg": "tonnes", "quantity": "barrels"}
 
 
@@ -38,12 +39,12 @@ def sniff(path: Path, first: str) -> str | None:
     return "un1718" if {"supplier", "month"} <= fields and fields & {"tonnes", "barrels"} else None
 
 
-def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, encoding: str) -> RawInfo:
-    columns = read_header(path, ",", encoding)
+def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, options: LoadOptions) -> RawInfo:
+    columns = read_header(path, ",", options.encoding)
     header = match_header(path, columns, ALIASES, format_name=fmt, required=REQUIRED,
                           fix="the table needs a supplier (Member State), a month and tonnes and/or barrels")
-    rows = read_delimited(con, path, header, encoding=encoding)
-    complete_raw(con, FIELDS, header.fields)
+    rows, lines = read_delimited(con, path, header, encoding=options.encoding)
+    complete_raw(con, FIELDS, header.fields, lines=lines)
     names = {k: header.column_for(v) or v for k, v in CANONICAL_SOURCES.items()}
     return RawInfo(fmt, header, rows, names)
 

@@ -18,9 +18,10 @@ SELECT lpad(trim(code), 6, '0') AS hs FROM read_csv($path, header = true, all_va
 -- Without BACI's product file: an empty list (codes are then checked against data/hs_codes.csv only).
 CREATE OR REPLACE TEMP TABLE baci_products AS SELECT NULL::VARCHAR AS hs WHERE false;
 
--- name: params_stage_baci(source, release, classification)
+-- name: params_stage_baci(source, release, classification, file_year:int)
 -- The load's parameters as a one-row temp table, read by the staging view below (views take no parameters).
-CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release, $classification AS classification;
+CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release, $classification AS classification,
+       $file_year AS file_year;
 
 -- name: stage_baci
 -- One staged row per BACI flow: exporter i to importer j, HS6 k, year t; value = v x 1000 USD,
@@ -76,10 +77,22 @@ SELECT
     -- no estimation flags in this format (Comtrade's own flags: see comtrade.sql)
     NULL::BOOLEAN AS is_net_wgt_estimated, NULL::BOOLEAN AS is_qty_estimated, NULL::BOOLEAN AS is_alt_qty_estimated,
     NULL::SMALLINT AS legacy_estimation_flag,
-    CASE WHEN x.code IS NOT NULL AND EXISTS (SELECT 1 FROM baci_products)
+    -- A BACI file holds one year (Y2021 in its name): a row of another year was pasted in or
+    -- the file was joined from two years, and would be stored under the wrong release.
+    CASE WHEN x.y IS DISTINCT FROM (SELECT file_year FROM load_params) AND (SELECT file_year FROM load_params) IS NOT NULL
+              AND x.y IS NOT NULL
+         THEN 'a row of ' || x.t || ' in the file of Y' || (SELECT file_year FROM load_params)
+         WHEN x.code IS NOT NULL AND EXISTS (SELECT 1 FROM baci_products)
               AND NOT EXISTS (SELECT 1 FROM baci_products AS p WHERE p.hs = x.code)
          THEN 'product ' || x.code || ' is not in the BACI product file' END AS reject_reason,
-    'use the product_codes file of the same BACI version and revision as the data file' AS reject_fix,
+    CASE WHEN x.y IS DISTINCT FROM (SELECT file_year FROM load_params) AND (SELECT file_year FROM load_params) IS NOT NULL
+              AND x.y IS NOT NULL
+         THEN 'BACI publishes one file per year: move the row to the file of its year, or correct t'
+         ELSE 'use the product_codes file of the same BACI version and revision as the data file' END AS reject_fix,
+    CASE WHEN x.y IS DISTINCT FROM (SELECT file_year FROM load_params) AND (SELECT file_year FROM load_params) IS NOT NULL
+              AND x.y IS NOT NULL THEN 'period' END AS reject_field,
+    CASE WHEN x.y IS DISTINCT FROM (SELECT file_year FROM load_params) AND (SELECT file_year FROM load_params) IS NOT NULL
+              AND x.y IS NOT NULL THEN x.t END AS reject_value,
     NULL::VARCHAR                     AS apart_reason,
     x.t                               AS period_text,
     x.i                               AS reporter_text,

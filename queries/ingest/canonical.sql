@@ -28,6 +28,7 @@ SELECT
     NULL::BOOLEAN AS is_net_wgt_estimated, NULL::BOOLEAN AS is_qty_estimated, NULL::BOOLEAN AS is_alt_qty_estimated,
     NULL::SMALLINT AS legacy_estimation_flag,
     NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS reject_fix, NULL::VARCHAR AS apart_reason,
+    NULL::VARCHAR AS reject_field, NULL::VARCHAR AS reject_value,
     r.period AS period_text, r.reporter_iso3 AS reporter_text, r.partner_iso3 AS partner_text, r.flow AS flow_text,
     r.hs AS hs_text, CAST(r.value AS VARCHAR) AS value_text, NULL::VARCHAR AS net_weight_text,
     NULL::VARCHAR AS quantity_text, NULL::VARCHAR AS unit_text

@@ -100,6 +100,61 @@ located AS (
             CASE WHEN length(period_raw) = 6 THEN TRY_CAST(right(period_raw, 2) AS INTEGER) END)
         END AS m
     FROM typed AS t
+),
+checked AS (
+    -- A row's first problem, as {field, value, reason, fix}: the period's fields must agree with
+    -- each other (a refYear of 2019 beside period 201801 is not a figure for 2019-01), and only
+    -- the frequencies the store holds pass (a quarterly figure is never stored as a month).
+    SELECT
+        l.*,
+        CASE
+            WHEN l.freq_code IS NOT NULL AND l.freq_code NOT IN ('A', 'M') THEN {
+                'field': 'freq', 'value': l.freq_code,
+                'reason': 'freqCode ' || l.freq_code || ' is not a frequency trade-mirror stores: it keeps annual (A) and monthly (M) figures',
+                'fix': 'download the annual (A) or monthly (M) data of the same flows from UN Comtrade'}
+            WHEN l.period_raw IS NOT NULL AND NOT is_missing_token(l.period_raw)
+                 AND NOT regexp_full_match(l.period_raw, '\d{4}|\d{6}') THEN {
+                'field': 'period', 'value': l.period_raw, 'reason': 'period not understood',
+                'fix': 'Comtrade periods are YYYY (annual) or YYYYMM (monthly)'}
+            WHEN l.ref_year IS NOT NULL AND l.period_raw IS NOT NULL AND NOT is_missing_token(l.ref_year)
+                 AND NOT is_missing_token(l.period_raw) AND left(l.period_raw, 4) <> l.ref_year THEN {
+                'field': 'period', 'value': l.period_raw,
+                'reason': 'period ' || l.period_raw || ' and refYear ' || l.ref_year || ' disagree',
+                'fix': 'the file was edited or joined from two downloads: download it again, or correct refYear or period'}
+            WHEN l.freq_code = 'A' AND length(l.period_raw) = 6 THEN {
+                'field': 'freq', 'value': l.freq_code,
+                'reason': 'freqCode ''A'' (annual) and period ' || l.period_raw || ' (a month) disagree',
+                'fix': 'download the file again, or correct freqCode (M for a month) or period (YYYY for a year)'}
+            WHEN l.freq_code = 'M' AND length(l.period_raw) = 4 THEN {
+                'field': 'freq', 'value': l.freq_code,
+                'reason': 'freqCode ''M'' (monthly) and period ' || l.period_raw || ' (a year) disagree',
+                'fix': 'download the file again, or correct freqCode (A for a year) or period (YYYYMM for a month)'}
+            WHEN length(l.period_raw) = 6 AND TRY_CAST(l.ref_month AS INTEGER) BETWEEN 1 AND 12
+                 AND TRY_CAST(l.ref_month AS INTEGER) <> TRY_CAST(right(l.period_raw, 2) AS INTEGER) THEN {
+                'field': 'period', 'value': l.period_raw,
+                'reason': 'period ' || l.period_raw || ' and refMonth ' || l.ref_month || ' disagree',
+                'fix': 'the file was edited or joined from two downloads: download it again, or correct refMonth or period'}
+            WHEN l.freq_code = 'A' AND TRY_CAST(l.ref_month AS INTEGER) BETWEEN 1 AND 12 THEN {
+                'field': 'freq', 'value': l.freq_code,
+                'reason': 'freqCode ''A'' (annual) and refMonth ' || l.ref_month || ' (a month) disagree',
+                'fix': 'Comtrade writes refMonth 52 on annual rows: download the file again, or correct freqCode or refMonth'}
+            WHEN l.classification_code IS NOT NULL AND NOT regexp_full_match(l.classification_code, 'H[0-6]|HS') THEN {
+                'field': NULL, 'value': NULL, 'reason': 'classification ' || l.classification_code || ' is not HS',
+                'fix': 'trade-mirror compares HS data: download the same data in HS (H0-H6)'}
+            WHEN l.est_wgt IS NULL AND l.is_net_wgt_estimated IS NOT NULL THEN {
+                'field': NULL, 'value': NULL, 'reason': 'isNetWgtEstimated ' || l.is_net_wgt_estimated || ' is not true/false',
+                'fix': 'write estimation flags as True/False (or 1/0), or leave them empty'}
+            WHEN l.est_qty IS NULL AND l.is_qty_estimated IS NOT NULL THEN {
+                'field': NULL, 'value': NULL, 'reason': 'isQtyEstimated ' || l.is_qty_estimated || ' is not true/false',
+                'fix': 'write estimation flags as True/False (or 1/0), or leave them empty'}
+            WHEN l.est_alt_qty IS NULL AND l.is_alt_qty_estimated IS NOT NULL THEN {
+                'field': NULL, 'value': NULL, 'reason': 'isAltQtyEstimated ' || l.is_alt_qty_estimated || ' is not true/false',
+                'fix': 'write estimation flags as True/False (or 1/0), or leave them empty'}
+            WHEN l.legacy_flag IS NULL AND l.legacy_estimation_flag IS NOT NULL THEN {
+                'field': NULL, 'value': NULL, 'reason': 'legacyEstimationFlag ' || l.legacy_estimation_flag || ' is not a number',
+                'fix': 'write the legacy flag as a number, or leave it empty'}
+        END AS rej
+    FROM located AS l
 )
 SELECT
     l.source_row,
@@ -160,19 +215,10 @@ SELECT
     l.est_qty                                 AS is_qty_estimated,
     l.est_alt_qty                             AS is_alt_qty_estimated,
     l.legacy_flag                             AS legacy_estimation_flag,
-    CASE WHEN l.classification_code IS NOT NULL AND NOT regexp_full_match(l.classification_code, 'H[0-6]|HS')
-         THEN 'classification ' || l.classification_code || ' is not HS'
-         WHEN l.est_wgt IS NULL AND l.is_net_wgt_estimated IS NOT NULL
-         THEN 'isNetWgtEstimated ' || l.is_net_wgt_estimated || ' is not true/false'
-         WHEN l.est_qty IS NULL AND l.is_qty_estimated IS NOT NULL
-         THEN 'isQtyEstimated ' || l.is_qty_estimated || ' is not true/false'
-         WHEN l.est_alt_qty IS NULL AND l.is_alt_qty_estimated IS NOT NULL
-         THEN 'isAltQtyEstimated ' || l.is_alt_qty_estimated || ' is not true/false'
-         WHEN l.legacy_flag IS NULL AND l.legacy_estimation_flag IS NOT NULL
-         THEN 'legacyEstimationFlag ' || l.legacy_estimation_flag || ' is not a number' END AS reject_reason,
-    CASE WHEN l.classification_code IS NOT NULL AND NOT regexp_full_match(l.classification_code, 'H[0-6]|HS')
-         THEN 'trade-mirror compares HS data: download the same data in HS (H0-H6)'
-         ELSE 'write estimation flags as True/False (or 1/0) and the legacy flag as a number, or leave them empty' END AS reject_fix,
+    l.rej.reason                              AS reject_reason,
+    l.rej.fix                                 AS reject_fix,
+    l.rej.field                               AS reject_field,
+    l.rej.value                               AS reject_value,
     NULL::VARCHAR                             AS apart_reason,
     coalesce(l.period_raw, l.ref_year)        AS period_text,
     coalesce(l.reporter_code, l.reporter_iso) AS reporter_text,
@@ -183,7 +229,7 @@ SELECT
     l.net_wgt                                 AS net_weight_text,
     l.qty                                     AS quantity_text,
     NULL::VARCHAR                             AS unit_text
-FROM located AS l
+FROM checked AS l
 LEFT JOIN countries AS rc ON rc.comtrade_code = l.reporter_code
 LEFT JOIN country_code_years AS ri ON l.reporter_code IS NULL AND ri.key = l.reporter_iso AND ri.year = l.y
 LEFT JOIN countries AS pc ON pc.comtrade_code = l.partner_code

@@ -1,6 +1,6 @@
--- name: params_stage_generic(source, release, kind, publisher, currency, value_scale:float, weight_factor:float, freq, c_year, c_month, c_period, c_reporter, c_partner, c_flow, c_hs, c_product, c_quantity_unit, c_valuation, c_classification, c_source_url, c_quote, c_note)
+-- name: params_stage_generic(source, release, kind, publisher, currency, value_scale:float, weight_factor:float, freq, decimal, thousands, c_year, c_month, c_period, c_reporter, c_partner, c_flow, c_hs, c_product, c_quantity_unit, c_valuation, c_classification, c_source_url, c_quote, c_note)
 -- The load's parameters as a one-row temp table, read by the staging view below (views take no parameters).
-CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release, $kind AS kind, $publisher AS publisher, $currency AS currency, $value_scale AS value_scale, $weight_factor AS weight_factor, $freq AS freq, $c_year AS c_year, $c_month AS c_month, $c_period AS c_period, $c_reporter AS c_reporter, $c_partner AS c_partner, $c_flow AS c_flow, $c_hs AS c_hs, $c_product AS c_product, $c_quantity_unit AS c_quantity_unit, $c_valuation AS c_valuation, $c_classification AS c_classification, $c_source_url AS c_source_url, $c_quote AS c_quote, $c_note AS c_note;
+CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release, $kind AS kind, $publisher AS publisher, $currency AS currency, $value_scale AS value_scale, $weight_factor AS weight_factor, $freq AS freq, $decimal AS decimal, $thousands AS thousands, $c_year AS c_year, $c_month AS c_month, $c_period AS c_period, $c_reporter AS c_reporter, $c_partner AS c_partner, $c_flow AS c_flow, $c_hs AS c_hs, $c_product AS c_product, $c_quantity_unit AS c_quantity_unit, $c_valuation AS c_valuation, $c_classification AS c_classification, $c_source_url AS c_source_url, $c_quote AS c_quote, $c_note AS c_note;
 
 -- name: stage_generic
 -- One staged row per row of a mapped CSV; columns come from the mapping, constants ((SELECT c_ FROM load_params)*) fill what
@@ -12,6 +12,9 @@ WITH r AS (
         coalesce(nullif(trim(year), ''), (SELECT c_year FROM load_params))                    AS year_raw,
         coalesce(nullif(trim(month), ''), (SELECT c_month FROM load_params))                  AS month_raw,
         replace(coalesce(nullif(trim(period), ''), (SELECT c_period FROM load_params)), '/', '-') AS period_raw,
+        coalesce(replace(coalesce(nullif(trim(period), ''), (SELECT c_period FROM load_params)), '/', '-'),
+                 coalesce(nullif(trim(year), ''), (SELECT c_year FROM load_params))
+                 || coalesce('-' || coalesce(nullif(trim(month), ''), (SELECT c_month FROM load_params)), '')) AS period_text_raw,
         upper(coalesce(nullif(trim(reporter), ''), (SELECT c_reporter FROM load_params)))     AS reporter_raw,
         upper(coalesce(nullif(trim(partner), ''), (SELECT c_partner FROM load_params)))       AS partner_raw,
         lower(coalesce(nullif(trim(flow), ''), (SELECT c_flow FROM load_params)))             AS flow_raw,
@@ -37,14 +40,73 @@ p AS (
             CASE WHEN regexp_full_match(period_raw, '\d{4}-?\d{2}') THEN TRY_CAST(right(period_raw, 2) AS INTEGER) END,
             CASE WHEN regexp_full_match(period_raw, '\d{4}-01\.\.\d{2}') THEN TRY_CAST(right(period_raw, 2) AS INTEGER) END
         ) AS m,
+        -- The kind of period the text is (NULL: not one that a generic CSV can hold): a year, a
+        -- month (YYYY-MM, YYYYMM, or a year with a month column) or January to a month.
         CASE
-            WHEN (SELECT freq FROM load_params) IS NOT NULL THEN (SELECT freq FROM load_params)
-            WHEN regexp_full_match(coalesce(period_raw, ''), '\d{4}-01\.\.\d{2}') THEN 'YTD'
-            WHEN month_raw IS NOT NULL OR regexp_full_match(coalesce(period_raw, ''), '\d{4}-?\d{2}') THEN 'M'
-            ELSE 'A'
-        END AS f,
-        CASE WHEN regexp_full_match(hs_raw, '[0-9]+') AND length(hs_raw) % 2 = 1 THEN '0' || hs_raw ELSE hs_raw END AS code
+            WHEN period_raw IS NULL OR regexp_full_match(period_raw, '\d{4}')
+                THEN CASE WHEN month_raw IS NOT NULL THEN 'M' ELSE 'A' END
+            WHEN regexp_full_match(period_raw, '\d{4}-?\d{2}') THEN 'M'
+            WHEN regexp_full_match(period_raw, '\d{4}-01\.\.\d{2}') THEN 'YTD'
+        END AS pat,
+        CASE WHEN regexp_full_match(hs_raw, '[0-9]+') AND length(hs_raw) % 2 = 1 THEN '0' || hs_raw ELSE hs_raw END AS code,
+        -- numbers as the mapping says they are written (decimal = ",", thousands = "." for
+        -- European tables); otherwise as they are, so that "1.253,2" is refused, not misread
+        CASE WHEN (SELECT decimal FROM load_params) = '.' AND (SELECT thousands FROM load_params) = '' THEN value_raw
+             ELSE replace(replace(value_raw, (SELECT thousands FROM load_params), ''), (SELECT decimal FROM load_params), '.') END AS value_num,
+        CASE WHEN (SELECT decimal FROM load_params) = '.' AND (SELECT thousands FROM load_params) = '' THEN weight_raw
+             ELSE replace(replace(weight_raw, (SELECT thousands FROM load_params), ''), (SELECT decimal FROM load_params), '.') END AS weight_num,
+        CASE WHEN (SELECT decimal FROM load_params) = '.' AND (SELECT thousands FROM load_params) = '' THEN qty_raw
+             ELSE replace(replace(qty_raw, (SELECT thousands FROM load_params), ''), (SELECT decimal FROM load_params), '.') END AS qty_num
     FROM r
+),
+q AS (
+    SELECT
+        p.*,
+        coalesce((SELECT freq FROM load_params), p.pat) AS f,
+        -- A row's first problem with its period, as {field, value, reason, fix}: a date, a quarter
+        -- or a span is never read as the year it starts with, and the mapping's freq and the
+        -- period's own form must agree.
+        CASE
+            WHEN p.pat IS NULL AND regexp_full_match(p.period_raw, '\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{8}') THEN {
+                'field': 'period', 'value': p.period_text_raw, 'reason': 'a date, not a period',
+                'fix': 'give the period as YYYY, YYYY-MM or YYYYMM (a monthly table names its month, not a day)'}
+            WHEN p.pat IS NULL AND regexp_full_match(p.period_raw, '\d{4}-?[Qq][1-4]|[Qq][1-4][ -]?\d{4}') THEN {
+                'field': 'period', 'value': p.period_text_raw,
+                'reason': 'a quarter: trade-mirror stores annual, monthly and January-to-month figures',
+                'fix': 'load the monthly figures of the quarter, or the year'}
+            WHEN p.pat IS NULL AND regexp_full_match(p.period_raw, '\d{4}-\d{2}\.\.\d{2}')
+                 AND TRY_CAST(right(p.period_raw, 2) AS INTEGER) < TRY_CAST(substr(p.period_raw, 6, 2) AS INTEGER) THEN {
+                'field': 'period', 'value': p.period_text_raw, 'reason': 'the span ends before it starts',
+                'fix': 'write a span as YYYY-01..MM (January to month MM)'}
+            WHEN p.pat IS NULL AND regexp_full_match(p.period_raw, '\d{4}-\d{2}\.\.\d{2}') THEN {
+                'field': 'period', 'value': p.period_text_raw,
+                'reason': 'a span that does not start in January (a generic CSV holds years, months and January-to-month spans)',
+                'fix': 'load the months of the span, or cite the span in the public-record layout (which keeps other spans)'}
+            WHEN p.pat IS NULL THEN {
+                'field': 'period', 'value': p.period_text_raw, 'reason': 'period not understood',
+                'fix': 'give the year as YYYY (and the month as 1-12, or the period as YYYYMM, YYYY-MM or YYYY-01..MM)'}
+            WHEN p.year_raw IS NOT NULL AND p.period_raw IS NOT NULL AND NOT regexp_full_match(p.period_raw, '\d{4}')
+                 AND TRY_CAST(p.year_raw AS INTEGER) IS DISTINCT FROM TRY_CAST(left(p.period_raw, 4) AS INTEGER) THEN {
+                'field': 'period', 'value': p.period_text_raw,
+                'reason': 'period ' || p.period_raw || ' and year ' || p.year_raw || ' disagree',
+                'fix': 'map either a period or a year (and month) column, or correct the row'}
+            WHEN (SELECT freq FROM load_params) = 'A' AND p.pat <> 'A' THEN {
+                'field': 'period', 'value': p.period_text_raw,
+                'reason': 'the mapping''s freq ''A'' (annual) and period ' || p.period_text_raw || ' (' || CASE p.pat WHEN 'M' THEN 'a month' ELSE 'January to a month' END || ') disagree',
+                'fix': 'remove freq from the mapping (the period says what it is), or give annual periods as YYYY'}
+            WHEN (SELECT freq FROM load_params) = 'M' AND p.pat <> 'M' THEN {
+                'field': 'period', 'value': p.period_text_raw,
+                'reason': 'the mapping''s freq ''M'' (monthly) and period ' || p.period_text_raw || ' (' || CASE p.pat WHEN 'A' THEN 'a year' ELSE 'January to a month' END || ') disagree',
+                'fix': 'remove freq from the mapping (the period says what it is), or give monthly periods as YYYY-MM'}
+            WHEN (SELECT freq FROM load_params) = 'YTD' AND p.pat = 'A' THEN {
+                'field': 'period', 'value': p.period_text_raw,
+                'reason': 'the mapping''s freq ''YTD'' (January to a month) and period ' || p.period_text_raw || ' (a year) disagree',
+                'fix': 'give January-to-month periods as YYYY-MM or YYYY-01..MM, or remove freq from the mapping'}
+            WHEN p.valuation IS NOT NULL AND p.valuation NOT IN ('CIF', 'FOB') THEN {
+                'field': NULL, 'value': NULL, 'reason': 'valuation must be CIF or FOB',
+                'fix': 'write CIF or FOB in the valuation column, or leave it empty'}
+        END AS rej
+    FROM p
 )
 SELECT
     p.source_row,
@@ -80,11 +142,11 @@ SELECT
     CASE WHEN p.code = 'TOTAL' THEN 'TOTAL'
          WHEN regexp_full_match(p.code, '[0-9]{2}|[0-9]{4}|[0-9]{6}') THEN CAST(length(p.code) AS VARCHAR) END AS hs_level,
     p.product                                         AS product,
-    TRY_CAST(p.value_raw AS DOUBLE) * (SELECT value_scale FROM load_params)    AS value,
+    TRY_CAST(p.value_num AS DOUBLE) * (SELECT value_scale FROM load_params)    AS value,
     CASE WHEN p.value_raw IS NOT NULL THEN (SELECT currency FROM load_params) END AS currency,
     CASE WHEN p.valuation IN ('CIF', 'FOB') THEN p.valuation END AS valuation,
-    TRY_CAST(p.weight_raw AS DOUBLE) * (SELECT weight_factor FROM load_params) AS net_weight_kg,
-    TRY_CAST(p.qty_raw AS DOUBLE)                     AS quantity,
+    TRY_CAST(p.weight_num AS DOUBLE) * (SELECT weight_factor FROM load_params) AS net_weight_kg,
+    TRY_CAST(p.qty_num AS DOUBLE)                     AS quantity,
     CASE WHEN p.qty_raw IS NOT NULL THEN p.quantity_unit END AS quantity_unit,
     NULL::VARCHAR                                     AS breakdown,
     (SELECT publisher FROM load_params)                                        AS publisher,
@@ -95,10 +157,12 @@ SELECT
     -- no estimation flags in this format (Comtrade's own flags: see comtrade.sql)
     NULL::BOOLEAN AS is_net_wgt_estimated, NULL::BOOLEAN AS is_qty_estimated, NULL::BOOLEAN AS is_alt_qty_estimated,
     NULL::SMALLINT AS legacy_estimation_flag,
-    CASE WHEN p.valuation IS NOT NULL AND p.valuation NOT IN ('CIF', 'FOB') THEN 'valuation must be CIF or FOB' END AS reject_reason,
-    'write CIF or FOB in the valuation column, or leave it empty' AS reject_fix,
+    p.rej.reason                                      AS reject_reason,
+    p.rej.fix                                         AS reject_fix,
+    p.rej.field                                       AS reject_field,
+    p.rej.value                                       AS reject_value,
     NULL::VARCHAR                                     AS apart_reason,
-    coalesce(p.period_raw, p.year_raw || coalesce('-' || p.month_raw, '')) AS period_text,
+    p.period_text_raw                                 AS period_text,
     p.reporter_raw                                    AS reporter_text,
     p.partner_raw                                     AS partner_text,
     p.flow_raw                                        AS flow_text,
@@ -107,7 +171,7 @@ SELECT
     p.weight_raw                                      AS net_weight_text,
     p.qty_raw                                         AS quantity_text,
     NULL::VARCHAR                                     AS unit_text
-FROM p
+FROM q AS p
 LEFT JOIN country_lookup AS rl ON rl.key = p.reporter_raw
 LEFT JOIN country_by_iso3 AS rc ON rc.iso3 = rl.iso3
 LEFT JOIN country_lookup AS pl ON pl.key = p.partner_raw

@@ -133,13 +133,16 @@ SELECT
         WHEN j.apart IS NULL AND j.source_url IS NULL THEN 'a cited figure needs its source_url'
     END                                       AS reject_reason,
     'correct the row: cited figures need series_id, reporter, partner, flow, hs, period, value, unit and source_url' AS reject_fix,
+    NULL::VARCHAR AS reject_field, NULL::VARCHAR AS reject_value,
     j.apart                                   AS apart_reason,
     j.period_raw                              AS period_text,
     j.reporter                                AS reporter_text,
     j.partner                                 AS partner_text,
     j.flow_code                               AS flow_text,
     j.hs_raw                                  AS hs_text,
-    CASE WHEN j.unit NOT IN ('tonnes', 't', 'tons', 'kg', 'barrels', 'bbl') OR j.unit IS NULL THEN j.value_raw END AS value_text,
+    -- the value as text where it is money, or kept apart (the apart table stores it); a row whose
+    -- unit is unknown is refused for its unit alone, not also as "not a number"
+    CASE WHEN j.unit IN ('usd', 'cny', 'krw', 'thb', 'eur', 'jpy', 'rub', 'inr') OR j.apart IS NOT NULL THEN j.value_raw END AS value_text,
     CASE WHEN j.unit IN ('tonnes', 't', 'tons', 'kg') THEN j.value_raw END AS net_weight_text,
     CASE WHEN j.unit IN ('barrels', 'bbl') THEN j.value_raw END AS quantity_text,
     j.unit                                    AS unit_text

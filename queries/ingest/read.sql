@@ -19,6 +19,19 @@ FROM read_csv(
     rejects_scan = 'raw_rejects_scan'
 );
 
+-- name: drop_raw
+-- Internal: forget the last file's rows before reading the next.
+DROP TABLE IF EXISTS raw;
+
+-- name: raw_count
+-- Internal: the number of rows read into `raw`.
+SELECT count(*) FROM raw;
+
+-- name: remap_source_rows
+-- Internal: each row's physical line (registered as _line_map: row_line = row + 1, line) where a
+-- quoted cell holding a line break makes rows and lines differ.
+UPDATE raw SET source_row = m.line FROM _line_map AS m WHERE raw.source_row = m.row_line;
+
 -- name: read_rejects
 -- One row per line the CSV parser refused in the last read_delimited: line, column, error kind.
 SELECT line, column_name, error_type, csv_line, error_message
@@ -26,15 +39,47 @@ FROM raw_rejects
 ORDER BY line
 LIMIT 1000;
 
--- name: read_comtrade_json(path)
--- One row per record of a Comtrade API reply's `data` array, in order (rowid 0 = record 1).
-SELECT rec
-FROM (SELECT unnest(data) AS rec FROM read_json($path, columns = {'data': 'JSON[]'}));
+-- name: read_json_document(path)
+-- Internal: the whole JSON file as one JSON value in the temp table json_doc (read as text and
+-- cast, so that a deeply nested value in some field, or a reply larger than read_json's 16 MB
+-- object limit, is read like any other).
+CREATE OR REPLACE TEMP TABLE json_doc AS SELECT content::JSON AS j FROM read_text($path);
 
--- name: comtrade_json_envelope(path)
--- The envelope of a Comtrade API reply: record count as stated, error text, records present, first record's keys.
-SELECT "count" AS stated_count, error, len(data) AS records, json_keys(data[1]) AS first_keys
-FROM read_json($path, columns = {'elapsedTime': 'VARCHAR', 'count': 'BIGINT', 'data': 'JSON[]', 'error': 'VARCHAR'});
+-- name: comtrade_json_envelope
+-- Internal: the envelope of a Comtrade API reply in json_doc: the document's JSON type, the type of
+-- `data`, the record count as stated (text) and as present, the error text, the first record's type and keys.
+SELECT json_type(j) AS top, json_type(j, '$.data') AS data_type, json_extract_string(j, '$.count') AS stated_count,
+       json_extract_string(j, '$.error') AS error,
+       CASE WHEN json_type(j, '$.data') = 'ARRAY' THEN json_array_length(j, '$.data') END AS records,
+       json_type(j, '$.data[0]') AS first_type,
+       CASE WHEN json_type(j, '$.data[0]') = 'OBJECT' THEN json_keys(j, '$.data[0]') END AS first_keys
+FROM json_doc;
+
+-- name: json_records
+-- Internal: one row per record of the reply's `data` array, numbered from 1 in file order.
+CREATE OR REPLACE TEMP TABLE json_records AS
+SELECT unnest(l) AS rec, unnest(range(1, len(l) + 1)) AS record
+FROM (SELECT json_extract(j, '$.data[*]') AS l FROM json_doc);
+
+-- name: json_record_problems
+-- Internal: records that name a key twice (which value is meant cannot be told) or hold a NaN
+-- literal (not JSON; the reader would take it for a missing figure), or are not objects: one row
+-- per (record, key), first 1000 in file order.
+WITH keyed AS (SELECT record, rec, json_keys(rec) AS k FROM json_records),
+suspect AS (
+    SELECT record, rec FROM keyed
+    WHERE json_type(rec) <> 'OBJECT' OR contains(CAST(rec AS VARCHAR), 'NaN') OR len(k) <> len(list_distinct(k))
+)
+SELECT record, NULL AS key, left(CAST(rec AS VARCHAR), 80) AS value, 'the record is not a JSON object' AS reason
+FROM suspect WHERE json_type(rec) <> 'OBJECT'
+UNION ALL
+SELECT s.record, e.key, min(e.value), 'the record has this key twice' FROM suspect AS s, json_each(s.rec) AS e
+WHERE json_type(s.rec) = 'OBJECT' GROUP BY s.record, e.key HAVING count(*) > 1
+UNION ALL
+SELECT s.record, e.key, e.value, 'not a finite number (NaN is not a JSON number)' FROM suspect AS s, json_each(s.rec) AS e
+WHERE json_type(s.rec) = 'OBJECT' AND e.type = 'DOUBLE' AND e.value = 'NaN'
+ORDER BY record, key
+LIMIT 1000;
 
 -- name: materialise_raw
 -- Replace `raw` with the relation registered as _relation (a projection of the file's fields).

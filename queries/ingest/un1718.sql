@@ -11,8 +11,12 @@ WITH r AS (
         source_row,
         upper(nullif(trim(supplier), '')) AS supplier_raw,
         nullif(trim(month), '')           AS month_raw,
-        replace(missing_to_null(tonnes), ',', '')  AS tonnes_raw,
-        replace(missing_to_null(barrels), ',', '') AS barrels_raw,
+        -- The Committee's page writes thousands with commas (1,253.2): those are removed; any
+        -- other comma is left, so that a European "1.253,2" is refused, not read as 1.2532.
+        CASE WHEN regexp_full_match(missing_to_null(tonnes), '\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(missing_to_null(tonnes), ',', '')
+             ELSE missing_to_null(tonnes) END AS tonnes_raw,
+        CASE WHEN regexp_full_match(missing_to_null(barrels), '\d{1,3}(,\d{3})+(\.\d+)?') THEN replace(missing_to_null(barrels), ',', '')
+             ELSE missing_to_null(barrels) END AS barrels_raw,
         missing_to_null(notified_on)     AS notified_on,
         missing_to_null(note)            AS note
     FROM raw
@@ -61,6 +65,7 @@ SELECT
     NULL::SMALLINT AS legacy_estimation_flag,
     NULL::VARCHAR                  AS reject_reason,
     NULL::VARCHAR                  AS reject_fix,
+    NULL::VARCHAR AS reject_field, NULL::VARCHAR AS reject_value,
     NULL::VARCHAR                  AS apart_reason,
     p.month_raw                    AS period_text,
     p.supplier_raw                 AS reporter_text,

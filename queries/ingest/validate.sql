@@ -19,6 +19,11 @@ FROM staged_rows;
 -- name: stage_problems
 -- One row per problem found in `staged`: the row's line, the canonical field, the value as read,
 -- why it is refused and how to fix it. Zero rows = every row is acceptable.
+-- Numbers must be finite (NaN, infinities and 1e400 are refused, never stored) and within a
+-- plausible bound (README, "Bad input"): a value at most 1e15 in USD (about 40 times the world's
+-- annual trade) or 1e18 in another currency (the weakest currencies trade at 10^4-10^5 per
+-- dollar), a net weight at most 1e14 kg (ten times the world's annual seaborne trade), a quantity
+-- at most 1e15 of its unit. A period must have begun, and a flow needs two different countries.
 CREATE OR REPLACE TEMP TABLE problems AS
 WITH s AS (SELECT * FROM staged WHERE apart_reason IS NULL),
 unknown_codes AS (
@@ -35,8 +40,20 @@ dup AS (
         FROM staged
     )
     WHERE source_row <> first_row
+),
+-- every staged number as (field, text, number), apart rows' values too (`apart` stores them)
+numbers AS (
+    SELECT source_row, apart_reason, 'value' AS field, value_text AS text,
+           coalesce(value, CASE WHEN apart_reason IS NOT NULL THEN TRY_CAST(value_text AS DOUBLE) END) AS x,
+           CASE WHEN coalesce(currency, 'USD') = 'USD' THEN 1e15 ELSE 1e18 END AS bound,
+           coalesce(currency, 'USD') AS unit
+    FROM staged
+    UNION ALL
+    SELECT source_row, apart_reason, 'net_weight_kg', net_weight_text, net_weight_kg, 1e14, 'kg' FROM staged
+    UNION ALL
+    SELECT source_row, apart_reason, 'quantity', quantity_text, quantity, 1e15, coalesce(quantity_unit, 'units') FROM staged
 )
-SELECT source_row, 'row' AS field, NULL AS value, reject_reason AS reason, reject_fix AS fix
+SELECT source_row, coalesce(reject_field, 'row') AS field, reject_value AS value, reject_reason AS reason, reject_fix AS fix
 FROM s WHERE reject_reason IS NOT NULL
 UNION ALL
 SELECT source_row, 'period', period_text,
@@ -44,6 +61,10 @@ SELECT source_row, 'period', period_text,
             ELSE 'period not understood' END,
        'give the year as YYYY (and the month as 1-12, or the period as YYYYMM or YYYY-MM)'
 FROM s WHERE reject_reason IS NULL AND (period_start IS NULL OR period_end IS NULL)
+UNION ALL
+SELECT source_row, 'period', period_text, 'the period has not begun (' || period_start || '): no figure can be reported for it yet',
+       'check the year: a future year is usually a typing error (2091 for 2019)'
+FROM s WHERE reject_reason IS NULL AND period_start > current_date
 UNION ALL
 SELECT source_row, 'reporter', reporter_text,
        CASE WHEN reporter_text IS NULL THEN 'reporter missing'
@@ -60,6 +81,14 @@ SELECT source_row, 'partner', partner_text,
        CASE WHEN is_missing_token(partner_text) THEN 'fill the partner (NA, NaN, NULL, ., #N/A mean missing; a figure needs its partner)'
             ELSE 'the code is not in UN Comtrade''s reference lists of reporters and partners (data/countries.csv, current and historical codes): use a Comtrade or M49 code, an ISO3 code or a Comtrade ISO-like code (S19, W00, _X) listed there' END
 FROM s WHERE reject_reason IS NULL AND partner_iso3 IS NULL
+UNION ALL
+-- Comtrade publishes a country's imports of its own goods coming home (China's imports from
+-- China); every other figure with the reporter as its own partner is an error of the file.
+SELECT source_row, 'partner', partner_text, 'the partner is the reporter itself (' || reporter_iso3 || ')',
+       'a flow is between two countries: correct the partner (or the reporter) of the row'
+FROM s
+WHERE reject_reason IS NULL AND reporter_iso3 = partner_iso3
+  AND NOT (publisher = 'UN Comtrade' AND flow IN ('import', 're-import'))
 UNION ALL
 SELECT source_row, 'flow', flow_text,
        CASE WHEN flow_text IS NULL THEN 'flow missing'
@@ -82,35 +111,47 @@ FROM s
 JOIN unknown_codes AS u ON u.hs = s.hs AND u.classification IS NOT DISTINCT FROM s.classification
 WHERE s.reject_reason IS NULL
 UNION ALL
-SELECT source_row, 'value', value_text, 'not a number',
-       'write numbers with a dot as decimal separator and no thousands separators'
-FROM s WHERE value_text IS NOT NULL AND value IS NULL
+SELECT source_row, field, text,
+       CASE WHEN regexp_full_match(trim(text), '[-+]?\d[\d.,'' ]*')
+            THEN 'a number written with a comma as decimal separator or with thousands separators (in "1.253,2" the comma is the decimal point)'
+            ELSE 'not a number' END,
+       'write numbers with a dot as decimal separator and no thousands separators (1253.2); a generic CSV''s mapping '
+       || 'may instead say how they are written: decimal = "," and thousands = "."'
+FROM numbers WHERE apart_reason IS NULL AND text IS NOT NULL AND x IS NULL AND TRY_CAST(text AS DOUBLE) IS NULL
+UNION ALL
+SELECT source_row, field, text, 'not a finite number (NaN, an infinity, or beyond the range of numbers)',
+       'write the figure as a number, or leave the cell empty when there is none'
+FROM numbers WHERE x IS NOT NULL AND NOT isfinite(x)
+UNION ALL
+SELECT source_row, field, text,
+       replace(printf('%.4g', x), 'e+', 'e') || ' ' || unit || ' is beyond the plausible bound for a '
+       || CASE field WHEN 'value' THEN 'trade value' WHEN 'net_weight_kg' THEN 'net weight' ELSE 'quantity' END
+       || ' (' || replace(printf('%.0e', bound), 'e+', 'e') || ' ' || unit || ')',
+       'check the figure and its unit (a value in thousands needs value_scale, a weight in grams is not kg); '
+       || 'README, "Bad input", gives the bound of each field'
+FROM numbers WHERE apart_reason IS NULL AND isfinite(x) AND abs(x) > bound
 UNION ALL
 SELECT source_row, 'value', value_text, 'negative value',
        'trade values cannot be negative: check the sign, or whether this is a balance (exports minus imports)'
-FROM s WHERE value < 0
-UNION ALL
-SELECT source_row, 'net_weight_kg', net_weight_text, 'not a number',
-       'write numbers with a dot as decimal separator and no thousands separators'
-FROM s WHERE net_weight_text IS NOT NULL AND net_weight_kg IS NULL AND TRY_CAST(net_weight_text AS DOUBLE) IS NULL
+FROM s WHERE isfinite(value) AND value < 0
 UNION ALL
 SELECT source_row, 'net_weight_kg', net_weight_text, 'negative weight', 'weights cannot be negative: check the sign'
-FROM s WHERE net_weight_kg < 0
-UNION ALL
-SELECT source_row, 'quantity', quantity_text, 'not a number',
-       'write numbers with a dot as decimal separator and no thousands separators'
-FROM s WHERE quantity_text IS NOT NULL AND quantity IS NULL AND TRY_CAST(quantity_text AS DOUBLE) IS NULL
+FROM s WHERE isfinite(net_weight_kg) AND net_weight_kg < 0
 UNION ALL
 SELECT source_row, 'quantity', quantity_text, 'negative quantity', 'quantities cannot be negative: check the sign'
-FROM s WHERE quantity < 0
+FROM s WHERE isfinite(quantity) AND quantity < 0
 UNION ALL
 SELECT source_row, 'value', NULL, 'no value, weight or quantity on the row',
        'fill the trade value (or the weight/quantity) or remove the row'
-FROM s WHERE value IS NULL AND value_text IS NULL AND net_weight_kg IS NULL AND quantity IS NULL
+FROM s WHERE reject_reason IS NULL AND value IS NULL AND value_text IS NULL AND net_weight_kg IS NULL AND quantity IS NULL
 UNION ALL
 SELECT dup.source_row, 'row', NULL, 'duplicate of line ' || dup.first_row || ' (same flow, period, goods and source)',
        'remove the repeated row; if both are real, they need something that tells them apart (release, source)'
 FROM dup;
+
+-- name: problem_count
+-- Internal: how many problems the last staging found.
+SELECT count(*) FROM problems;
 
 -- name: problem_list(limit:int)
 -- Problems found in the last staging, in file order.

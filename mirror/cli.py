@@ -8,23 +8,27 @@ the codes it can return.
 
 Output: a table on a terminal; piped or redirected, plain tab-separated text (one header line, raw
 numbers) unless --table, --csv or --json says otherwise. Progress goes to stderr, on a terminal
-only; --quiet turns it off.
+only; --quiet turns it off. A reader that closes the pipe early (`| head`) ends the output
+quietly. No error prints a traceback: a problem the user can fix says what, the value and the
+fix; anything else is a bug, said in one line (TRADE_MIRROR_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from . import export, options
+from . import columns, export, options
 from .cli_args import EXAMPLES, EXIT_CODES, EXIT_MEANINGS, _analysis_options, _years, build_parser
 from .cli_output import _console, _emit, _plain, _print_table, _steps, _tsv
-from .errors import MirrorError
+from .errors import MirrorError, OptionError
 from .ingest import FORMATS
 from .progress import Steps
 
@@ -197,8 +201,7 @@ def cmd_sanctions(args: argparse.Namespace) -> int:
     with _open(args, read_only=True) as db:
         frame = db.sanctioned_trade(args.country, freq=args.freq, measure=args.measure, include_before=args.before,
                                     summary=args.summary, **_analysis_options(args))
-    human = (["measure", "reporter", "value_after_usd", "weight_after_kg", "first_period_after", "last_period_after",
-              "value_wind_down_usd", "value_12m_before_usd", "severity"] if args.summary else
+    human = (list(columns.BANNED_TRADE_SUMMARY) if args.summary else
              ["measure", "reporter", "partner", "flow", "hs", "period", "value_usd", "net_weight_kg", "timing", "severity"])
     _emit(frame, args, title="Trade in banned goods, in the banned direction (partner reports; USD)", columns=human)
     return 0
@@ -212,9 +215,7 @@ def cmd_oil(args: argparse.Namespace) -> int:
                 "reporter", "kind", "product", "period", "barrels", "tonnes", "implied_bbl_per_tonne", "implied_check"])
             return 0
         frame = db.oil(args.country, factor_set=args.factors, kind=args.kind, years=_years(args.years))
-    _emit(frame, args, title="Oil in tonnes and barrels", columns=[
-        "reporter", "partner", "flow", "hs", "product", "period", "kind", "tonnes", "barrels", "bbl_per_tonne",
-        "implied_check", "publisher"])
+    _emit(frame, args, title="Oil in tonnes and barrels", columns=list(columns.OIL))
     return 0
 
 
@@ -233,8 +234,7 @@ def cmd_caps(args: argparse.Namespace) -> int:
         human = ["cap", "cap_year", "reporter", "notified", "notified_low", "notified_high", "customs", "customs_low",
                  "customs_high", "estimated", "estimated_low", "estimated_high", "unit", "notified_percent_of_cap"]
     else:
-        human = ["cap", "cap_year", "reporter", "kind", "delivered", "low", "high", "unit", "cap_amount",
-                 "percent_of_cap", "basis"]
+        human = list(columns.CAPS)
     _emit(frame, args, title="Deliveries against the UN caps", columns=human)
     return 0
 
@@ -242,8 +242,8 @@ def cmd_caps(args: argparse.Namespace) -> int:
 def cmd_notifications(args: argparse.Namespace) -> int:
     with _open(args, read_only=True) as db:
         frame = db.notifications_vs_customs(args.country, factor_set=args.factors, unit=args.unit)
-    _emit(frame, args, title=f"Notified vs customs-reported refined products ({args.unit})", columns=[
-        "supplier", "period", "notified", "customs", "gap", "finding", "customs_products"])
+    _emit(frame, args, title=f"Notified vs customs-reported refined products ({args.unit})",
+          columns=list(columns.NOTIFICATIONS))
     return 0
 
 
@@ -253,9 +253,7 @@ def cmd_measures(args: argparse.Namespace) -> int:
         if args.add:
             db.add_measures(args.add)
         frame = db.measures(country)
-    _emit(frame, args, title="Sanctions register", columns=[
-        "measure_id", "instrument", "paragraph", "effective", "wind_down_end", "in_force_to", "direction", "hs_codes",
-        "goods", "citation", "origin"])
+    _emit(frame, args, title="Sanctions register", columns=list(columns.MEASURES))
     return 0
 
 
@@ -348,6 +346,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report, check_renderer
 
     check_renderer(export_dir=args.export_dir)
+    _check_outputs(args)
     steps = _steps(args)
     with _first_use(args, steps), _open(args, read_only=True) as db:
         report = build_report(db, country=args.country, years=_years(args.years), factor_set=args.factor_set,
@@ -374,6 +373,37 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """The report's output paths, checked before the build (seconds to minutes): a folder given as
+    --out or a file as --export-dir would otherwise fail only after the work, leaving a half-written
+    file behind."""
+    if args.out:
+        out = Path(args.out).expanduser()
+        if out.is_dir():
+            raise OptionError(f"--out {args.out} is a folder. Fix: name the HTML file, e.g. --out {out / 'report.html'}.")
+        for parent in out.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OptionError(f"--out {args.out}: {parent} is a file, not a folder. Fix: choose a path in a folder.")
+                if not os.access(parent, os.W_OK):
+                    raise OptionError(f"--out {args.out}: the folder {parent} is not writable. Fix: choose a folder "
+                                      "you can write to.")
+                break
+        if out.exists() and not os.access(out, os.W_OK):
+            raise OptionError(f"--out {args.out} exists and is not writable. Fix: choose another file or make it writable.")
+    if args.export_dir:
+        folder = Path(args.export_dir).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise OptionError(f"--export-dir {args.export_dir} is a file, not a folder. Fix: name a folder (it is "
+                              "created if missing), e.g. --export-dir report-files.")
+        for parent in folder.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OptionError(f"--export-dir {args.export_dir}: {parent} is a file, not a folder. Fix: choose "
+                                      "a path in a folder.")
+                break
+
+
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
             "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "coverage": cmd_coverage, "compare": cmd_compare,
             "reliability": cmd_reliability, "check": cmd_check, "sanctions": cmd_sanctions, "oil": cmd_oil,
@@ -398,13 +428,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         for w in caught:  # why a result is empty: said even with --quiet (it is the answer, not progress)
             if issubclass(w.category, options.EmptyResult):
                 print(f"trade-mirror: no rows: {w.message}", file=sys.stderr)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
         return code
     except MirrorError as err:
         print(f"trade-mirror: {err}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:
+        return _pipe_closed()
     except KeyboardInterrupt:
         print("trade-mirror: interrupted; the store is as it was before this command.", file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001 - the last line of defence: one clear line, never a traceback
+        return _unexpected(args, err)
+
+
+def _pipe_closed() -> int:
+    """The reader of our output went away (`status --json | head`): what it wanted it has; the rest
+    goes nowhere, quietly (Python would otherwise complain again when it flushes at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (tests capture it)
+        pass
+    return 0
+
+
+def _unexpected(args: argparse.Namespace, err: Exception) -> int:
+    """An error no check foresaw. A value the database refused in a user's query is a bad argument
+    (exit 2); anything else is a bug (exit 1), said in one line with what to report."""
+    import duckdb
+
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if args.command == "query" and isinstance(err, duckdb.Error) and not isinstance(err, duckdb.InternalException):
+        given = " ".join(f"-p {name} {value}" for name, value in args.param) or "no parameters"
+        print(f"trade-mirror: query {args.name} refused the parameters ({given}): {first}. Fix: check the values "
+              "given with -p (`trade-mirror queries` lists each query's parameters and their types).", file=sys.stderr)
+        return 2
+    if os.environ.get("TRADE_MIRROR_DEBUG"):
+        traceback.print_exc()
+    print(f"trade-mirror: internal error ({type(err).__name__}: {first}). This is a bug in trade-mirror: please report "
+          "it with the command you ran (TRADE_MIRROR_DEBUG=1 prints the details).", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .. import charts
+from .. import charts, columns
 from .findings import REFINED_CAP
 from .page import Section
 from .words import Col
@@ -181,25 +181,11 @@ def oil(b, iso3: str, name: str, oil: pd.DataFrame, caps: pd.DataFrame, factor_s
                       + b.figure("notifications_vs_customs", "Notifications vs customs", vs_customs,
                                  lambda f: charts.notifications_vs_customs(f, b.names.countries),
                                  "no notifications or customs figures of refined petroleum"),
-                      b.table("caps", "Deliveries against the caps", shown_caps, {
-                          "cap_words": Col("cap"), "cap_year": Col("cap year", "year"),
-                          "reporter": Col("supplier", "country"), "kind": Col("kind of figure"),
-                          "delivered": Col("delivered", "num"), "low": Col("lowest source", "num"),
-                          "high": Col("highest source", "num"), "unit": Col("unit"),
-                          "cap_amount": Col("cap", "num"), "percent_of_cap": Col("share of the cap", "pct"),
-                          "basis": Col("basis", "words")}, "no deliveries against a cap", sortable=True)
-                      + b.table("oil", "Every oil figure", oil, {
-                          "reporter": Col("supplier", "country"), "partner": Col("partner", "country"),
-                          "flow": Col("flow"), "hs": Col("HS code", "hs"), "product": Col("product", "words"),
-                          "period": Col("period", "period"), "kind": Col("kind of figure"), "tonnes": Col("tonnes", "num"),
-                          "barrels": Col("barrels", "num"), "publisher": Col("publisher"), "release": Col("release")},
-                          "no oil figures", sortable=True)
-                      + b.table("notifications_vs_customs", "Notifications vs customs (tonnes)", vs_customs, {
-                          "supplier": Col("supplier", "country"), "period": Col("period", "period"),
-                          "notified": Col("notified (t)", "num"), "customs": Col("customs (t)", "num"),
-                          "gap": Col("notified less customs (t)", "num"), "finding": Col("finding"),
-                          "notified_by": Col("notified (source)"), "customs_by": Col("customs (source)")},
-                          "no notifications or customs figures", sortable=True))
+                      b.table("caps", "Deliveries against the caps", shown_caps,
+                              columns.shown_as(columns.CAPS, cap="cap_words"), "no deliveries against a cap", sortable=True)
+                      + b.table("oil", "Every oil figure", oil, columns.OIL, "no oil figures", sortable=True)
+                      + b.table("notifications_vs_customs", "Notifications vs customs (tonnes)", vs_customs,
+                                columns.NOTIFICATIONS, "no notifications or customs figures", sortable=True))
     return b.section(section, f"no oil figures for {name}")
 
 
@@ -232,18 +218,11 @@ def sanctions(b, iso3: str, name: str, span: tuple[int, int]) -> list[Section]:
                       b.figure("banned_goods", "Banned goods before and after each measure", points,
                                lambda f: charts.banned_goods(f, _rule_labels(dates), name),
                                f"no reported trade of {name} in goods a measure bans"),
-                      b.table("sanctioned_trade", "Trade after each ban, by measure (bans obeyed are not listed)", after, {
-                          "measure_words": Col("measure"), "effective": Col("in force from", "date"),
-                          "reporter": Col("reported by", "country"), "value_after_usd": Col("after the ban (USD)", "usd"),
-                          "first_period_after": Col("first period after"), "last_period_after": Col("last period after"),
-                          "value_wind_down_usd": Col("in the wind-down (USD)", "usd"),
-                          "value_12m_before_usd": Col("12 months before (USD)", "usd"), "severity": Col("severity"),
-                          "severity_reason": Col("why")}, "no trade after a ban", sortable=True)
-                      + b.table("measures", "The measures", measures, {
-                          "instrument": Col("instrument"), "paragraph": Col("paragraph"),
-                          "effective": Col("in force from", "date"), "direction": Col("banned", "words"),
-                          "goods": Col("goods"), "hs_codes": Col("HS codes"), "source_url": Col("text")},
-                          f"no measure against {name} in the register", collapsed=True))
+                      b.table("sanctioned_trade", "Trade after each ban, by measure (bans obeyed are not listed)", after,
+                              columns.shown_as(columns.BANNED_TRADE_SUMMARY, measure="measure_words"),
+                              "no trade after a ban", sortable=True)
+                      + b.table("measures", "The measures", measures, columns.MEASURES,
+                                f"no measure against {name} in the register", collapsed=True))
     return b.section(section, f"no measure against {name} and no trade in banned goods")
 
 

@@ -15,22 +15,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..columns import Col  # noqa: F401 - the report's columns are the shared ones (mirror/columns.py)
+
 if TYPE_CHECKING:
     from ..store import Store
 
 
-
-
-@dataclass(frozen=True)
-class Col:
-    """A column as shown: its heading in words (with the unit) and its format.
-
-    fmt: text, year, int, num (thousands, no decimals), usd, pct (one decimal), ratio (two to
-    three significant digits), date, country (name, code on hover), hs (code, description on
-    hover and after it), words (snake_case and internal ids put in words)."""
-
-    header: str
-    fmt: str = "text"
 
 
 @dataclass

@@ -125,6 +125,7 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
 
     gap_rows = set()
     usd_row = {k[:4]: i for i, k in enumerate(index) if k[4] == "USD"}
+    typical_sd = _typical_spread(index, Y)
     for i in np.flatnonzero((last_value <= 0) & (n_pos >= s.min_history)):
         key = index[i]
         m = valid[i]
@@ -132,7 +133,7 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
         twin = usd_row.get(key[:4])  # the same flow's USD series (a kg series' total is in USD)
         own = {lab: v for lab, v in zip(labels, Y[twin], strict=True) if np.isfinite(v)} if twin is not None else None
         gap = _reporting_gap(key, Y[i][m], labels[m], starts[m], covering, context, estimates, shock_keys, freq, s,
-                             implicit[i][m], own)
+                             implicit[i][m], own, typical_sd.get((key[0], key[2], key[4])))
         if gap:
             flags.append(gap)
             gap_rows.add(i)
@@ -216,13 +217,37 @@ def _routes(index: list[tuple], bans: pd.DataFrame) -> dict[int, list[tuple]]:
     return out
 
 
+HISTORY = 5  # positive periods a history's stability is judged on
+MAX_LOG_SD = 1.0  # beyond this no history is stable, however erratic its siblings
+
+
+def _typical_spread(index: list[tuple], Y: np.ndarray) -> dict[tuple, float]:
+    """(reporter, flow, unit) -> the 90% point, over the family's series with at least HISTORY positive
+    periods, of the standard deviation of the logs of their last HISTORY positive values: how erratic
+    a steady series of this reporter is (families of at least five such series)."""
+    L = np.where(np.nan_to_num(Y) > 0, np.log(np.where(np.nan_to_num(Y) > 0, Y, 1.0)), np.nan)
+    ok = np.isfinite(L)
+    rank = np.cumsum(ok[:, ::-1], axis=1)[:, ::-1]  # 1 = the last positive period
+    last = np.where(ok & (rank <= HISTORY), L, np.nan)
+    enough = ok.sum(axis=1) >= HISTORY
+    with np.errstate(all="ignore"):
+        sd = np.nanstd(last, axis=1)
+    groups: dict[tuple, list[float]] = {}
+    for i in np.flatnonzero(enough):
+        reporter, _partner, flow, hs, unit = index[i]
+        if hs != "TOTAL":
+            groups.setdefault((reporter, flow, unit), []).append(float(sd[i]))
+    return {k: float(np.quantile(v, 0.9)) for k, v in groups.items() if len(v) >= 5}
+
+
 def _pre_level(y: np.ndarray, k: int) -> tuple[float, np.ndarray]:
     history = y[:k][y[:k] > 0][-5:]
     return (float(np.median(history[-3:])) if len(history) else 0.0), history
 
 
 def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_keys, freq, s,
-                   implicit: np.ndarray | None = None, own_usd: dict | None = None) -> dict | None:
+                   implicit: np.ndarray | None = None, own_usd: dict | None = None,
+                   typical_sd: float | None = None) -> dict | None:
     reporter, partner, flow, hs, unit = key
     zeros = np.flatnonzero(y <= 0)
     if not len(zeros):
@@ -256,8 +281,16 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
             "explained_by": m.measure, "implied_missing": np.nan, "evidence": f"history {', '.join(f'{v:,.0f}' for v in history)}"}
     # A stop that a ban explains needs no stable history (trade that stops for good when a ban takes
     # effect is the ban obeyed, however noisy it was); a reporting gap claims more, and needs it.
-    if cv > s.max_history_cv:
+    # Stable: a CV of at most max_history_cv, or - for a reporter whose steady series are all noisy -
+    # no more erratic than nine in ten of its series in the same direction (log sd of their last five
+    # positive values), and never beyond a log sd of 1.
+    log_sd = float(np.std(np.log(history)))
+    stable_for_kind = typical_sd is not None and log_sd <= min(typical_sd, MAX_LOG_SD)
+    if cv > s.max_history_cv and not stable_for_kind:
         return None
+    stability = (f"CV {cv:.2f}" if cv <= s.max_history_cv else
+                 f"CV {cv:.2f}, above {s.max_history_cv:g} but no more erratic than nine in ten of {reporter}'s "
+                 f"{flow}s (log sd {log_sd:.2f}, their 90% point {typical_sd:.2f})")
     if (reporter, partner, flow, periods[k]) in shock_keys:
         return None  # the whole pair fell: a common shock, reported once for the pair
     exporter, importer = (reporter, partner) if flow == "export" else (partner, reporter)
@@ -284,7 +317,7 @@ def _reporting_gap(key, y, periods, starts, covering, context, estimates, shock_
         "freq": freq, "period": periods[k], "statistic": "Chow F at the first zero", "score": 1.0,
         "threshold": s.min_other_ratio, "p_value": p, "severity": "high" if other is not None else "medium",
         "reason": (f"{reporter}'s reported HS {hs} {verb(flow)} {partner} fell from a median of {fmt_amount(level, unit)} "
-                   f"(last {len(history)} reported periods, CV {cv:.2f}) to 0 in {periods[k]} and stayed at 0 for "
+                   f"(last {len(history)} reported periods, {stability}) to 0 in {periods[k]} and stayed at 0 for "
                    f"{n_after} period(s){zero_text}{other_text}: reporting gap, not a collapse of trade. Implied missing "
                    f"volume {fmt_amount(level, unit)} per period{est_text}"),
         "explained_by": None, "implied_missing": level,

@@ -11,6 +11,7 @@ detector (db.flags) and the flags by detector. Not a test.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -72,10 +73,12 @@ def main() -> None:
         t = time.perf_counter()
         insert_canonical(db, frame, source="comtrade", release="sim", label="detect benchmark")
         print(f"inserted in {time.perf_counter() - t:.1f} s")
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         flags = db.flags(level="4")
-        seconds = time.perf_counter() - t
-    print(f"every detector on every series: {seconds:.1f} s ({n_series / seconds:,.0f} series/s)")
+        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    print(f"every detector on every series: {seconds:.1f} s wall, {cpu:.1f} s CPU (all threads; "
+          f"{n_series / seconds:,.0f} series/s; os.getloadavg() at the end {os.getloadavg()[0]:.1f})")
+    print(f"level-shift tests: {flags.attrs.get('tests', {})}")
     print(flags.groupby("detector").size().to_string())
     print(f"peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 

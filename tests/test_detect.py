@@ -179,3 +179,31 @@ def test_duckdb_robust_scale_equals_statsmodels_mad():
     ours = duckdb.connect().execute("SELECT mad(v) / 0.6744897501960817 FROM (SELECT unnest($x) AS v)",
                                     {"x": x.tolist()}).fetchall()[0][0]
     assert ours == pytest.approx(mad(x), rel=1e-9)
+
+
+def test_a_shift_in_nominal_usd_says_so_and_gives_its_price_neutral_variant(db, tmp_path):
+    # Germany's exports of cosmetics (3304) to four partners treble in USD from 2018 because the price
+    # trebled: the tonnes do not move. Each USD flag says it is nominal, gives the shift deflated by the
+    # product's unit value (about 0) and says the tonnes are tested; no tonnes series shifts.
+    import numpy as np
+
+    from .comtrade_files import api_json, persistent, record
+
+    rng = np.random.default_rng(12)
+    years = list(range(2000, 2024))
+    recs = []
+    for partner in ("FRA", "JPN", "USA", "THA"):
+        tonnes = persistent(rng, 2e6, len(years), sd=0.1, rho=0.3)
+        for i, y in enumerate(years):
+            price = 8.0 * (3 if y >= 2018 else 1) * np.exp(rng.normal(0, 0.03))
+            recs.append(record("DEU", partner, "X", "3304", y, round(tonnes[i] * price), kg=round(tonnes[i])))
+    db.load(api_json(tmp_path / "cosmetics.json", recs))
+    flags = db.flags(country="DEU")
+    shifts = flags[(flags.detector == "level_shift") & (flags.hs == "3304")]
+    usd = shifts[shifts.unit == "USD"]
+    assert len(usd) >= 3
+    assert not (shifts.unit == "kg").any()
+    for reason in usd.reason:
+        assert "in nominal USD" in reason and "Its tonnes are tested" in reason
+        moved = float(reason.split("the level moved ")[1].split("%")[0])
+        assert abs(moved) < 15, reason

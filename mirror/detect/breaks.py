@@ -151,10 +151,65 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
     unknown = np.array([i for i in range(len(index)) if i not in skip and index[i][3] != "TOTAL"], dtype=int)
     known = [(i, ban, None) for i, covering in covered_by.items() for ban in covering]
     known += [(i, ban, via) for i, found in routes.items() for ban, via in found]
+    shifted = []
     for flag in shift_tests(index, Y, period_times(starts, freq), labels, starts, unknown, known, freq, s):
         if flag["explained_by"] is None and (flag["reporter"], flag["partner"], flag["flow"], flag["period"]) in shock_keys:
             continue
-        flags.append(flag)
+        shifted.append(flag)
+    return flags + price_neutral(shifted, series)
+
+
+def unit_values(series: pd.DataFrame, codes: set) -> pd.DataFrame:
+    """The product's unit value per period, as the price-neutral deflator of its USD series: the
+    median over the flows of the run (every flow read for it with both a USD and a kg figure in the
+    period) of ln(USD / kg), with their number. Columns hs, period, log_uv, flows."""
+    both = series[series.hs.isin(codes) & (series.amount > 0)]
+    if both.empty or not (both.unit == "kg").any():
+        return pd.DataFrame(columns=["hs", "period", "log_uv", "flows"])
+    wide = both.pivot_table(index=["reporter", "partner", "flow", "hs", "period"], columns="unit", values="amount",
+                            aggfunc="first").dropna()
+    if wide.empty or "kg" not in wide or "USD" not in wide:
+        return pd.DataFrame(columns=["hs", "period", "log_uv", "flows"])
+    wide = wide.assign(log_uv=np.log(wide.USD / wide.kg)).reset_index()
+    return wide.groupby(["hs", "period"], as_index=False).agg(log_uv=("log_uv", "median"), flows=("log_uv", "size"))
+
+
+def price_neutral(flags: list[dict], series: pd.DataFrame) -> list[dict]:
+    """Each level shift of a USD series with its price-neutral variants: the same flow's shift deflated
+    by the product's unit value (unit_values) at the same date - ln(USD_t) - ln(UV_t), geometric means
+    after against before, where the product has a unit value in at least two periods on each side -
+    and whether the flow's tonnes are tested too. A shift in nominal USD can be a price; the deflated
+    variant says how much of it is volume. Descriptive: the date is the USD test's, so the deflated
+    shift is not a second test."""
+    usd = [f for f in flags if f["unit"] == "USD" and f["hs"] not in ("TOTAL", "ALL")]
+    if not usd:
+        return flags
+    uv = unit_values(series, {f["hs"] for f in usd})
+    uv_by = {k: dict(zip(g.period, zip(g.log_uv, g.flows, strict=True), strict=True)) for k, g in uv.groupby("hs")} \
+        if len(uv) else {}
+    keys = ["reporter", "partner", "flow", "hs"]
+    wanted = pd.DataFrame([{k: f[k] for k in keys} for f in usd]).drop_duplicates()
+    own = series.merge(wanted, on=keys)
+    values = {k: dict(zip(g.period, g.amount, strict=True)) for k, g in own[own.unit == "USD"].groupby(keys)}
+    with_kg = set(own[own.unit == "kg"].groupby(keys).groups)
+    for f in usd:
+        key = tuple(f[k] for k in keys)
+        kg_text = " Its tonnes are tested as their own series." if key in with_kg else \
+            " No tonnes are reported for it."
+        deflator = uv_by.get(f["hs"], {})
+        pts = [(p, np.log(v) - deflator[p][0]) for p, v in values.get(key, {}).items() if v > 0 and p in deflator]
+        before = [x for p, x in pts if p < f["period"]]
+        after = [x for p, x in pts if p >= f["period"]]
+        if len(before) >= 2 and len(after) >= 2:
+            moved = float(np.expm1(np.mean(after) - np.mean(before)))
+            flows = int(np.median([deflator[p][1] for p, _ in pts]))
+            text = (f" Deflated by HS {f['hs']}'s unit value (median USD/kg of a median {flows} flow(s) a period in "
+                    f"this run), the level moved {pct(moved)}: the price-neutral variant.")
+            f["evidence"] = f"{f['evidence']}; deflated shift {pct(moved)}"
+        else:
+            text = (f" No price-neutral variant: HS {f['hs']} has no unit value (USD and kg of one flow) in two "
+                    "periods either side among this run's flows.")
+        f["reason"] = f["reason"].rstrip(".") + "." + text + kg_text
     return flags
 
 

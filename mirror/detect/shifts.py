@@ -22,7 +22,7 @@ CHUNK = 4000  # series per block (memory: rows x periods^2 floats)
 
 
 def _unit_text(unit: str) -> str:
-    return "in nominal USD (prices included; the kg series, where reported, is the price-neutral test)" \
+    return "in nominal USD (prices included: see the price-neutral variant below)" \
         if unit == "USD" else "in tonnes (price-neutral)"
 
 

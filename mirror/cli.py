@@ -8,13 +8,17 @@ the codes it can return.
 
 Output: a table on a terminal; piped or redirected, plain tab-separated text (one header line, raw
 numbers) unless --table, --csv or --json says otherwise. Progress goes to stderr, on a terminal
-only; --quiet turns it off.
+only; --quiet turns it off. A reader that closes the pipe early (`| head`) ends the output
+quietly. No error prints a traceback: a problem the user can fix says what, the value and the
+fix; anything else is a bug, said in one line (TRADE_MIRROR_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +28,7 @@ import pandas as pd
 from . import columns, export, options
 from .cli_args import EXAMPLES, EXIT_CODES, EXIT_MEANINGS, _analysis_options, _years, build_parser
 from .cli_output import _console, _emit, _plain, _print_table, _steps, _tsv
-from .errors import MirrorError
+from .errors import MirrorError, OptionError
 from .ingest import FORMATS
 from .progress import Steps
 
@@ -342,6 +346,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report, check_renderer
 
     check_renderer(export_dir=args.export_dir)
+    _check_outputs(args)
     steps = _steps(args)
     with _first_use(args, steps), _open(args, read_only=True) as db:
         report = build_report(db, country=args.country, years=_years(args.years), factor_set=args.factor_set,
@@ -368,6 +373,37 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """The report's output paths, checked before the build (seconds to minutes): a folder given as
+    --out or a file as --export-dir would otherwise fail only after the work, leaving a half-written
+    file behind."""
+    if args.out:
+        out = Path(args.out).expanduser()
+        if out.is_dir():
+            raise OptionError(f"--out {args.out} is a folder. Fix: name the HTML file, e.g. --out {out / 'report.html'}.")
+        for parent in out.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OptionError(f"--out {args.out}: {parent} is a file, not a folder. Fix: choose a path in a folder.")
+                if not os.access(parent, os.W_OK):
+                    raise OptionError(f"--out {args.out}: the folder {parent} is not writable. Fix: choose a folder "
+                                      "you can write to.")
+                break
+        if out.exists() and not os.access(out, os.W_OK):
+            raise OptionError(f"--out {args.out} exists and is not writable. Fix: choose another file or make it writable.")
+    if args.export_dir:
+        folder = Path(args.export_dir).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise OptionError(f"--export-dir {args.export_dir} is a file, not a folder. Fix: name a folder (it is "
+                              "created if missing), e.g. --export-dir report-files.")
+        for parent in folder.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OptionError(f"--export-dir {args.export_dir}: {parent} is a file, not a folder. Fix: choose "
+                                      "a path in a folder.")
+                break
+
+
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
             "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "coverage": cmd_coverage, "compare": cmd_compare,
             "reliability": cmd_reliability, "check": cmd_check, "sanctions": cmd_sanctions, "oil": cmd_oil,
@@ -392,13 +428,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         for w in caught:  # why a result is empty: said even with --quiet (it is the answer, not progress)
             if issubclass(w.category, options.EmptyResult):
                 print(f"trade-mirror: no rows: {w.message}", file=sys.stderr)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
         return code
     except MirrorError as err:
         print(f"trade-mirror: {err}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:
+        return _pipe_closed()
     except KeyboardInterrupt:
         print("trade-mirror: interrupted; the store is as it was before this command.", file=sys.stderr)
         return 130
+    except Exception as err:  # the last line of defence: one clear line, never a traceback
+        return _unexpected(args, err)
+
+
+def _pipe_closed() -> int:
+    """The reader of our output went away (`status --json | head`): what it wanted it has; the rest
+    goes nowhere, quietly (Python would otherwise complain again when it flushes at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (tests capture it)
+        pass
+    return 0
+
+
+def _unexpected(args: argparse.Namespace, err: Exception) -> int:
+    """An error no check foresaw. A value the database refused in a user's query is a bad argument
+    (exit 2); anything else is a bug (exit 1), said in one line with what to report."""
+    import duckdb
+
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if args.command == "query" and isinstance(err, duckdb.Error) and not isinstance(err, duckdb.InternalException):
+        given = " ".join(f"-p {name} {value}" for name, value in args.param) or "no parameters"
+        print(f"trade-mirror: query {args.name} refused the parameters ({given}): {first}. Fix: check the values "
+              "given with -p (`trade-mirror queries` lists each query's parameters and their types).", file=sys.stderr)
+        return 2
+    if os.environ.get("TRADE_MIRROR_DEBUG"):
+        traceback.print_exc()
+    print(f"trade-mirror: internal error ({type(err).__name__}: {first}). This is a bug in trade-mirror: please report "
+          "it with the command you ran (TRADE_MIRROR_DEBUG=1 prints the details).", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

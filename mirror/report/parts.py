@@ -11,6 +11,7 @@ import pandas as pd
 from .. import charts, columns
 from .findings import REFINED_CAP
 from .page import Section
+from .registry import Context, section
 from .words import Col
 
 if TYPE_CHECKING:
@@ -294,3 +295,34 @@ def changes(b, iso3: str) -> list[Section]:
                       + b.table("changes_flags", "Flags appeared or disappeared", flagged, {}, "no flag changed"),
                       notes=["; ".join(counts).capitalize() + "."])
     return [section]
+
+
+# -- registered with the report's sections (registry.py), in the page's order --------------------------
+@section(10, "rebuilt trade")
+def _rebuilt_section(c: Context) -> list[Section]:
+    return rebuilt(c.b, c.iso3, c.name, c.span, c.top)
+
+
+@section(20, "mirror discrepancies")
+def _mirror_section(c: Context) -> list[Section]:
+    return mirror(c.b, c.iso3, c.name, c.span, c.top)
+
+
+@section(30, "oil and caps")
+def _oil_section(c: Context) -> list[Section]:
+    return oil(c.b, c.iso3, c.name, c.oil, c.caps, c.factor_set)
+
+
+@section(40, "banned goods")
+def _sanctions_section(c: Context) -> list[Section]:
+    return sanctions(c.b, c.iso3, c.name, c.span)
+
+
+@section(50, "flags")
+def _flags_section(c: Context) -> list[Section]:
+    return flags(c.b, c.flags)
+
+
+@section(60, "what changed")
+def _changes_section(c: Context) -> list[Section]:
+    return changes(c.b, c.iso3)

@@ -6,6 +6,8 @@ exports, and "Data and methods" says what was left out and why.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +20,8 @@ from ..errors import MirrorError
 from ..progress import Steps
 from .findings import findings
 from .page import Figure, Report, Section, Table
+from .registry import Context
+from .registry import sections as sections_in_order
 from .words import Col, Names
 
 if TYPE_CHECKING:
@@ -76,22 +80,25 @@ def build_report(db: Store, country: str = "PRK", years: int | str | tuple[int, 
         caps = db.caps(iso3, factor_set=factor_set)
         oil = db.oil(iso3, factor_set=factor_set, years=span)
     sections: list[Section] = []
-    from . import parts
-
-    for label, make in (("rebuilt trade", lambda: parts.rebuilt(b, iso3, name, span, top)),
-                        ("mirror discrepancies", lambda: parts.mirror(b, iso3, name, span, top)),
-                        ("oil and caps", lambda: parts.oil(b, iso3, name, oil, caps, factor_set)),
-                        ("banned goods", lambda: parts.sanctions(b, iso3, name, span)),
-                        ("flags", lambda: parts.flags(b, flags)),
-                        ("what changed", lambda: parts.changes(b, iso3))):
-        with steps.step("build", label):
-            sections += make()
+    context = Context(b, iso3, name, span, top, factor_set, flags, caps, oil)
+    for spec in registered_sections():
+        with steps.step("build", spec.label):
+            sections += spec.build(context)
     with steps.step("build", "data and methods"):
         sections += _methods(b, iso3, name, span, factor_set, top, tests)
         heads = findings(db, b.names, iso3, name, flags, caps, oil)
     return Report(country=iso3, years=span, sections=sections, findings=heads, left_out=b.left_out,
                   title=f"{name}: trade rebuilt from its partners' reports, {span[0]}–{span[1]}",
                   template_dir=Path(template_dir) if template_dir else None)
+
+
+def registered_sections() -> list:
+    """The registered sections in page order, every module of the report package imported first
+    (a module that registers a section is found without editing this file)."""
+    package = importlib.import_module(__package__)
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{__package__}.{module.name}")
+    return sections_in_order()
 
 
 def _in_years(periods: pd.Series, span: tuple[int, int]) -> pd.Series:

@@ -35,8 +35,23 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_load.py
+# Every benchmark prints the floor beside trade-mirror (CPU s, wall s, peak MB, ratio), one process
+# at a time, each under a virtual-memory cap (the machine is shared). BENCH_FLOWS: the mirror's
+# scaling sizes (add 10000000 for BACI scale: about 2 GB per process, 10 minutes more).
+BENCH_FLOWS ?= 1000000,3000000
+BENCH_VMEM_KB ?= 8000000
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]' && touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	ulimit -v $(BENCH_VMEM_KB); \
+	$(BIN)/python benchmarks/bench_startup.py && \
+	$(BIN)/python benchmarks/bench_load.py && \
+	$(BIN)/python benchmarks/bench_report.py && \
+	$(BIN)/python benchmarks/bench_mirror.py --flows $(BENCH_FLOWS) && \
+	$(BIN)/python benchmarks/bench_detect.py --partners 40 --products 300
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -7,16 +7,16 @@ loaded into a fresh store, then loaded again as a revised release (every 10th va
 fields in snake_case, every missing value as ``NA`` (ISO columns, CIF or FOB value, and the weight
 and quantity of one row in five), logicals as TRUE/FALSE.
 
-Prints rows/s for the first load, the revision load and the no-op reload (same bytes), the same
-file read by bare DuckDB ``read_csv`` (types auto-detected, into an in-memory table: the floor
-any loader that checks and keeps rows stands on), and the peak resident memory of the process.
+Prints a markdown table: the same file read by bare DuckDB ``read_csv`` (types auto-detected,
+into an in-memory table: the floor any loader that checks and keeps rows stands on), then the
+first load, the revision load and the no-op reload (same bytes), each in its own fresh process
+(CPU seconds of the step, wall seconds, the process's peak memory, CPU ratio to the floor).
 Not a test: timings depend on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
@@ -28,6 +28,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import measure  # noqa: E402
 
 import mirror  # noqa: E402
 from mirror.simulate import API_FIELDS  # noqa: E402
@@ -47,18 +50,22 @@ R_FIELDS = ["type_code", "freq_code", "ref_period_id", "ref_year", "ref_month", 
 def make_file(path: Path, rows: int, seed: int = 1, revise_every: int = 0, layout: str = "api") -> None:
     rng = np.random.default_rng(seed)
     countries = pd.read_csv(ROOT / "data" / "countries.csv", dtype=str)
-    codes = countries[(countries.is_country == "true") & countries.valid_to_year.isna()].comtrade_code.to_numpy()
+    current = countries[(countries.is_country == "true") & countries.valid_to_year.isna()]
+    codes = current.drop_duplicates("iso3").comtrade_code.to_numpy()  # one code per country (FRA: 250, not 251)
     hs = pd.read_csv(ROOT / "data" / "hs_codes.csv", dtype=str)
     hs6 = hs[(hs.classification == "H5") & (hs.level == "6")].hs.to_numpy()
-    # Unique (reporter, partner, flow, cmd) keys: draw without replacement from the key space.
-    space = len(codes) * len(codes) * 2 * len(hs6)
+    # Unique (reporter, partner, flow, cmd) keys, partner != reporter: draw without replacement
+    # from the key space.
+    n = len(codes)
+    space = n * (n - 1) * 2 * len(hs6)
     keys = rng.choice(space, size=rows, replace=False)
     cmd = hs6[keys % len(hs6)]
     keys //= len(hs6)
     flow = np.where(keys % 2 == 0, "X", "M")
     keys //= 2
-    partner = codes[keys % len(codes)]
-    reporter = codes[keys // len(codes)]
+    r_idx, p_idx = keys // (n - 1), keys % (n - 1)
+    partner = codes[p_idx + (p_idx >= r_idx)]  # skip the reporter itself
+    reporter = codes[r_idx]
     value = np.round(rng.lognormal(11, 2, rows), 2)
     if revise_every:
         value[::revise_every] = np.round(value[::revise_every] * 1.05, 2)
@@ -83,21 +90,28 @@ def make_file(path: Path, rows: int, seed: int = 1, revise_every: int = 0, layou
     frame.to_csv(path, index=False, na_rep="NA")
 
 
-def bare_read_csv(path: Path) -> float:
-    """Seconds for DuckDB alone to read the file into an in-memory table (types auto-detected)."""
+def bare_read_csv(path: str) -> dict:
+    """DuckDB alone reading the file into an in-memory table (types auto-detected)."""
     import duckdb
 
     con = duckdb.connect()
-    t = time.perf_counter()
-    con.execute("CREATE TABLE t AS SELECT * FROM read_csv($p, nullstr = 'NA')", {"p": str(path)})
-    secs = time.perf_counter() - t
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv($p, nullstr = 'NA')", {"p": path})
+    rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
     con.close()
-    return secs
+    return {"note": f"{rows:,} rows, no checks"}
 
 
-def peak_mb() -> float:
-    """Peak resident memory of this process (the loader; the generator ran in children)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def tool_load(store: str, path: str, release: str) -> dict:
+    """One trade-mirror load into the store (created by the first)."""
+    with mirror.open(store) as db:
+        row = db.load(path, release=release).iloc[0]
+        extra = (f"new {row.rows_new:,}, revised {row.rows_revised:,}, unchanged {row.rows_unchanged:,}"
+                 if row.status == "loaded" else row.note)
+        status = db.status_dict()
+    return {"note": extra, "rows": status["rows"], "versions": status["versions"]}
+
+
+FLOOR = "floor: bare DuckDB CREATE TABLE AS SELECT * FROM read_csv"
 
 
 def main() -> None:
@@ -110,27 +124,23 @@ def main() -> None:
         tmp = Path(tmp)
         first, second = tmp / "comtrade_2021_r1.csv", tmp / "comtrade_2021_r2.csv"
         t = time.perf_counter()
-        # Generate in a child process, so that the peak memory printed below is the loader's.
-        with ProcessPoolExecutor(max_workers=2) as pool:
+        # Generated in a child process, one file after the other.
+        with ProcessPoolExecutor(max_workers=1) as pool:
             list(pool.map(make_file, [first, second], [args.rows, args.rows], [1, 1], [0, 10],
                           [args.layout, args.layout]))
         print(f"generated 2 x {args.rows:,} rows ({args.layout} layout) in {time.perf_counter() - t:.1f} s "
               f"({first.stat().st_size / 1e6:.0f} MB each)")
-        bare = bare_read_csv(first)
-        print(f"{'bare DuckDB read_csv':26s} {bare:6.2f} s  {args.rows / bare:12,.0f} rows/s  (same file, no checks)")
-        with mirror.open(tmp / "bench.duckdb") as db:
-            for label, path, release in [("first load", first, "r1"), ("revised release", second, "r2"),
-                                         ("same file again (no-op)", second, "r2")]:
-                t = time.perf_counter()
-                result = db.load(path, release=release)
-                secs = time.perf_counter() - t
-                row = result.iloc[0]
-                extra = (f"new {row.rows_new:,}, revised {row.rows_revised:,}, unchanged {row.rows_unchanged:,}"
-                         if row.status == "loaded" else row.note)
-                print(f"{label:26s} {secs:6.2f} s  {args.rows / secs:12,.0f} rows/s  ({extra})")
-            print(f"store: {db.status_dict()['rows']:,} current figures, {db.status_dict()['versions']:,} versions; "
-                  f"file {db.path.stat().st_size / 1e6:.0f} MB")
-    print(f"peak resident memory: {peak_mb():,.0f} MB")
+        store = str(tmp / "bench.duckdb")
+        rows = [(FLOOR, measure.in_child(bare_read_csv, str(first)))]
+        for label, path, release in [("trade-mirror: first load", first, "r1"),
+                                     ("trade-mirror: revised release", second, "r2"),
+                                     ("trade-mirror: same file again (no-op)", second, "r2")]:
+            rows.append((label, measure.in_child(tool_load, store, str(path), release)))
+        measure.table(rows, floor=FLOOR, title=f"**Load: {args.rows:,}-row Comtrade CSV ({args.layout} layout, "
+                                                f"{first.stat().st_size / 1e6:.0f} MB)**, each step its own process")
+        last = rows[-1][1]
+        print(f"\nstore: {last['rows']:,} current figures, {last['versions']:,} versions; "
+              f"file {Path(store).stat().st_size / 1e6:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Writing result tables for people and programs: JSON records, CSV safe to open in a spreadsheet.
+"""Writing result tables for people and programs: JSON records, CSV safe to open in a spreadsheet,
+and folders of exports that appear whole or not at all.
 
 A text cell that starts with = + - @, a tab or a carriage return is run as a formula by Excel and
 LibreOffice; such cells are prefixed with a single quote (OWASP's CSV-injection advice). Only text
@@ -7,10 +8,16 @@ columns are touched: a negative gap is a number and stays one.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -84,3 +91,59 @@ def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
             out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
     return out
+
+
+# Written into every folder atomic_folder makes: a later export may replace such a folder whole.
+EXPORT_MARKER = ".trade-mirror-export"
+
+
+@contextlib.contextmanager
+def atomic_folder(target: str | Path) -> Iterator[Path]:
+    """A folder of exports written atomically: yields a temporary folder beside ``target`` (same
+    file system, so renames are atomic); when the block ends without error it is renamed into place,
+    and when it fails it is removed and ``target`` is as it was. A reader (a dashboard, a sync job)
+    never sees half the charts of one run beside half of another's.
+
+    - ``target`` absent (or an empty folder): the temporary folder is renamed to it.
+    - ``target`` an earlier export (it holds EXPORT_MARKER): the earlier one is renamed aside, the
+      new one renamed in, the earlier one removed (if the second rename fails, the earlier one is
+      put back).
+    - ``target`` a folder holding other things (a user's own files): each new file replaces its
+      namesake there with one atomic rename, and nothing else in the folder is touched.
+    """
+    target = Path(target).expanduser()
+    if target.exists() and not target.is_dir():
+        from .errors import OptionError
+
+        raise OptionError(f"{target} is a file, not a folder. Fix: name a folder for the exports (it is created if missing).")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        yield work
+        (work / EXPORT_MARKER).write_text("written by trade-mirror: a later export replaces this folder whole\n",
+                                          encoding="utf-8")
+        _move_into_place(work, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _move_into_place(work: Path, target: Path) -> None:
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()
+    if not target.exists():
+        os.rename(work, target)
+        return
+    if (target / EXPORT_MARKER).exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+        old.rmdir()
+        os.rename(target, old)
+        try:
+            os.rename(work, target)
+        except OSError:
+            os.rename(old, target)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    for item in sorted(work.iterdir()):  # a folder of the user's: only our files are replaced
+        if item.name != EXPORT_MARKER:
+            os.replace(item, target / item.name)

@@ -9,7 +9,8 @@ A case says how its file is made (``make``):
 - ``text``: the ``text`` given, written in ``encoding`` (default utf-8; "utf-16" writes a BOM).
 - ``gzip``: a fixture that is gzip, cut to ``cut`` bytes (a truncated download) and/or with
   ``trailing`` bytes appended (garbage after the gzip stream).
-- ``symlink_loop``: a symbolic link that points at itself.
+- ``symlink_loop``: a symbolic link that points at itself; ``dangling_symlink``: one to a file
+  that is gone.
 - ``none``: no input file (the case is about the command's options).
 
 ``name`` is the file's name (default: the fixture's). ``mapping`` text is written to
@@ -79,6 +80,8 @@ def build(case: dict, folder: Path) -> dict[str, str]:
         path.write_bytes(data)
     elif make == "symlink_loop":
         path.symlink_to(path.name)
+    elif make == "dangling_symlink":
+        path.symlink_to(folder / "deleted-since.csv")
     elif make != "none":
         raise ValueError(f"case {case['id']}: unknown make {make!r}")
     for companion in case.get("companions", []):

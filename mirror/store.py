@@ -9,11 +9,9 @@ readers holding the file works on a copy that replaces it on close (mirror/write
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +21,6 @@ import pandas as pd
 from . import load as loading
 from . import options, schema, sql
 from . import refresh as refreshing
-from ._version import __version__
 from .connection import Transaction, connect
 from .engine import Engine, define_layers
 from .errors import InternalError, LoadError, MirrorError, Problem, StoreError, allowed
@@ -206,10 +203,8 @@ class Store:
         frame = self.engine.mirror(self._settings(settings), exporter=exporter, importer=importer, hs=hs,
                                    level=level, freq=freq, years=years)
         if frame.empty and any(v is not None for v in (exporter, importer, hs, years)):
-            from .countries import resolve
-
             options.warn_empty(options.explain_empty_mirror(
-                self.con, exporter=resolve(self.con, exporter), importer=resolve(self.con, importer), hs=hs,
+                self.con, exporter=self.country(exporter), importer=self.country(importer), hs=hs,
                 level=level, years=years))
         return frame
 
@@ -242,40 +237,33 @@ class Store:
         the periods each reporter published for anyone. With ``hs``: the state of that one code
         (or TOTAL) in each period, with its value (0 where it reported nothing). Countries as ISO3,
         codes or names."""
-        from .countries import resolve
-
         options.check("by", by, options.CoverageBy)
         options.check("kind", kind, options.CoverageKind)
         if flow is not None:
             options.check("flow", flow, options.Flow)
         # any span may be asked: years the store has nothing of are the answer, "not available"
         year_from, year_to = options.parse_years(years) or (None, None)
+        asked = {"kind": kind, "freq": check_freq(freq), "reporter": self.country(reporter), "year_from": year_from,
+                 "year_to": year_to}
         if hs is not None:
-            return sql.frame(self.con, "coverage_code_rows", kind=kind, freq=check_freq(freq),
-                             reporter=resolve(self.con, reporter), partner=resolve(self.con, partner), flow=flow,
-                             hs=str(hs).strip().upper(), year_from=year_from, year_to=year_to)
+            return sql.frame(self.con, "coverage_code_rows", **asked, partner=self.country(partner), flow=flow,
+                             hs=str(hs).strip().upper())
         if by == "reporter":
-            return sql.frame(self.con, "coverage_reporter_rows", kind=kind, freq=check_freq(freq),
-                             reporter=resolve(self.con, reporter), year_from=year_from, year_to=year_to)
-        return sql.frame(self.con, "coverage_rows", kind=kind, freq=check_freq(freq), reporter=resolve(self.con, reporter),
-                         partner=resolve(self.con, partner), flow=flow, year_from=year_from, year_to=year_to)
+            return sql.frame(self.con, "coverage_reporter_rows", **asked)
+        return sql.frame(self.con, "coverage_rows", **asked, partner=self.country(partner), flow=flow)
 
     def compare_kinds(self, country: str | None = "PRK", kind: options.CompareKind | None = None,
                       hs: str | None = None) -> pd.DataFrame:
         """Customs-reported figures beside estimates or UN notifications of the same flow and the
         same span (annual vs annual, Jan-Nov vs Jan-Nov). One row per flow, goods, unit, period:
         reported_value vs other_value (medians where several publishers give one), gap, ratio."""
-        from .countries import resolve
-
         if kind is not None:
             options.check("kind", kind, options.CompareKind)
-        return sql.frame(self.con, "compare_kinds", country=resolve(self.con, country), kind=kind, hs=hs)
+        return sql.frame(self.con, "compare_kinds", country=self.country(country), kind=kind, hs=hs)
 
     def compare_reporters(self, country: str | None = "PRK", hs: str | None = None) -> pd.DataFrame:
         """The same published flow as its origin (exports) and its destination (imports) report it."""
-        from .countries import resolve
-
-        return sql.frame(self.con, "compare_reporters", country=resolve(self.con, country), hs=hs)
+        return sql.frame(self.con, "compare_reporters", country=self.country(country), hs=hs)
 
     def cif_fob_model(self, level: options.Level = "TOTAL", freq: options.Freq = "A", **settings: object) -> pd.DataFrame:
         """The gravity CIF/FOB model's coefficients (term, coef, std_error, t, p_value) and fit
@@ -285,9 +273,7 @@ class Store:
     # -- sanctions and oil --------------------------------------------------------------------
     def measures(self, country: str | None = "PRK") -> pd.DataFrame:
         """The sanctions register (UN measures bundled in data/sanctions/ and your own)."""
-        from .countries import resolve
-
-        return sql.frame(self.con, "measure_rows", country=resolve(self.con, country))
+        return sql.frame(self.con, "measure_rows", country=self.country(country))
 
     def sanctioned_trade(self, country: str = "PRK", freq: options.Freq = "A", measure: str | None = None,
                          include_before: bool = False, summary: bool = False, **settings: object) -> pd.DataFrame:
@@ -336,12 +322,11 @@ class Store:
         reporter, partner, flow, hs, unit, freq, period, statistic, score, threshold, p_value,
         severity, reason, explained_by, implied_missing, evidence. On a store opened read-write the
         flags are also stored with the data state they were computed on (data_version, releases)."""
-        from .countries import resolve
         from .detect import DETECTORS, run
 
         if detector is not None and detector not in DETECTORS:
             raise allowed("detector", detector, list(DETECTORS))
-        iso3 = resolve(self.con, country)
+        iso3 = self.country(country)
         flags = run(self, iso3, freq=check_freq(freq), level=check_level(level), settings=settings)
         if not self.read_only:
             loading.store_flags(self, flags, iso3, check_freq(freq))
@@ -409,30 +394,9 @@ class Store:
 
     def status_dict(self) -> dict:
         """Everything `trade-mirror status --json` prints: rows, loads, releases, rejects ..."""
-        totals = sql.frame(self.con, "status_totals").iloc[0].to_dict()
-        loads = sql.frame(self.con, "manifest")
-        return {
-            "path": str(self.path),
-            "mirror_version": __version__,
-            "schema_version": SCHEMA_VERSION,
-            **{k: _plain(v) for k, v in totals.items()},
-            "releases": _records(self.status()),
-            "loads": _records(loads),
-        }
+        from .status import status_dict
 
-
-def _plain(value: object) -> object:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.isoformat()
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return json.loads(frame.to_json(orient="records", date_format="iso"))
+        return status_dict(self)
 
 
 def open_store(path: str | Path | None = None, read_only: bool = False, memory_limit: str | None = None) -> Store:

@@ -78,11 +78,16 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
         return []
     q = inf.benjamini_hochberg(np.array([t[4] for t in tests]))
     inf.record_family("level shifts", len(tests))
-    out = []
+    found = {}  # (row, kind) -> the test kept: several ban dates on one series give one flag, the strongest
     for (kind, r, ban, j, p, shift, stat), qv in zip(tests, q, strict=True):
         moved = np.expm1(shift)
         if qv > s.fdr or abs(moved) < s.min_shift or (kind == "fall" and shift > 0) or (kind == "rise" and shift < 0):
             continue
+        best = found.get((r, kind))
+        if best is None or (p, -abs(stat)) < (best[4], -abs(best[6])):
+            found[(r, kind)] = (kind, r, ban, j, p, shift, stat, qv)
+    out = []
+    for kind, r, ban, j, p, shift, stat, qv in found.values():
         n, rho, _, _, _, T = fits[r]
         method = pooled[r]["text"] if r in pooled else f"AR(1) rho {rho:.2f} (the series' own estimate)"
         out.append(_flag(kind, index[r], ban, L[r], times, labels, j, T, n, p, qv, shift, stat, method, len(tests), freq, s))

@@ -4,8 +4,14 @@ possible evasion, never "explained" by the ban). Benjamini-Hochberg across every
 
 A series enters with its positive values only: a fall to zero is the reporting-gap / ban path
 (breaks.py), which a log test cannot see. Series in nominal USD are tested as such, and their
-reasons say so; the kg series of the same flow, where weights are reported, is the price-neutral
-test of the same question.
+reasons say so and give the price-neutral variants (breaks.price_neutral: the shift deflated by the
+product's unit value, and the flow's kg series, tested on its own where weights are reported).
+
+Two paths: where a family of series (one reporter, flow and unit) shares one persistence, the
+pooled path (_pooled; inference.py: GLS at the family's rho, moderated variances); otherwise each
+series on its own (inference.search / sup_pvalue / known_date_pvalue). A third country's trade with
+a ban target's neighbours in the banned goods is tested at the ban's date for a rise only
+(breaks._routes).
 """
 
 from __future__ import annotations

@@ -244,3 +244,60 @@ def describe(fit: GravityFit, tau_max: float) -> pd.DataFrame:
              ("prior worth (flows)", fit.fit.get("k", np.nan)), ("clipped to [0, max]", tau_max)]
     stats_rows = pd.DataFrame({"term": [t for t, _ in extra], "coef": [float(v) for _, v in extra]})
     return pd.concat([fit.coefficients.assign(kind="coefficient"), stats_rows.assign(kind="fit")], ignore_index=True)
+
+
+TERM_WORDS = {
+    "intercept": "intercept (ln margin at 1 km, mean country effects)",
+    "ln_distance_km": "ln distance (km, population-weighted)",
+    "contiguous": "land neighbours",
+    "landlocked exporter (on exporter effects)": "landlocked exporter (on the exporter effects)",
+    "landlocked importer (on importer effects)": "landlocked importer (on the importer effects)",
+    "pairs": "pairs fitted", "flows": "flows both report behind them", "exporter effects": "exporter effects",
+    "importer effects": "importer effects", "R2": "R²", "within R2": "within R² (geography alone)",
+    "residual s.d. of a pair's margin": "residual s.d. of a pair's ln margin",
+    "s.d. of true margins about the prediction": "s.d. of pairs' margins about the prediction (empirical Bayes)",
+    "prior worth (flows)": "the prediction's weight, in flows of a pair's history (median)",
+    "clipped to [0, max]": "largest margin applied (ln)",
+}
+
+
+def methods_summary(db, level: str = "TOTAL", freq: str = "A") -> tuple[pd.DataFrame, str]:
+    """What a report's methods say about the CIF/FOB conversion of ``db``'s mirror at its settings:
+    (a table: term in words, estimate, std_error, p_value, kind 'coefficient' or 'fit'; and one
+    sentence). The table is empty where no margin model is used (fixed factor, or fewer than 10
+    pairs both report), and the sentence says which factor was used instead."""
+    from .errors import StoreError
+
+    s = db.settings
+    empty = pd.DataFrame(columns=["term", "estimate", "std_error", "p_value", "kind"])
+    factor = f"a fixed factor of {s.cif_fob_factor:.2f} (the IMF Direction of Trade Statistics' margin)"
+    if s.cif_fob == "fixed":
+        return empty, f"CIF imports are converted to FOB with {factor}."
+    if not s.cif_fob.startswith("gravity"):
+        basis = "unit values" if s.cif_fob == "unit-value" else "values"
+        return empty, (f"CIF imports are converted to FOB with each pair's own median ln(M/X) of {basis}, shrunk "
+                       f"toward the median of all pairs with a prior worth {s.shrinkage:g} flows, clipped to "
+                       f"[0, {s.max_margin:.2f}].")
+    try:
+        model = db.cif_fob_model(level=level, freq=freq)
+    except StoreError:
+        return empty, (f"CIF imports are converted to FOB with {factor}: the store has fewer than 10 pairs that "
+                       "both sides report, too few to fit the margin model.")
+    m = model.set_index("term")
+    coef = m.coef
+    table = pd.DataFrame({"term": [TERM_WORDS.get(t, t) for t in model.term], "estimate": model.coef.to_numpy(),
+                          "std_error": model.std_error.to_numpy(), "p_value": model.p_value.to_numpy(),
+                          "kind": model.kind.to_numpy()})
+    table = table[table.estimate.notna()].reset_index(drop=True)
+    history = ""
+    if s.cif_fob == "gravity-pair" and np.isfinite(coef.get("s.d. of true margins about the prediction", np.nan)):
+        history = (f" Each pair's margin combines that prediction with the pair's own median ln(M/X) by empirical "
+                   f"Bayes: pairs' margins spread {coef['s.d. of true margins about the prediction']:.3f} about the "
+                   f"prediction, which weighs as much as {coef['prior worth (flows)']:.0f} flows of a pair's history.")
+    sentence = (f"CIF/FOB margins from geography (the Harvard Growth Lab's model): ln(M/X) = "
+                f"{coef['intercept']:.3f} + {coef['ln_distance_km']:.4f} ln distance "
+                f"{coef['contiguous']:+.4f} contiguity + exporter and importer effects, fitted by weighted least "
+                f"squares on {coef['pairs']:,.0f} pairs' median ln(M/X) ({coef['flows']:,.0f} flows both report); "
+                f"R² {coef['R2']:.2f}, within R² {coef['within R2']:.2f}; country effects predicted from the "
+                f"landlocked flags; margins clipped to [0, {coef['clipped to [0, max]']:.2f}].{history}")
+    return table, sentence

@@ -26,6 +26,12 @@ _BY_QUERY = {"partner": ("reconstruct_by_partner", "TOTAL"), "period": ("reconst
              "heading": ("reconstruct_by_hs", "4"), "section": ("reconstruct_by_section", "2")}
 
 
+# A reporter's product-specific misreporting is corrected where its cell's median ln(X/M_fob) is this
+# many standard errors from the product's (a false correction in about 0.3% of cells without any),
+# over at least this many flows with two partners (queries/mirror/build.sql: build_product_bias).
+PRODUCT_BIAS_Z = 3.0
+PRODUCT_BIAS_MIN_FLOWS = 6
+
 BUILD_CHECKS = ("check_mirror_unique_keys", "check_mirror_reported_by", "check_mirror_sums_equal_staged",
                 "check_weights_in_range")
 
@@ -75,7 +81,8 @@ class Engine:
         if method == "fixed":
             sql.script(con, "build_no_cif_fob_estimates")
         else:
-            sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage).fetchall()
+            sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage,
+                    unit_values=method == "unit-value").fetchall()
         if method in ("gravity", "gravity-pair") and not self._fit_gravity(with_history=method == "gravity-pair"):
             method = "fixed"  # too few pairs both report (the bundled DPRK record): the IMF's factor
             sql.script(con, "build_no_cif_fob_estimates")
@@ -85,6 +92,9 @@ class Engine:
         sql.script(con, "build_mirror_final")
         self._fit_reliability(settings)
         self._fit_intervals(settings)
+        sql.run(con, "build_product_bias_cells", enabled=settings.product_bias, min_flows=PRODUCT_BIAS_MIN_FLOWS).fetchall()
+        sql.run(con, "build_product_bias_medians", min_flows=PRODUCT_BIAS_MIN_FLOWS).fetchall()
+        sql.run(con, "build_product_bias", z=PRODUCT_BIAS_Z).fetchall()
         sql.script(con, "build_reconciled")
         self._check_build()
         self._built = Built(key)

@@ -15,8 +15,9 @@ error of the CIF/FOB margin applied, common to every flow of a pair.
   does not explain (between-pair variance): what the margin applied misses systematically.
 - A reconciled value V = w X + (1 - w) M_fob has, to first order, ln V - ln v = sx e_x + sm (e_m +
   tau error) with sx = w X / V and sm = 1 - sx; the interval is V exp(-+ z se), z = Phi^-1((1+level)/2).
-- A total over flows adds the flows' independent variances in levels and, per pair, the square
-  of the pair's importer-side value times its margin's variance (those errors do not average out).
+- A total over flows adds the flows' values unbiased in levels (V / E[excess], the log-normal
+  retransformation), their independent variances in levels and, per pair, the square of the
+  pair's importer-side value times its margin's variance (those errors do not average out).
 - A reliability weight w = V_m / (V_x + V_m): delta method on logit w = ln V_m - ln V_x from the
   standard errors of the two countries' effects in BACI's regression.
 """
@@ -95,13 +96,18 @@ def effect_errors(cells: pd.DataFrame, a: pd.Series, b: pd.Series, g: pd.Series)
 
 def total_interval(frame: pd.DataFrame, by: list[str], level: float = 0.90) -> pd.DataFrame:
     """Totals of a mirror frame's reconciled values by ``by`` with their interval. frame: the
-    columns of db.mirror() (value_reconciled_usd, reconciled_log_se_noise, reconciled_share_importer,
-    cif_fob_se, exporter, importer)."""
+    columns of db.mirror() (value_reconciled_mean_usd or value_reconciled_usd, reconciled_log_se_noise,
+    reconciled_share_importer, cif_fob_se, exporter, importer).
+
+    A total adds each flow's value unbiased in levels (value_reconciled_mean_usd: BACI's value
+    divided by its log-normal excess, the retransformation a sum of log-model estimates needs);
+    the flows' own value_reconciled_usd stays unbiased in logs, the better estimate of one flow."""
     z = z_value(level)
+    v = (frame.value_reconciled_mean_usd if "value_reconciled_mean_usd" in frame else frame.value_reconciled_usd).fillna(0)
     f = frame.assign(
-        _v=frame.value_reconciled_usd.fillna(0),
-        _indep=frame.value_reconciled_usd.fillna(0) ** 2 * np.expm1(frame.reconciled_log_se_noise.fillna(0) ** 2),
-        _sys=frame.value_reconciled_usd.fillna(0) * frame.reconciled_share_importer.fillna(0))
+        _v=v,
+        _indep=v**2 * np.expm1(frame.reconciled_log_se_noise.fillna(0) ** 2),
+        _sys=v * frame.reconciled_share_importer.fillna(0))
     per_pair = f.groupby([*by, "exporter", "importer"] if not {"exporter", "importer"} <= set(by) else by, dropna=False)
     pp = per_pair.agg(v=("_v", "sum"), indep=("_indep", "sum"), sys=("_sys", "sum"), tau_se=("cif_fob_se", "max"))
     pp["var"] = pp.indep + (pp.sys * pp.tau_se.fillna(0)) ** 2

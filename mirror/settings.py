@@ -35,12 +35,13 @@ class Settings:
         margin from its own history of ln(M/X), shrunk toward the all-pairs median by
         ``shrinkage`` observations and clipped to [0, ``max_margin``]; 'unit-value' does the same
         on ln(importer unit value / exporter unit value) where both report weights (CEPII BACI's
-        basis), falling back to 'pair'; 'gravity' (default: the most accurate in
-        benchmarks/bench_mirror_methods.py) fits the Growth Lab's model of ln(M/X) on distance and
-        contiguity with exporter and importer effects, predicts each pair's margin from geography
-        (landlocked flags for the country effects) and combines it with the pair's own median by
-        empirical Bayes (mirror/cif_fob.py); a store with fewer than 10 pairs both report uses
-        ``cif_fob_factor``. Estimated margins below zero are not applied.
+        basis), falling back to 'pair'; 'gravity' fits the Growth Lab's model of ln(M/X) on
+        distance and contiguity with exporter and importer effects and predicts each pair's margin
+        from geography alone (landlocked flags for the country effects); 'gravity-pair' (default:
+        the lowest median error on both simulated worlds of benchmarks/bench_mirror_methods.py)
+        combines that prediction with the pair's own median by empirical Bayes (mirror/cif_fob.py);
+        a store with fewer than 10 pairs both report uses ``cif_fob_factor``. Estimated margins
+        below zero are not applied.
     widen_rule: where an estimated margin is not applied because it would widen the gap:
         'none' (always applied), 'pair' (not for a pair whose median ln(M/X) is below half the
         margin) or 'flow' (not for a flow whose own gap it would widen: BACI's rule, which
@@ -57,11 +58,15 @@ class Settings:
         excess, (1 - s) e^(s2_x / 2) + s e^(s2_m / 2) (s: the importer's share of it), so that
         totals over flows are unbiased in the log-normal model; False (default) gives BACI's value,
         which the benchmark measures closer to true totals (misreported goods inflate s2).
+    product_bias: correct a reporter's reports of a product it misreports to every partner (its
+        median ln(X/M_fob) for the product 3 standard errors or more from the product's median over
+        all reporters) toward its partners' before reconciling (mirror/engine.py, build.sql);
+        gaps, ratios and the detectors always see the reports as published.
     reliability_min_flows: countries with fewer flows reported by both sides get the median
         reliability; reliability_iterations and reliability_tolerance bound the backfitting.
     """
 
-    cif_fob: CifFobMethod = "gravity"
+    cif_fob: CifFobMethod = "gravity-pair"
     cif_fob_factor: float = IMF_CIF_FOB_FACTOR
     shrinkage: float = 5.0
     max_margin: float = MAX_CIF_FOB_MARGIN
@@ -71,6 +76,7 @@ class Settings:
     hk_markup: float = HK_REEXPORT_MARKUP
     interval_level: float = INTERVAL_LEVEL
     mean_unbiased: bool = False
+    product_bias: bool = True
     reliability_min_flows: int = 5
     reliability_iterations: int = 50
     reliability_tolerance: float = 1e-6

@@ -67,7 +67,9 @@ class Spec:
     misreport_range: tuple[float, float] = (0.1, 0.5)  # ... by ln factor uniform in this range, every year
     hub: str | None = None  # a re-export hub (e.g. HKG): flows routed through it ...
     hub_share: float = 0.0  # ... this share of flows not involving the hub ...
-    hub_markup: float = 0.15  # ... which the importer values at the hub's price (markup), the exporter not at all
+    hub_china_share: float = 0.0  # ... and this share of China's (GFI's case: China's goods via Hong Kong) ...
+    hub_markup: float = 0.15  # ... which the importer values at the hub's price (markup), the exporter not at all;
+    # the hub reports each as a re-export to the importer by origin (Comtrade's partner2 rows: SimulatedPanel.reexports)
     missing_reporter_years: float = 0.0  # share of (country, year, role) with no report at all (not available)
 
     def flows(self) -> int:
@@ -90,6 +92,9 @@ class SimulatedPanel:
     # via_hub (routed through the hub: the exporter reports nothing, the importer the hub's price)
     # and misreported (the exporter's ln under-reporting of this product, 0 if none)
     flows: pd.DataFrame = field(repr=False)
+    # the hub's re-export reports of the routed flows: year, reporter (the hub), partner (the
+    # importer), origin (partner2), hs, value (the hub's FOB price, with the hub's reporting noise)
+    reexports: pd.DataFrame = field(default=None, repr=False)
 
     # -- reported figures ----------------------------------------------------------------------
     def reports(self) -> pd.DataFrame:
@@ -103,40 +108,69 @@ class SimulatedPanel:
                                 "hs": m.hs, "value": m.m, "net_weight_kg": m.kg_m})
         return pd.concat([exports, imports], ignore_index=True)
 
-    def write_comtrade_csv(self, folder: str | Path) -> list[Path]:
-        """Write the reports as Comtrade API final-data CSV (47 camelCase fields), one file per year."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+    def reexport_reports(self) -> pd.DataFrame:
+        """The hub's re-export reports as Comtrade publishes them: one row per (year, importer, hs) of
+        all origins (partner2 = 0, origin None) and one per origin (partner2 = the origin's code)."""
+        r = self.reexports
+        if r is None or r.empty:
+            return pd.DataFrame(columns=["year", "reporter", "partner", "origin", "hs", "value"])
+        total = r.groupby(["year", "reporter", "partner", "hs"], as_index=False).value.sum().assign(origin=None)
+        by_origin = r.groupby(["year", "reporter", "partner", "origin", "hs"], as_index=False).value.sum()
+        return pd.concat([total, by_origin], ignore_index=True)[["year", "reporter", "partner", "origin", "hs", "value"]]
+
+    def _api_frame(self, part: pd.DataFrame, year: int, flow: pd.Series) -> pd.DataFrame:
+        """Rows (reporter, partner, hs, value, net_weight_kg, origin) in the Comtrade API layout; flow:
+        'X', 'M' or 'RX' per row."""
         codes = dict(zip(self.countries.iso3, self.countries.comtrade_code, strict=True))
         names = dict(zip(self.countries.iso3, self.countries.name, strict=True))
+        is_import = (flow == "M").to_numpy()
+        origin = part.origin if "origin" in part else pd.Series(None, index=part.index, dtype=object)
+        has_p2 = origin.notna().to_numpy()
+        kg = part.net_weight_kg if "net_weight_kg" in part else pd.Series(np.nan, index=part.index)
+        frame = pd.DataFrame({
+            "typeCode": "C", "freqCode": "A", "refPeriodId": f"{year}0101", "refYear": year, "refMonth": 52,
+            "period": year, "reporterCode": part.reporter.map(codes), "reporterISO": part.reporter,
+            "reporterDesc": part.reporter.map(names), "flowCode": flow.to_numpy(),
+            "flowDesc": flow.map({"X": "Export", "M": "Import", "RX": "Re-export"}).to_numpy(),
+            "partnerCode": part.partner.map(codes), "partnerISO": part.partner, "partnerDesc": part.partner.map(names),
+            "partner2Code": np.where(has_p2, origin.map(codes), 0), "partner2ISO": np.where(has_p2, origin, "W00"),
+            "partner2Desc": np.where(has_p2, origin.map(names), "World"), "classificationCode": "H5",
+            "classificationSearchCode": "HS", "isOriginalClassification": True, "cmdCode": part.hs,
+            "cmdDesc": "", "aggrLevel": 6, "isLeaf": True, "customsCode": "C00", "customsDesc": "TOTAL CPC",
+            "mosCode": "0", "motCode": 0, "motDesc": "TOTAL MOT", "qtyUnitCode": 8, "qtyUnitAbbr": "kg",
+            "qty": kg, "isQtyEstimated": False, "altQtyUnitCode": -1, "altQtyUnitAbbr": "N/A",
+            "altQty": None, "isAltQtyEstimated": False, "netWgt": kg, "isNetWgtEstimated": False,
+            "grossWgt": None, "isGrossWgtEstimated": False,
+            "cifvalue": np.where(is_import, part.value, np.nan), "fobvalue": np.where(is_import, np.nan, part.value),
+            "primaryValue": part.value, "legacyEstimationFlag": 0, "isReported": True, "isAggregate": False,
+        })
+        return frame[API_FIELDS]
+
+    def write_comtrade_csv(self, folder: str | Path, reexports: bool = True) -> list[Path]:
+        """Write the reports as Comtrade API final-data CSV (47 camelCase fields), one file per year;
+        with the hub's re-exports (flow RX, by origin in partner2) where the world routes flows."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
         out = []
         reports = self.reports()
+        rx = self.reexport_reports() if reexports else pd.DataFrame(columns=["year"])
         for year, part in reports.groupby("year"):
             path = folder / f"comtrade_sim_{year}.csv"
-            is_x = part.flow == "export"
-            frame = pd.DataFrame({
-                "typeCode": "C", "freqCode": "A", "refPeriodId": f"{year}0101", "refYear": year, "refMonth": 52,
-                "period": year, "reporterCode": part.reporter.map(codes), "reporterISO": part.reporter,
-                "reporterDesc": part.reporter.map(names), "flowCode": np.where(is_x, "X", "M"),
-                "flowDesc": np.where(is_x, "Export", "Import"), "partnerCode": part.partner.map(codes),
-                "partnerISO": part.partner, "partnerDesc": part.partner.map(names), "partner2Code": 0,
-                "partner2ISO": "W00", "partner2Desc": "World", "classificationCode": "H5",
-                "classificationSearchCode": "HS", "isOriginalClassification": True, "cmdCode": part.hs,
-                "cmdDesc": "", "aggrLevel": 6, "isLeaf": True, "customsCode": "C00", "customsDesc": "TOTAL CPC",
-                "mosCode": "0", "motCode": 0, "motDesc": "TOTAL MOT", "qtyUnitCode": 8, "qtyUnitAbbr": "kg",
-                "qty": part.net_weight_kg, "isQtyEstimated": False, "altQtyUnitCode": -1, "altQtyUnitAbbr": "N/A",
-                "altQty": None, "isAltQtyEstimated": False, "netWgt": part.net_weight_kg, "isNetWgtEstimated": False,
-                "grossWgt": None, "isGrossWgtEstimated": False,
-                "cifvalue": np.where(is_x, np.nan, part.value), "fobvalue": np.where(is_x, part.value, np.nan),
-                "primaryValue": part.value, "legacyEstimationFlag": 0, "isReported": True, "isAggregate": False,
-            })
-            frame[API_FIELDS].to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, float_format="%.4f")
+            frames = [self._api_frame(part, int(year), part.flow.map({"export": "X", "import": "M"}))]
+            r = rx[rx.year == year]
+            if len(r):
+                frames.append(self._api_frame(r, int(year), pd.Series("RX", index=r.index)))
+            pd.concat(frames, ignore_index=True).to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, float_format="%.4f")
             out.append(path)
         return out
 
     def to_store(self, db, release: str = "simulated", source: str = "comtrade") -> pd.DataFrame:
         """Insert the reports straight into a store as one load per year (format 'simulated'),
-        without writing and parsing files: the same canonical rows a Comtrade load produces."""
+        without writing and parsing files: the same canonical rows a Comtrade load produces. The
+        hub's re-exports by origin (breakdown rows, which canonical rows do not carry) are loaded
+        as a Comtrade API file, as a user would load them."""
+        import tempfile
+
         from .store import insert_canonical
 
         results = []
@@ -144,6 +178,13 @@ class SimulatedPanel:
         for year, part in reports.groupby("year"):
             results.append(insert_canonical(db, _canonical(part, self.countries, int(year)), source=source,
                                             release=release, label=f"simulated {year}"))
+        rx = self.reexport_reports()
+        if len(rx):
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "comtrade_sim_reexports.csv"
+                frames = [self._api_frame(r, int(y), pd.Series("RX", index=r.index)) for y, r in rx.groupby("year")]
+                pd.concat(frames, ignore_index=True).to_csv(path, index=False, float_format="%.4f")
+                results.append(db.load(path, release=release))
         return pd.concat(results, ignore_index=True)
 
 
@@ -169,6 +210,9 @@ def _world(spec: Spec, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarr
     chosen = real.sample(n=spec.countries, random_state=np.random.RandomState(spec.seed)).sort_values("iso3")
     if spec.hub and spec.hub not in set(chosen.iso3):  # the hub trades in the world it serves
         chosen = pd.concat([chosen.iloc[1:], real[real.iso3 == spec.hub]]).sort_values("iso3")
+    if spec.hub and spec.hub_china_share and "CHN" not in set(chosen.iso3):  # and China ships through it
+        chosen = pd.concat([chosen[chosen.iso3 != spec.hub].iloc[1:], chosen[chosen.iso3 == spec.hub],
+                            real[real.iso3 == "CHN"]]).sort_values("iso3")
     noisy = rng.random(spec.countries) < spec.noisy_share
     table = pd.DataFrame({
         "iso3": chosen.iso3.to_numpy(), "comtrade_code": chosen.comtrade_code.to_numpy(), "name": chosen.name.to_numpy(),
@@ -230,6 +274,7 @@ def _years(spec: Spec, countries: pd.DataFrame, products: np.ndarray, pair_tau: 
         misreported = np.where(hrng.random((n_c, n_p)) < spec.misreport_share,
                                hrng.uniform(*spec.misreport_range, (n_c, n_p)), 0.0)
         hub = np.flatnonzero(iso == spec.hub)[0] if spec.hub in set(iso) else -1
+        china = np.flatnonzero(iso == "CHN")[0] if "CHN" in set(iso) else -1
     for year in spec.years:
         e, i, k = _sample_flows(spec.flows(), n_c, n_p, rng)
         n = len(e)
@@ -247,7 +292,16 @@ def _years(spec: Spec, countries: pd.DataFrame, products: np.ndarray, pair_tau: 
             m = np.where(via_hub, m * (1 + spec.hub_markup), m)
             no_x = hrng.random(n_c) < spec.missing_reporter_years
             no_m = hrng.random(n_c) < spec.missing_reporter_years
-            extra = {"via_hub": via_hub, "misreported": misreported[e, k], "x_off": via_hub | no_x[e], "m_off": no_m[i]}
+            if spec.hub_china_share and hub >= 0 and china >= 0:
+                china_routed = (e == china) & (i != hub) & ~via_hub & (hrng.random(n) < spec.hub_china_share)
+                m = np.where(china_routed, m * (1 + spec.hub_markup), m)
+                via_hub = via_hub | china_routed
+            # the hub's re-export report of each routed flow: at its own price, with its own noise as an exporter,
+            # none in a year the hub publishes nothing
+            rx = value * (1 + spec.hub_markup) * np.exp(hrng.normal(0, 1, n) * (sig_x[hub] if hub >= 0 else 0.0))
+            rx = np.where(via_hub & ~(no_x[hub] if hub >= 0 else False), np.round(rx, 2), np.nan)
+            extra = {"via_hub": via_hub, "misreported": misreported[e, k], "x_off": via_hub | no_x[e], "m_off": no_m[i],
+                     "rx_hub": rx}
         # kg noise is smaller than value noise: customs weigh goods more reliably than they value them
         kg_x = kg * np.exp(rng.normal(0, 0.02, n))
         kg_m = kg * np.exp(rng.normal(0, 0.02, n))
@@ -269,10 +323,11 @@ def _years(spec: Spec, countries: pd.DataFrame, products: np.ndarray, pair_tau: 
 
 
 # The harder world of panel(hard=True): margins from geography, noise by product and pair, 5% of
-# exporter-products under-reported by 10-50%, 3% of flows routed through Hong Kong (the exporter
-# reports none of it, the importer the hub's price, 15% above), 5% of reporter-years missing.
+# exporter-products under-reported by 10-50%, 3% of flows and a quarter of China's routed through
+# Hong Kong (the exporter reports none of it, the importer the hub's price, 15% above; Hong Kong
+# reports each as a re-export by origin), 5% of reporter-years missing.
 HARD = {"margins": "geography", "product_noise_sd": 0.5, "pair_noise_sd": 0.3, "misreport_share": 0.05,
-        "hub": "HKG", "hub_share": 0.03, "missing_reporter_years": 0.05}
+        "hub": "HKG", "hub_share": 0.03, "hub_china_share": 0.25, "missing_reporter_years": 0.05}
 
 
 def panel(countries: int = 30, products: int = 200, years: Iterable[int] = (2018,), seed: int = 1,
@@ -291,11 +346,17 @@ def panel(countries: int = 30, products: int = 200, years: Iterable[int] = (2018
         raise ValueError(f"margins={spec.margins!r}: choose 'random' or 'geography'")
     np.fill_diagonal(tau, 0.0)
     flows = pd.concat(list(_years(spec, world, hs6, tau, rng)), ignore_index=True)
+    reexports = pd.DataFrame(columns=["year", "reporter", "partner", "origin", "hs", "value"])
+    if "rx_hub" in flows:
+        r = flows[flows.rx_hub.notna()]
+        reexports = pd.DataFrame({"year": r.year, "reporter": spec.hub, "partner": r.importer, "origin": r.exporter,
+                                  "hs": r.hs, "value": r.rx_hub}).reset_index(drop=True)
+        flows = flows.drop(columns="rx_hub")
     iso = world.iso3.to_numpy()
     ex, im = np.meshgrid(np.arange(countries), np.arange(countries), indexing="ij")
     keep = ex != im
     pairs = pd.DataFrame({"exporter": iso[ex[keep]], "importer": iso[im[keep]], "tau": tau[keep]})
-    return SimulatedPanel(spec, world, hs6, pairs, flows)
+    return SimulatedPanel(spec, world, hs6, pairs, flows, reexports)
 
 
 # The panel with planted anomalies and decoys, for validating the detectors (its own module).

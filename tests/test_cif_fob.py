@@ -118,3 +118,30 @@ def test_too_few_pairs_fall_back_to_the_fixed_factor(db, tmp_path):
     assert set(m.cif_fob_method) == {"fixed 1.060"} and set(m.cif_fob_factor.round(10)) == {1.06}
     with pytest.raises(StoreError, match="at least 10 pairs"):
         db.cif_fob_model(level="4")
+
+
+def test_the_methods_say_the_models_coefficients_and_fit(db, tmp_path):
+    from mirror.cif_fob import methods_summary
+
+    p = simulate.panel(countries=24, products=60, years=range(2016, 2019), seed=9, margins="geography", noisy_share=0)
+    p.to_store(db)
+    table, words = methods_summary(db, level="6")
+    model = db.cif_fob_model(level="6").set_index("term")
+    row = table.set_index("term").loc["ln distance (km, population-weighted)"]
+    assert row.estimate == model.loc["ln_distance_km", "coef"] and row.std_error == model.loc["ln_distance_km", "std_error"]
+    assert f"{model.loc['ln_distance_km', 'coef']:.4f} ln distance" in words
+    assert f"{model.loc['pairs', 'coef']:,.0f} pairs" in words and "empirical Bayes" in words  # the default: gravity-pair
+    assert set(table.kind) == {"coefficient", "fit"} and table.estimate.notna().all()
+    db.configure(cif_fob="fixed")
+    table, words = methods_summary(db, level="6")
+    assert table.empty and "fixed factor of 1.06" in words
+
+
+def test_the_methods_say_why_no_model_was_fitted(db, tmp_path):
+    from mirror.cif_fob import methods_summary
+
+    from .helpers import load_rows, row
+
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 100), row("PRK", "CHN", "M", "2709", 106)])
+    table, words = methods_summary(db)
+    assert table.empty and "fewer than 10 pairs" in words and "1.06" in words

@@ -1,6 +1,7 @@
 """The simulator: seeded, real codes, known truth, in a real format or straight into a store; and
 the engine recovers what was planted."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -91,3 +92,32 @@ def test_the_harder_world_breaks_the_reliability_models_assumptions_as_stated():
     assert spread.quantile(0.9) / spread.quantile(0.1) > 2
     # the default world is drawn exactly as before the harder options existed (no extra columns)
     assert "via_hub" not in simulate.panel(countries=10, products=20, seed=2).flows
+
+
+def test_the_hub_reports_its_reexports_by_origin(tmp_path):
+    # The harder world routes 3% of flows and a quarter of China's through Hong Kong: the exporter
+    # reports none of them, the importer the hub's price (15% above), and Hong Kong a re-export to
+    # the importer with the origin as second partner (Comtrade's partner2 rows), which the store keeps
+    # as breakdowns and the Hong Kong adjustment reads (China's only).
+    p = simulate.panel(countries=20, products=60, years=[2017, 2018], seed=3, hard=True)
+    routed = p.flows[p.flows.via_hub]
+    assert "CHN" in set(p.countries.iso3) and p.flows[p.flows.exporter == "CHN"].via_hub.mean() > 0.15
+    assert routed.x.isna().all()
+    rx = p.reexports.merge(routed, left_on=["year", "partner", "origin", "hs"],
+                           right_on=["year", "importer", "exporter", "hs"])
+    assert len(rx) == len(p.reexports) and len(rx) > 0.9 * len(routed)  # none in a year the hub publishes nothing
+    assert np.exp(np.log(rx.value / rx.value_true / 1.15).median()) == pytest.approx(1, abs=0.02)
+    files = p.write_comtrade_csv(tmp_path / "csv")
+    with mirror.open(tmp_path / "a.duckdb") as db_files, mirror.open(tmp_path / "b.duckdb") as db_direct:
+        db_files.load(files)
+        p.to_store(db_direct)
+        q = "SELECT breakdown, partner_iso3, hs, year, round(value, 2) FROM breakdowns ORDER BY ALL"
+        assert db_files.con.execute(q).fetchall() == db_direct.con.execute(q).fetchall()
+        china = p.reexports[p.reexports.origin == "CHN"]
+        got = db_direct.con.execute("SELECT count(*), sum(value) FROM breakdowns WHERE breakdown = 'partner2=156'").fetchone()
+        assert got[0] == len(china) and got[1] == pytest.approx(china.value.sum())
+        m = db_direct.mirror(level="6", exporter="CHN", hk_adjust=True)
+        rows = set(zip(m.year, m.importer, m.hs, strict=True))  # routed flows the importer reported
+        adjusted = set(zip(*(m[m.hk_reexports_usd.notna()][c] for c in ("year", "importer", "hs")), strict=True))
+        assert adjusted and adjusted == set(zip(china.year, china.partner, china.hs, strict=True)) & rows
+    assert simulate.panel(countries=12, products=30, years=[2019], seed=5).reexports.empty  # the default world: none

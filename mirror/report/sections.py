@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import charts, options
 from .._version import __version__
+from ..cif_fob import methods_summary
 from ..errors import MirrorError
 from ..progress import Steps
 from .findings import findings
@@ -148,6 +149,7 @@ def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set
                  {"setting": "store", "value": Path(db.path).name}]
     sources = db.report_data("report_sources", country=iso3)
     releases = db.status()
+    cif_fob, cif_fob_words = methods_summary(db)  # the margin model behind the mirror's CIF/FOB conversion
     section = Section("methods", "Data and methods",
                       "Every figure comes from a loaded source release; the tables below cite them. Mirror values are "
                       "converted from CIF to FOB as the settings say; oil is converted with the factors listed.",
@@ -167,11 +169,16 @@ def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set
                           "nothing loaded")
                       + b.table("settings", "Settings used", pd.DataFrame(settings),
                                 {"setting": Col("setting"), "value": Col("value")}, "no settings")
+                      + b.table("cif_fob_model", "CIF/FOB margin model", cif_fob, {
+                          "term": Col("term"), "estimate": Col("estimate", "ratio"),
+                          "std_error": Col("standard error", "ratio"), "p_value": Col("p-value", "ratio")},
+                          "no margin model is used (the note on the CIF/FOB conversion says which factor is)")
                       + b.table("oil_factors", "Oil conversion factors (barrels per tonne)",
                                 db.query("oil_factor_rows", factor_set=factor_set), {
                                     "product": Col("product", "words"), "bbl_per_tonne": Col("barrels per tonne", "ratio"),
                                     "source": Col("source"), "edition": Col("edition"), "source_url": Col("address")},
                                 f"the factor set {factor_set} has no factors"))
+    section.notes.append(cif_fob_words)
     if b.left_out:
         # said here, where a reader looks for what the report covers; exports leave the same out
         section.notes.append("Left out of this report, with nothing to show: " + "; ".join(b.left_out) + ".")

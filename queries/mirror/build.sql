@@ -129,20 +129,21 @@ SELECT period_start, period_end, importer, hs, sum(value) AS hk_reexports_usd
 FROM coarsest WHERE digits_row = digits_used
 GROUP BY ALL;
 
--- name: build_cif_fob_estimates(shrink_k:float)
+-- name: build_cif_fob_estimates(shrink_k:float, unit_values:bool)
 -- Internal: per exporter-importer pair, the robust CIF/FOB margin tau = ln(M/X) from the pair's
 -- own history (median over its periods and products reported by both sides), shrunk toward the
 -- all-pairs median with a prior worth `shrink_k` observations: tau = (n median_pair + k m0) / (n + k).
 -- Computed on values (r = ln(M/X)) and, where both sides report net weight, on unit values
 -- (r = ln(UV_M / UV_X), CEPII BACI's basis, which is not moved by quantity-reporting gaps).
 -- tau_se: the median's standard error, sqrt(pi/2) x 1.4826 MAD / sqrt(n + k) (normal efficiency
--- of the median, MAD as a robust s.d.). One row per pair; ln units.
+-- of the median, MAD as a robust s.d.). The unit-value columns only where `unit_values` (the
+-- unit-value method; a median is a sort per pair). One row per pair; ln units.
 CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
 WITH obs AS (
     SELECT
         exporter, importer,
         ln(value_importer_usd / value_exporter_usd) AS r_value,
-        CASE WHEN weight_exporter_kg > 0 AND weight_importer_kg > 0
+        CASE WHEN $unit_values AND weight_exporter_kg > 0 AND weight_importer_kg > 0
              THEN ln((value_importer_usd / weight_importer_kg) / (value_exporter_usd / weight_exporter_kg)) END AS r_uv
     FROM mp_pairs
     WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_usd > 0
@@ -325,12 +326,15 @@ FROM v;
 -- sum, so 10 million flows become about 50,000 cells. The signed sum and the sum of squares feed
 -- the intervals (mirror/intervals.py). As temp tables rel_obs (cells) and
 -- rel_a / rel_b / rel_g (effects, starting at zero).
-CREATE OR REPLACE TEMP TABLE rel_obs AS
-SELECT exporter, importer, year, count(*) AS n, sum(abs(ln(value_exporter_usd / value_importer_fob_usd))) AS sum_d,
-       sum(ln(value_exporter_usd / value_importer_fob_usd)) AS sum_s,
-       sum(pow(ln(value_exporter_usd / value_importer_fob_usd), 2)) AS sum_d2
+-- mp_d: d of every flow both report, computed once for the reliability cells, the intervals'
+-- calibration and the product-bias cells (build_reconciled drops it).
+CREATE OR REPLACE TEMP TABLE mp_d AS
+SELECT exporter, importer, year, hs, ln(value_exporter_usd / value_importer_fob_usd) AS d
 FROM mp_final
-WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_fob_usd > 0
+WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_fob_usd > 0;
+CREATE OR REPLACE TEMP TABLE rel_obs AS
+SELECT exporter, importer, year, count(*) AS n, sum(abs(d)) AS sum_d, sum(d) AS sum_s, sum(d * d) AS sum_d2
+FROM mp_d
 GROUP BY exporter, importer, year;
 CREATE OR REPLACE TEMP TABLE rel_a AS SELECT DISTINCT exporter, 0.0::DOUBLE AS a FROM rel_obs;
 CREATE OR REPLACE TEMP TABLE rel_b AS SELECT DISTINCT importer, 0.0::DOUBLE AS b FROM rel_obs;
@@ -420,11 +424,7 @@ CREATE OR REPLACE TEMP TABLE mp_interval AS SELECT $z AS z, $z AS z_nominal, $be
 -- reproducible sample of at most 200,000 flows: under the normal model it is z; heavier tails
 -- (noise that varies by product, misreported goods) make it larger, and the intervals are
 -- widened by the same factor. One row; a number.
-WITH d AS (
-    SELECT abs(ln(f.value_exporter_usd / f.value_importer_fob_usd)) AS d, f.exporter, f.importer
-    FROM mp_final AS f
-    WHERE f.reported_by = 'both' AND f.value_exporter_usd > 0 AND f.value_importer_fob_usd > 0
-),
+WITH d AS (SELECT abs(d) AS d, exporter, importer FROM mp_d),
 s AS (SELECT * FROM d USING SAMPLE reservoir(200000 ROWS) REPEATABLE (19))
 SELECT quantile_cont(s.d / sqrt(coalesce(sx.s2, iv.s2_exporter_median) + coalesce(sm.s2, iv.s2_importer_median)
                                 + coalesce(pow(c.tau_se, 2), 0) + iv.between_var), $level)
@@ -438,6 +438,57 @@ LEFT JOIN mp_cif_pairs AS c ON c.exporter = s.exporter AND c.importer = s.import
 -- Internal: the calibrated multiplier of the intervals' standard errors (one-row mp_interval).
 UPDATE mp_interval SET z = $z;
 
+-- name: build_product_bias_cells(enabled:bool, min_flows:int)
+-- Internal: the cells of the product-bias test (build_product_bias), as the temp table mp_bias_cells:
+-- each reporter's median and MAD of d = ln(X / M_fob) (mp_d) for a product, per role, over at least
+-- `min_flows` flows with at least two partners, beside the product's centre (the median d of all
+-- its flows: what the product's freight or valuation does to every pair alike). The cells big
+-- enough to tell are found by counting first (mp_bias_big), and medians are taken only on their
+-- products' rows: a single BACI-scale year has millions of reporter-product cells of one or two
+-- flows. Not at the TOTAL level (no product) or when not enabled. One row per (role, country, hs).
+CREATE OR REPLACE TEMP TABLE mp_bias_big AS
+SELECT 'exporter' AS role, exporter AS country, hs FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
+GROUP BY exporter, hs HAVING count(*) >= $min_flows AND min(importer) < max(importer)
+UNION ALL
+SELECT 'importer', importer, hs FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
+GROUP BY importer, hs HAVING count(*) >= $min_flows AND min(exporter) < max(exporter);
+
+-- name: build_product_bias_medians(min_flows:int)
+-- Internal: see build_product_bias_cells (mp_bias_cells from mp_bias_big and mp_d; ln units).
+CREATE OR REPLACE TEMP TABLE mp_bias_cells AS
+WITH rows AS (SELECT d.* FROM mp_d AS d SEMI JOIN (SELECT DISTINCT hs FROM mp_bias_big) AS p USING (hs)),
+prod AS (SELECT hs, median(d) AS centre FROM rows GROUP BY hs HAVING count(*) >= 2 * $min_flows),
+ex AS (SELECT b.country, b.hs, count(*) AS n, median(r.d) AS m, mad(r.d) AS mad
+       FROM rows AS r JOIN mp_bias_big AS b ON b.role = 'exporter' AND b.country = r.exporter AND b.hs = r.hs
+       GROUP BY b.country, b.hs),
+im AS (SELECT b.country, b.hs, count(*) AS n, median(r.d) AS m, mad(r.d) AS mad
+       FROM rows AS r JOIN mp_bias_big AS b ON b.role = 'importer' AND b.country = r.importer AND b.hs = r.hs
+       GROUP BY b.country, b.hs)
+SELECT 'exporter' AS role, ex.*, prod.centre FROM ex JOIN prod USING (hs)
+UNION ALL
+SELECT 'importer' AS role, im.*, prod.centre FROM im JOIN prod USING (hs);
+
+-- name: build_product_bias(z:float)
+-- Internal: reporters' persistent product-specific misreporting, as the temp table mp_bias (flagged
+-- cells only): a cell of mp_bias_cells whose median d is off its product's centre by bias, with a
+-- standard error the larger of the model's, sqrt(pi/2 (s2_exporter + s2_importer) / n), and the
+-- cell's own, sqrt(pi/2) 1.4826 MAD / sqrt(n) (noise varies by product). Only cells with |bias| / se
+-- >= z are kept: a reporter that under-reports one good to every partner every year (an exporter's
+-- bias < 0, an importer's > 0 on d) is corrected toward its partners; the rest are left alone.
+-- One row per (role, country, hs); ln units.
+CREATE OR REPLACE TEMP TABLE mp_bias AS
+WITH iv AS (SELECT * FROM mp_interval),
+scored AS (
+    SELECT c.role, c.country, c.hs, c.n, c.m - c.centre AS bias,
+           greatest(sqrt(pi() / 2 * (coalesce(own.s2, CASE WHEN c.role = 'exporter' THEN iv.s2_exporter_median ELSE iv.s2_importer_median END)
+                                     + CASE WHEN c.role = 'exporter' THEN iv.s2_importer_median ELSE iv.s2_exporter_median END) / c.n),
+                    sqrt(pi() / 2) * 1.4826 * c.mad / sqrt(c.n)) AS se
+    FROM mp_bias_cells AS c
+    CROSS JOIN iv
+    LEFT JOIN mp_sigma AS own ON own.role = c.role AND own.country = c.country
+)
+SELECT role, country, hs, n, bias, se, bias / se AS z FROM scored WHERE abs(bias) >= $z * se;
+
 -- name: build_reconciled
 -- Internal: mp_final with BACI's reconciled value V = w X + (1 - w) M_fob, where
 -- w = V_importer / (V_exporter + V_importer): the noisier reporter gets the smaller weight.
@@ -445,9 +496,22 @@ UPDATE mp_interval SET z = $z;
 -- each side's log variance (s2_*), the margin's standard error cif_fob_se (the pair estimate's
 -- own, plus the between-pair variance), and the weight's bounds by the delta method on
 -- logit w = ln V_m - ln V_x. As temp view mp_reconciled; weights in [0, 1], ln units.
+DROP TABLE IF EXISTS mp_d;
+DROP TABLE IF EXISTS mp_bias_cells;
+DROP TABLE IF EXISTS mp_bias_big;
 CREATE OR REPLACE TEMP VIEW mp_reconciled AS
 WITH med AS (SELECT role, median(variance) AS v FROM rel_country GROUP BY role),
 iv AS (SELECT * FROM mp_interval),
+fb AS (
+    -- each side corrected for its reporter's persistent misreporting of the product (mp_bias)
+    SELECT f.*,
+           bx.bias AS product_bias_exporter, bm.bias AS product_bias_importer,
+           f.value_exporter_usd * exp(-coalesce(bx.bias, 0)) AS x_adj,
+           f.value_importer_fob_usd * exp(coalesce(bm.bias, 0)) AS m_adj
+    FROM mp_final AS f
+    LEFT JOIN mp_bias AS bx ON bx.role = 'exporter' AND bx.country = f.exporter AND bx.hs = f.hs
+    LEFT JOIN mp_bias AS bm ON bm.role = 'importer' AND bm.country = f.importer AND bm.hs = f.hs
+),
 r AS (
     SELECT
         f.*,
@@ -471,7 +535,7 @@ r AS (
                  / (coalesce(ex.variance, (SELECT v FROM med WHERE role = 'exporter'))
                     + coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')))
         END AS weight_exporter
-    FROM mp_final AS f
+    FROM fb AS f
     LEFT JOIN rel_country AS ex ON ex.role = 'exporter' AND ex.country = f.exporter
     LEFT JOIN rel_country AS im ON im.role = 'importer' AND im.country = f.importer
     LEFT JOIN mp_sigma AS sx ON sx.role = 'exporter' AND sx.country = f.exporter
@@ -480,29 +544,34 @@ r AS (
 ),
 v AS (
     SELECT r.*,
-           r.weight_exporter * coalesce(r.value_exporter_usd, 0)
-             + (1 - r.weight_exporter) * coalesce(r.value_importer_fob_usd, 0) AS value_weighted_usd
+           r.weight_exporter * coalesce(r.x_adj, 0)
+             + (1 - r.weight_exporter) * coalesce(r.m_adj, 0) AS value_weighted_usd
     FROM r
 ),
 sh AS (
     SELECT v.*,
            CASE WHEN v.value_weighted_usd > 0
-                THEN (1 - v.weight_exporter) * coalesce(v.value_importer_fob_usd, 0) / v.value_weighted_usd
+                THEN (1 - v.weight_exporter) * coalesce(v.m_adj, 0) / v.value_weighted_usd
                 ELSE 1 - v.weight_exporter END AS reconciled_share_importer
     FROM v
 ),
-sh2 AS (
-    -- A log-normal report overstates the true value on average by e^(s2 / 2): with mean_unbiased the
-    -- weighted value is divided by its expected excess, so sums over flows (country totals) are
-    -- unbiased; BACI's V (mean_unbiased false) is unbiased in logs, not in levels.
+sh1 AS (
+    -- A log-normal report overstates the true value on average by e^(s2 / 2): the weighted value
+    -- divided by its expected excess is unbiased in levels (value_reconciled_mean_usd, what totals
+    -- over flows add up: mirror.intervals.total_interval); BACI's V is unbiased in logs (the median
+    -- flow), and is value_reconciled_usd unless mean_unbiased.
     SELECT sh.*,
-           CASE WHEN (SELECT mean_unbiased FROM mp_params)
-                THEN sh.value_weighted_usd / ((1 - sh.reconciled_share_importer) * exp(sh.s2_exporter / 2)
-                                              + sh.reconciled_share_importer * exp(sh.s2_importer / 2))
-                ELSE sh.value_weighted_usd END AS value_reconciled_usd
+           sh.value_weighted_usd / ((1 - sh.reconciled_share_importer) * exp(sh.s2_exporter / 2)
+                                    + sh.reconciled_share_importer * exp(sh.s2_importer / 2)) AS value_reconciled_mean_usd
     FROM sh
+),
+sh2 AS (
+    SELECT sh1.*,
+           CASE WHEN (SELECT mean_unbiased FROM mp_params) THEN sh1.value_reconciled_mean_usd
+                ELSE sh1.value_weighted_usd END AS value_reconciled_usd
+    FROM sh1
 )
-SELECT sh2.* EXCLUDE (value_weighted_usd),
+SELECT sh2.* EXCLUDE (value_weighted_usd, x_adj, m_adj),
        -- the reports' own noise (independent across flows) ...
        sqrt(pow(1 - sh2.reconciled_share_importer, 2) * sh2.s2_exporter
             + pow(sh2.reconciled_share_importer, 2) * sh2.s2_importer) AS reconciled_log_se_noise,

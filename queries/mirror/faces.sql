@@ -3,13 +3,16 @@
 -- mirror (mp_reconciled). Values in current USD (importer's converted to FOB), weights in kg,
 -- unit values in USD/kg, weight_exporter in [0, 1] with its interval bounds; value_reconciled_low/
 -- high_usd bound the reconciled value at the build's interval level (reconciled_log_se: its log
--- standard error, _noise without the margin's error). NULL filters match everything; hs is a prefix.
+-- standard error, _noise without the margin's error); value_reconciled_mean_usd is the reconciled
+-- value divided by its log-normal excess (unbiased in levels: what totals add); product_bias_*: the
+-- reporter's persistent misreporting of the product taken out before reconciling (ln; NULL where
+-- none was found). NULL filters match everything; hs is a prefix.
 SELECT
     period, freq, year, month, exporter, importer, hs, hs_level,
     value_exporter_usd, value_importer_usd, value_importer_fob_usd, gap_usd, log_ratio, discrepancy_index,
     reported_by, cif_fob_factor, cif_fob_method,
     weight_exporter, weight_exporter_low, weight_exporter_high,
-    value_reconciled_usd,
+    value_reconciled_usd, value_reconciled_mean_usd, product_bias_exporter, product_bias_importer,
     value_reconciled_usd * exp(-(SELECT z FROM mp_interval) * reconciled_log_se) AS value_reconciled_low_usd,
     value_reconciled_usd * exp((SELECT z FROM mp_interval) * reconciled_log_se) AS value_reconciled_high_usd,
     reconciled_log_se, reconciled_log_se_noise, reconciled_share_importer, cif_fob_se,

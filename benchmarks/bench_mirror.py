@@ -15,7 +15,7 @@ time (benchmarks/generate.py ``to_store``) beside bare ``CREATE TABLE AS SELECT 
 read_parquet`` into a DuckDB file.
 
     python benchmarks/bench_mirror.py [--flows 1000000,3000000] [--memory-limit 1GB]
-        [--pandas-max 3000000] [--keep DIR]
+        [--pandas-max 3000000] [--keep DIR (each size's Parquet and store)]
 
 Every DuckDB process (floor and trade-mirror) runs under the same memory limit (spilling beyond
 it). pandas is skipped above ``--pandas-max`` flows (7.1 GB at 10M flows, issue 18). Prints one
@@ -195,6 +195,16 @@ def polars_merge(paths: list[str]) -> dict:
     return {"pairs": pairs.height, "note": f"{pairs.height:,} pairs, reconciled total {recon:.4g}"}
 
 
+def _try(fn, *args: object) -> dict:
+    """One measured run; one that fails (out of memory under the limit) is a row saying so, and the
+    other rows are still measured and printed."""
+    try:
+        return measure.in_child(fn, *args)
+    except Exception as err:  # the pool breaks when the child is killed
+        first = str(err).split(": ", 1)[-1].splitlines()[0]
+        return {"skipped": f"failed: {first[:160]}"}
+
+
 def run_size(flows: int, args: argparse.Namespace, tmp: Path) -> dict:
     data = tmp / f"data_{flows}"
     made = measure.in_child(make_data, str(data), flows, args.countries, args.products)
@@ -212,13 +222,13 @@ def run_size(flows: int, args: argparse.Namespace, tmp: Path) -> dict:
     spill = tmp / f"spill_{flows}"
     spill.mkdir()
     rows = [(FLOOR, measure.in_child(floor_join, paths, args.memory_limit, str(spill))),
-            ("trade-mirror build, fixed CIF/FOB", measure.in_child(tool_build, store, "fixed", args.memory_limit)),
-            ("trade-mirror build, default settings", measure.in_child(tool_build, store, None, args.memory_limit))]
+            ("trade-mirror build, fixed CIF/FOB", _try(tool_build, store, "fixed", args.memory_limit)),
+            ("trade-mirror build, default settings", _try(tool_build, store, None, args.memory_limit))]
     if flows <= args.pandas_max:
-        rows.append(("pandas merge + reliability", measure.in_child(pandas_merge, paths)))
+        rows.append(("pandas merge + reliability", _try(pandas_merge, paths)))
     else:
         rows.append(("pandas merge + reliability", {"skipped": f"skipped above {args.pandas_max:,} flows (memory)"}))
-    rows.append(("polars join + reliability", measure.in_child(polars_merge, paths)))
+    rows.append(("polars join + reliability", _try(polars_merge, paths)))
     measure.table(rows, floor=FLOOR, title=f"**{flows:,} flows ({made['reports']:,} reports): the mirror**, "
                                            f"DuckDB memory limit {args.memory_limit}")
     if args.keep:
@@ -226,6 +236,7 @@ def run_size(flows: int, args: argparse.Namespace, tmp: Path) -> dict:
         keep.mkdir(parents=True, exist_ok=True)
         for p in paths:
             shutil.copy(p, keep / f"{flows}_{Path(p).name}")
+        shutil.copy(store, keep / f"store_{flows}.duckdb")
     shutil.rmtree(data)
     Path(store).unlink()
     shutil.rmtree(spill, ignore_errors=True)
@@ -239,7 +250,7 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=5000)
     parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit of every DuckDB process")
     parser.add_argument("--pandas-max", type=int, default=3_000_000, help="skip pandas above this many flows")
-    parser.add_argument("--keep", help="copy each size's Parquet file here")
+    parser.add_argument("--keep", help="copy each size's Parquet file and store here")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.flows.split(",")]
     results = []
@@ -268,6 +279,8 @@ def main() -> None:
         f"{r['made']['cpu_s'] / (r['flows'] / 1e6):.2f}, {r['made']['peak_mb']:,.0f} MB" for r in results) + " |")
     first, last = results[0], results[-1]
     for label in labels[:3]:
+        if first["mirror"][label].get("skipped") or last["mirror"][label].get("skipped"):
+            continue
         a, b = first["mirror"][label]["cpu_s"], last["mirror"][label]["cpu_s"]
         print(f"{label}: CPU grows as n^{np.log(b / a) / np.log(last['flows'] / first['flows']):.2f} "
               f"from {first['flows']:,} to {last['flows']:,} flows")

@@ -93,3 +93,27 @@ def test_a_killed_swap_writer_leaves_the_store_as_it_was(tmp_path):
     with mirror.open(path) as db:
         assert db.con.execute("SELECT count(*) FROM flows").fetchall()[0][0] == 4
     assert not stale.exists()
+
+
+def test_a_python_refresh_swaps_in_its_working_copy_while_a_reader_holds_the_store(tmp_path):
+    # The same through the Python API, in this process: the writer finds the store held by a reader,
+    # writes a working copy, and on close checkpoints it and renames it over the store.
+    path, drop = _store(tmp_path)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        before = reader.stdout.readline().strip()
+        db = mirror.open(path)
+        assert list(tmp_path.glob("s.duckdb.swap-*")), "the writer should work on a copy while the reader holds the file"
+        summary = db.refresh(drop)
+        db.close()
+        assert summary["files_loaded"] == 1
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == before
+    finally:
+        reader.kill()
+        reader.wait()
+    assert not list(tmp_path.glob("s.duckdb.swap-*"))
+    with mirror.open(path, read_only=True) as db:
+        assert db.con.execute("SELECT count(*), sum(value) FROM flows").fetchall()[0] == (5, 600.0)

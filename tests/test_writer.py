@@ -2,6 +2,7 @@
 open while a scheduled refresh runs; the refresh completes, the reader keeps consistent answers, and
 the next opening sees the refreshed store. Two writers are still refused, the second at once."""
 
+import contextlib
 import csv
 import subprocess
 import sys
@@ -45,24 +46,35 @@ def _store(tmp_path):
     return path, drop
 
 
-def test_a_refresh_runs_while_a_notebook_reads(tmp_path):
-    path, drop = _store(tmp_path)
+@contextlib.contextmanager
+def _notebook_reading(path):
+    """A reader in another process holding the store open: yields what it first read and a function
+    returning what it reads again (after the caller's refresh)."""
     reader = subprocess.Popen([sys.executable, "-c", READER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True)
+
+    def again() -> str:
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        return reader.stdout.readline().strip()
+
     try:
-        before = reader.stdout.readline().strip()
+        yield reader.stdout.readline().strip(), again
+    finally:
+        reader.kill()
+        reader.wait()
+
+
+def test_a_refresh_runs_while_a_notebook_reads(tmp_path):
+    path, drop = _store(tmp_path)
+    with _notebook_reading(path) as (before, again):
         assert before == "(4, 400.0)"
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "mirror", "refresh", "--from", str(drop), "--db", str(path)],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert time.perf_counter() - started < 60  # bounded: no waiting on the reader
-        reader.stdin.write("\n")
-        reader.stdin.flush()
-        assert reader.stdout.readline().strip() == before  # the open reader: the same, consistent state
-    finally:
-        reader.kill()
-        reader.wait()
+        assert again() == before  # the open reader: the same, consistent state
     with mirror.open(path, read_only=True) as db:  # opened again: the refreshed store
         assert db.con.execute("SELECT count(*), sum(value) FROM flows").fetchall()[0] == (5, 600.0)
         assert db.check().offending_rows.sum() == 0
@@ -99,21 +111,13 @@ def test_a_python_refresh_swaps_in_its_working_copy_while_a_reader_holds_the_sto
     # The same through the Python API, in this process: the writer finds the store held by a reader,
     # writes a working copy, and on close checkpoints it and renames it over the store.
     path, drop = _store(tmp_path)
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        before = reader.stdout.readline().strip()
+    with _notebook_reading(path) as (before, again):
         db = mirror.open(path)
         assert list(tmp_path.glob("s.duckdb.swap-*")), "the writer should work on a copy while the reader holds the file"
         summary = db.refresh(drop)
         db.close()
         assert summary["files_loaded"] == 1
-        reader.stdin.write("\n")
-        reader.stdin.flush()
-        assert reader.stdout.readline().strip() == before
-    finally:
-        reader.kill()
-        reader.wait()
+        assert again() == before
     assert not list(tmp_path.glob("s.duckdb.swap-*"))
     with mirror.open(path, read_only=True) as db:
         assert db.con.execute("SELECT count(*), sum(value) FROM flows").fetchall()[0] == (5, 600.0)

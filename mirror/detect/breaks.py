@@ -156,25 +156,28 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
         if flag["explained_by"] is None and (flag["reporter"], flag["partner"], flag["flow"], flag["period"]) in shock_keys:
             continue
         shifted.append(flag)
-    return flags + price_neutral(shifted, series)
+    return flags + price_neutral(shifted, index, Y, labels)
 
 
-def unit_values(series: pd.DataFrame, codes: set) -> pd.DataFrame:
-    """The product's unit value per period, as the price-neutral deflator of its USD series: the
-    median over the flows of the run (every flow read for it with both a USD and a kg figure in the
-    period) of ln(USD / kg), with their number. Columns hs, period, log_uv, flows."""
-    both = series[series.hs.isin(codes) & (series.amount > 0)]
-    if both.empty or not (both.unit == "kg").any():
-        return pd.DataFrame(columns=["hs", "period", "log_uv", "flows"])
-    wide = both.pivot_table(index=["reporter", "partner", "flow", "hs", "period"], columns="unit", values="amount",
-                            aggfunc="first").dropna()
-    if wide.empty or "kg" not in wide or "USD" not in wide:
-        return pd.DataFrame(columns=["hs", "period", "log_uv", "flows"])
-    wide = wide.assign(log_uv=np.log(wide.USD / wide.kg)).reset_index()
-    return wide.groupby(["hs", "period"], as_index=False).agg(log_uv=("log_uv", "median"), flows=("log_uv", "size"))
+def unit_values(index: list[tuple], Y: np.ndarray, codes: set) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The product's unit value per period, as the price-neutral deflator of its USD series: hs ->
+    (median over the run's flows of the code with both a USD and a kg figure in the period of
+    ln(USD / kg), per period column; their number). Read from the series matrix (rows ``index``)."""
+    row = {k: i for i, k in enumerate(index)}
+    pairs: dict[str, list[tuple[int, int]]] = {}
+    for key, i in row.items():
+        if key[4] == "kg" and key[3] in codes and (j := row.get((*key[:4], "USD"))) is not None:
+            pairs.setdefault(key[3], []).append((j, i))
+    out = {}
+    for hs, rows in pairs.items():
+        usd, kg = Y[[j for j, _ in rows]], Y[[i for _, i in rows]]
+        with np.errstate(all="ignore"):
+            log_uv = np.where((usd > 0) & (kg > 0), np.log(usd) - np.log(kg), np.nan)
+            out[hs] = (np.nanmedian(log_uv, axis=0), np.isfinite(log_uv).sum(axis=0))
+    return out
 
 
-def price_neutral(flags: list[dict], series: pd.DataFrame) -> list[dict]:
+def price_neutral(flags: list[dict], index: list[tuple], Y: np.ndarray, labels: np.ndarray) -> list[dict]:
     """Each level shift of a USD series with its price-neutral variants: the same flow's shift deflated
     by the product's unit value (unit_values) at the same date - ln(USD_t) - ln(UV_t), geometric means
     after against before, where the product has a unit value in at least two periods on each side -
@@ -184,31 +187,26 @@ def price_neutral(flags: list[dict], series: pd.DataFrame) -> list[dict]:
     usd = [f for f in flags if f["unit"] == "USD" and f["hs"] not in ("TOTAL", "ALL")]
     if not usd:
         return flags
-    uv = unit_values(series, {f["hs"] for f in usd})
-    uv_by = {k: dict(zip(g.period, zip(g.log_uv, g.flows, strict=True), strict=True)) for k, g in uv.groupby("hs")} \
-        if len(uv) else {}
-    keys = ["reporter", "partner", "flow", "hs"]
-    wanted = pd.DataFrame([{k: f[k] for k in keys} for f in usd]).drop_duplicates()
-    own = series.merge(wanted, on=keys)
-    values = {k: dict(zip(g.period, g.amount, strict=True)) for k, g in own[own.unit == "USD"].groupby(keys)}
-    with_kg = set(own[own.unit == "kg"].groupby(keys).groups)
+    row = {k: i for i, k in enumerate(index)}
+    deflators = unit_values(index, Y, {f["hs"] for f in usd})
+    position = {lab: c for c, lab in enumerate(labels)}
     for f in usd:
-        key = tuple(f[k] for k in keys)
-        kg_text = " Its tonnes are tested as their own series." if key in with_kg else \
+        key = (f["reporter"], f["partner"], f["flow"], f["hs"])
+        kg_text = " Its tonnes are tested as their own series." if (*key, "kg") in row else \
             " No tonnes are reported for it."
-        deflator = uv_by.get(f["hs"], {})
-        pts = [(p, np.log(v) - deflator[p][0]) for p, v in values.get(key, {}).items() if v > 0 and p in deflator]
-        before = [x for p, x in pts if p < f["period"]]
-        after = [x for p, x in pts if p >= f["period"]]
-        if len(before) >= 2 and len(after) >= 2:
-            moved = float(np.expm1(np.mean(after) - np.mean(before)))
-            flows = int(np.median([deflator[p][1] for p, _ in pts]))
-            text = (f" Deflated by HS {f['hs']}'s unit value (median USD/kg of a median {flows} flow(s) a period in "
-                    f"this run), the level moved {pct(moved)}: the price-neutral variant.")
-            f["evidence"] = f"{f['evidence']}; deflated shift {pct(moved)}"
-        else:
-            text = (f" No price-neutral variant: HS {f['hs']} has no unit value (USD and kg of one flow) in two "
-                    "periods either side among this run's flows.")
+        text = (f" No price-neutral variant: HS {f['hs']} has no unit value (USD and kg of one flow) in two "
+                "periods either side among this run's flows.")
+        if f["hs"] in deflators and (i := row.get((*key, "USD"))) is not None:
+            uv, flows = deflators[f["hs"]]
+            with np.errstate(all="ignore"):
+                x = np.where(Y[i] > 0, np.log(np.where(Y[i] > 0, Y[i], 1.0)), np.nan) - uv
+            ok = np.isfinite(x)
+            after = np.arange(len(x)) >= position[f["period"]]
+            if (ok & ~after).sum() >= 2 and (ok & after).sum() >= 2:
+                moved = float(np.expm1(x[ok & after].mean() - x[ok & ~after].mean()))
+                text = (f" Deflated by HS {f['hs']}'s unit value (median USD/kg of a median {int(np.median(flows[ok]))} "
+                        f"flow(s) a period in this run), the level moved {pct(moved)}: the price-neutral variant.")
+                f["evidence"] = f"{f['evidence']}; deflated shift {pct(moved)}"
         f["reason"] = f["reason"].rstrip(".") + "." + text + kg_text
     return flags
 

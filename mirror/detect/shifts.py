@@ -138,11 +138,12 @@ def _flag(kind, key, ban_via, logs, times, labels, j, T, n, p, q, shift, stat, r
                            "reporting gap")}
     if via:
         return {**common, "detector": "level_shift", "statistic": "one-sided rise after a ban on the neighbour's route",
-                "severity": "high", "explained_by": None,
+                "severity": "medium", "explained_by": None,
                 "reason": (f"{what} rose {pct(np.expm1(shift))} after {ban.measure} banned this trade with {ban.target} "
                            f"on {eff:%Y-%m-%d} ({level_text}; z={stat:.2f}, one-sided p={p:.2g}, q={q:.2g}): possible "
                            f"evasion through {via}, a neighbour of {ban.target} - the ban does not cover this pair, "
-                           "so it explains nothing here")}
+                           "so it explains nothing here; a screening flag: the pair's growth is not controlled for "
+                           "(the roundabout test compares other goods and destinations)")}
     return {**common, "detector": "level_shift", "statistic": "one-sided rise after a ban: possible evasion",
             "severity": "high", "explained_by": None,
             "reason": (f"{what} rose {pct(np.expm1(shift))} after {ban.measure} banned this trade on {eff:%Y-%m-%d} "

@@ -26,10 +26,10 @@ _BY_QUERY = {"partner": ("reconstruct_by_partner", "TOTAL"), "period": ("reconst
              "heading": ("reconstruct_by_hs", "4"), "section": ("reconstruct_by_section", "2")}
 
 
-# A reporter's product-specific misreporting is corrected where its cell's median ln(X/M_fob) is this
-# many standard errors from the product's (a false correction in about 0.3% of cells without any),
-# over at least this many flows with two partners (queries/mirror/build.sql: build_product_bias).
-PRODUCT_BIAS_Z = 3.0
+# A reporter's product-specific misreporting is corrected where its cell's median ln(X/M_fob) differs
+# from the product's, tested over cells of at least this many flows with two partners, at this false
+# discovery rate (Benjamini-Hochberg; queries/mirror/build.sql: build_product_bias_cells).
+PRODUCT_BIAS_FDR = 0.05
 PRODUCT_BIAS_MIN_FLOWS = 6
 
 BUILD_CHECKS = ("check_mirror_unique_keys", "check_mirror_reported_by", "check_mirror_sums_equal_staged",
@@ -92,9 +92,7 @@ class Engine:
         sql.script(con, "build_mirror_final")
         self._fit_reliability(settings)
         self._fit_intervals(settings)
-        sql.run(con, "build_product_bias_cells", enabled=settings.product_bias, min_flows=PRODUCT_BIAS_MIN_FLOWS).fetchall()
-        sql.run(con, "build_product_bias_medians", min_flows=PRODUCT_BIAS_MIN_FLOWS).fetchall()
-        sql.run(con, "build_product_bias", z=PRODUCT_BIAS_Z).fetchall()
+        self._fit_product_bias(settings)
         sql.script(con, "build_reconciled")
         self._check_build()
         self._built = Built(key)
@@ -120,6 +118,22 @@ class Engine:
         finally:
             self.con.unregister("mp_gravity_df")
         return True
+
+    def _fit_product_bias(self, settings: Settings) -> None:
+        """Reporters' persistent misreporting of a product (mirror/intervals.py, product_bias): cells
+        counted and their medians taken in SQL, tested with Benjamini-Hochberg in Python (a few
+        thousand rows), the corrections registered for build_reconciled."""
+        from . import intervals
+
+        sql.run(self.con, "build_product_bias_cells", enabled=settings.product_bias,
+                min_flows=PRODUCT_BIAS_MIN_FLOWS).fetchall()
+        sql.run(self.con, "build_product_bias_medians", min_flows=PRODUCT_BIAS_MIN_FLOWS).fetchall()
+        flagged = intervals.product_bias(sql.frame(self.con, "product_bias_tests"), fdr=PRODUCT_BIAS_FDR)
+        self.con.register("mp_bias_df", flagged)
+        try:
+            sql.script(self.con, "build_product_bias")
+        finally:
+            self.con.unregister("mp_bias_df")
 
     def _fit_intervals(self, settings: Settings) -> None:
         """The interval model (mirror/intervals.py) on the reliability regression's cells."""

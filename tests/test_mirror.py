@@ -334,7 +334,7 @@ def test_kinds_are_compared_only_over_the_same_span(db, tmp_path):
 def test_a_reporters_misreported_product_is_corrected_toward_its_partners(tmp_path):
     # 5% of exporter-products under-reported by ln 0.1-0.5 to every partner every year (the harder
     # world's misreporting alone). The correction finds them against the product's other reporters
-    # (|z| >= 3), estimates the planted amount, and moves only the reconciled values: gaps and log
+    # (Benjamini-Hochberg at 5%), estimates the planted amount, and moves only the reconciled values: gaps and log
     # ratios, what the detectors read, are the reports as published.
     p = simulate.panel(countries=20, products=80, years=range(2015, 2019), seed=4, density=0.15, misreport_share=0.05)
     with mirror.open(tmp_path / "s.duckdb") as db:

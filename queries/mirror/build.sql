@@ -468,26 +468,28 @@ SELECT 'exporter' AS role, ex.*, prod.centre FROM ex JOIN prod USING (hs)
 UNION ALL
 SELECT 'importer' AS role, im.*, prod.centre FROM im JOIN prod USING (hs);
 
--- name: build_product_bias(z:float)
--- Internal: reporters' persistent product-specific misreporting, as the temp table mp_bias (flagged
--- cells only): a cell of mp_bias_cells whose median d is off its product's centre by bias, with a
--- standard error the larger of the model's, sqrt(pi/2 (s2_exporter + s2_importer) / n), and the
--- cell's own, sqrt(pi/2) 1.4826 MAD / sqrt(n) (noise varies by product). Only cells with |bias| / se
--- >= z are kept: a reporter that under-reports one good to every partner every year (an exporter's
--- bias < 0, an importer's > 0 on d) is corrected toward its partners; the rest are left alone.
--- One row per (role, country, hs); ln units.
+-- name: product_bias_tests
+-- Internal: the tests of reporters' persistent product-specific misreporting (mirror/intervals.py,
+-- product_bias): each cell of mp_bias_cells with bias, its median d less the product's centre, and
+-- a standard error, the larger of the model's, sqrt(pi/2 (s2_exporter + s2_importer) / n), and the
+-- cell's own, sqrt(pi/2) 1.4826 MAD / sqrt(n) (noise varies by product). One row per (role,
+-- country, hs); ln units.
+WITH iv AS (SELECT * FROM mp_interval)
+SELECT c.role, c.country, c.hs, c.n, c.m - c.centre AS bias,
+       greatest(sqrt(pi() / 2 * (coalesce(own.s2, CASE WHEN c.role = 'exporter' THEN iv.s2_exporter_median ELSE iv.s2_importer_median END)
+                                 + CASE WHEN c.role = 'exporter' THEN iv.s2_importer_median ELSE iv.s2_exporter_median END) / c.n),
+                sqrt(pi() / 2) * 1.4826 * c.mad / sqrt(c.n)) AS se
+FROM mp_bias_cells AS c
+CROSS JOIN iv
+LEFT JOIN mp_sigma AS own ON own.role = c.role AND own.country = c.country;
+
+-- name: build_product_bias
+-- Internal: the cells found misreported (registered as mp_bias_df by the engine: Benjamini-Hochberg
+-- over product_bias_tests), as the temp table mp_bias: a reporter that under-reports one good to
+-- every partner every year (an exporter's bias < 0, an importer's > 0 on d) is corrected toward its
+-- partners; the rest are left alone. One row per (role, country, hs); ln units.
 CREATE OR REPLACE TEMP TABLE mp_bias AS
-WITH iv AS (SELECT * FROM mp_interval),
-scored AS (
-    SELECT c.role, c.country, c.hs, c.n, c.m - c.centre AS bias,
-           greatest(sqrt(pi() / 2 * (coalesce(own.s2, CASE WHEN c.role = 'exporter' THEN iv.s2_exporter_median ELSE iv.s2_importer_median END)
-                                     + CASE WHEN c.role = 'exporter' THEN iv.s2_importer_median ELSE iv.s2_exporter_median END) / c.n),
-                    sqrt(pi() / 2) * 1.4826 * c.mad / sqrt(c.n)) AS se
-    FROM mp_bias_cells AS c
-    CROSS JOIN iv
-    LEFT JOIN mp_sigma AS own ON own.role = c.role AND own.country = c.country
-)
-SELECT role, country, hs, n, bias, se, bias / se AS z FROM scored WHERE abs(bias) >= $z * se;
+SELECT role, country, hs, n, bias, se, z, p_value FROM mp_bias_df;
 
 -- name: build_reconciled
 -- Internal: mp_final with BACI's reconciled value V = w X + (1 - w) M_fob, where

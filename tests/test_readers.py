@@ -230,3 +230,15 @@ def test_baci_without_its_code_files_maps_through_comtrade_codes(db, fixtures, t
     h5.write_text(data.read_text() + "\n")  # other bytes: the same bytes would be skipped as loaded
     with pytest.raises(LoadError, match=r"line 2, column 'k': value '10111': unknown HS code in H5"):
         db.load(h5)
+
+
+def test_scan_counts_the_lines_that_hold_rows(tmp_path):
+    """Rows and physical lines are compared to decide whether a file needs its lines located one
+    by one (multi-line cells, blank lines): blank lines at the very end must not force that."""
+    from mirror.ingest import text
+
+    cases = {b"a\n1\n": 2, b"a\n1": 2, b"a\r\n1\r\n\r\n\r\n": 2, b"a\n1\n\n2\n": 4, b'a\n"x\ny"\n': 3}
+    for i, (data, lines) in enumerate(cases.items()):
+        path = tmp_path / f"f{i}.csv"
+        path.write_bytes(data)
+        assert text.scan(path).lines == lines, data

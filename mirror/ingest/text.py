@@ -82,10 +82,12 @@ class Scan:
 
     newlines: int
     ends_in_newline: bool
+    trailing_blank: int = 0  # blank lines at the very end (harmless: the reader skips them)
 
     @property
     def lines(self) -> int:
-        return self.newlines + (0 if self.ends_in_newline else 1)
+        """Physical lines up to the last one holding anything."""
+        return self.newlines + (0 if self.ends_in_newline else 1) - self.trailing_blank
 
 
 def scan(path: Path) -> Scan:
@@ -99,12 +101,12 @@ def scan(path: Path) -> Scan:
 @lru_cache(maxsize=8)
 def _scan(name: str, _mtime_ns: int, _size: int) -> Scan:
     path = Path(name)
-    newlines, last = 0, b""
+    newlines, tail = 0, b""
     try:
         with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as fh:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
                 newlines += chunk.count(b"\n")
-                last = chunk[-1:]
+                tail = (tail + chunk)[-256:]
     except EOFError:
         raise LoadError([Problem(str(path), None, None, None,
                                  "the gzip file is cut short (its compressed stream ends before its end marker)",
@@ -115,7 +117,10 @@ def _scan(name: str, _mtime_ns: int, _size: int) -> Scan:
                                  "bytes that are not gzip after the end of the gzip stream" if trailing
                                  else f"the gzip stream is damaged ({err})",
                                  "download the file again (a proxy or an interrupted transfer may have added to it)")]) from None
-    return Scan(newlines, last == b"\n")
+    # the line breaks after the last character that is not one: the first ends the last line,
+    # the others are blank lines (so a file ending in "\n\n" needs no slower line-by-line reading)
+    ending = tail[len(tail.rstrip(b"\r\n")):]
+    return Scan(newlines, tail[-1:] == b"\n", max(ending.count(b"\n") - 1, 0))
 
 
 def head_bytes(path: Path, size: int = 4096) -> bytes:
@@ -176,6 +181,17 @@ class Records:
 def records(path: Path, delimiter: str, encoding: str, ncols: int) -> Records:
     starts, blank, long = [], [], []
     pending_blank: list[int] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)  # a long quoted note is a cell, not an error (the default stops at 128 kB)
+    try:
+        _read_records(path, delimiter, encoding, ncols, starts, blank, long, pending_blank)
+    finally:
+        csv.field_size_limit(limit)
+    return Records(starts, blank, long)
+
+
+def _read_records(path: Path, delimiter: str, encoding: str, ncols: int, starts: list[int], blank: list[int],
+                  long: list[tuple[int, int, str]], pending_blank: list[int]) -> None:
     with open_text(path, encoding) as fh:
         reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
         next(reader, None)  # the header
@@ -190,4 +206,3 @@ def records(path: Path, delimiter: str, encoding: str, ncols: int) -> Records:
                 if len(fields) > ncols:
                     long.append((start, len(fields), delimiter.join(fields)))
             start = reader.line_num + 1
-    return Records(starts, blank, long)

@@ -43,7 +43,10 @@ LIMIT 1000;
 -- Internal: the whole JSON file as one JSON value in the temp table json_doc (read as text and
 -- cast, so that a deeply nested value in some field, or a reply larger than read_json's 16 MB
 -- object limit, is read like any other).
-CREATE OR REPLACE TEMP TABLE json_doc AS SELECT content::JSON AS j FROM read_text($path);
+-- A UTF-8 byte-order mark (Windows editors write one) is dropped first: JSON itself never has one.
+CREATE OR REPLACE TEMP TABLE json_doc AS
+SELECT CAST(CASE WHEN starts_with(content, chr(65279)) THEN substr(content, 2) ELSE content END AS JSON) AS j
+FROM read_text($path);
 
 -- name: comtrade_json_envelope
 -- Internal: the envelope of a Comtrade API reply in json_doc: the document's JSON type, the type of

@@ -4,6 +4,7 @@ A case says how its file is made (``make``):
 
 - ``edit``: a copy of a fixture (``fixture``, relative to tests/fixtures) with ``replace``: a list
   of [line, old, new] edits (line 1-based; 0 = every line), then ``append`` text added at the end;
+  ``{long}`` in ``append`` is a cell of ``long`` characters;
   ``crlf = true`` ends every row in CR LF (as Excel does) before the edits, so that a line break an
   edit puts inside a quoted cell stays a bare LF (as Excel writes a multi-line cell).
 - ``text``: the ``text`` given, written in ``encoding`` (default utf-8; "utf-16" writes a BOM).
@@ -67,7 +68,7 @@ def build(case: dict, folder: Path) -> dict[str, str]:
                     lines[i] = lines[i].replace(old, new, 1)
                     hit = True
             assert hit, f"case {case['id']}: {old!r} not on line {line_no} of {case['fixture']}"
-        text = "".join(lines) + case.get("append", "")
+        text = "".join(lines) + case.get("append", "").replace("{long}", "x" * case.get("long", 0))
         path.write_bytes(text.encode(case.get("encoding", "utf-8")))
     elif make == "text":
         path.write_bytes(case["text"].encode(case.get("encoding", "utf-8")))

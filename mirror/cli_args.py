@@ -53,8 +53,33 @@ EXIT_CODES = {name: _READ for name in EXAMPLES} | {
 
 def _epilog(name: str) -> str:
     codes = "\n".join(f"  {code:>2}  {EXIT_MEANINGS[code]}" for code in EXIT_CODES[name])
-    listed = f"Detectors:\n{_detector_list()}\n\n" if name == "flags" else ""
-    return f"{listed}Example:\n  {EXAMPLES[name]}\n\nExit codes:\n{codes}"
+    return f"Example:\n  {EXAMPLES[name]}\n\nExit codes:\n{codes}"
+
+
+class _LazyDetectors:
+    """The registered detectors' names as argparse ``choices``, read from the registry only when a
+    --detector value is checked or the help is shown: importing the detectors (statsmodels, SciPy)
+    costs about a second that no other command should pay at start-up."""
+
+    def __iter__(self):
+        return iter(_detectors())
+
+    def __contains__(self, value: object) -> bool:
+        return value in _detectors()
+
+
+class _Parser(argparse.ArgumentParser):
+    """A command's parser whose epilog may be computed when the help is shown (the flags command
+    lists the registered detectors there)."""
+
+    def __init__(self, *args, epilog_extra=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._epilog_extra = epilog_extra
+
+    def format_help(self) -> str:
+        if self._epilog_extra is not None:
+            self.epilog, self._epilog_extra = self._epilog_extra() + (self.epilog or ""), None
+        return super().format_help()
 
 
 def _detector_list() -> str:
@@ -87,10 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 bug, 2 bad arguments, 3 store problem, 4 input refused, 69 Comtrade API "
                "unavailable, 75 store busy. `trade-mirror COMMAND --help` lists each command's.")
     parser.add_argument("--version", action="version", version=f"trade-mirror {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, parents=[common], help=help_text, description=help_text,
+        extra = (lambda: f"Detectors:\n{_detector_list()}\n\n") if name == "flags" else None
+        return sub.add_parser(name, parents=[common], help=help_text, description=help_text, epilog_extra=extra,
                               epilog=_epilog(name), formatter_class=argparse.RawDescriptionHelpFormatter)
 
     p = add("load", "Load trade data files into the store (all or nothing).")
@@ -209,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     _output_flags(p)
 
     p = add("flags", "Run the anomaly detectors and list their flags, each with a plain-English reason.")
-    p.add_argument("--detector", choices=_detectors(), help="only this detector")
+    p.add_argument("--detector", choices=_LazyDetectors(), metavar="DETECTOR",
+                   help="only this detector (one of those listed below)")
     p.add_argument("--country", default="PRK", help="the country of interest (default PRK)")
     _freq_flag(p)
     p.add_argument("--level", default="4", type=str.upper, choices=options.LEVELS,

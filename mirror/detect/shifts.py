@@ -42,15 +42,25 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
     wanted = sorted({int(r) for r in unknown_rows if n_obs[r] >= MIN_OBS} | {r for r, _, _ in known if n_obs[r] >= MIN_OBS})
     if not wanted:
         return []
+    # first the persistence estimates around each series' best split (cheap: what the pooling needs),
+    # then the per-series path's full search only for the series no family takes
     fits = {}
     for lo in range(0, len(wanted), CHUNK):
         rows = np.array(wanted[lo:lo + CHUNK])
         V, T, n = inf.compact(L[rows], times)
         with np.errstate(all="ignore"):
+            rho, _ = inf.ar1(V, T, n, inf.best_split(V, n))
+        for k, r in enumerate(rows):
+            fits[int(r)] = (int(n[k]), float(rho[k]), None, None, np.nan, T[k])
+    pooled = _pooled(index, L, times, wanted, fits)
+    alone = [r for r in wanted if r not in pooled]
+    for lo in range(0, len(alone), CHUNK):
+        rows = np.array(alone[lo:lo + CHUNK])
+        V, T, n = inf.compact(L[rows], times)
+        with np.errstate(all="ignore"):
             rho, shift, z, sup = inf.search(V, T, n)
         for k, r in enumerate(rows):
             fits[int(r)] = (int(n[k]), float(rho[k]), shift[k], z[k], float(sup[k]), T[k])
-    pooled = _pooled(index, L, times, wanted, fits)
     tests = []  # (kind, row, ban, split, p, shift, statistic)
     for r in unknown_rows:
         r = int(r)
@@ -70,7 +80,7 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
         n, rho, shift, z, sup, T = fits[r]
         t_eff = _time_of(np.datetime64(ban.effective), freq)
         j = int(np.sum(T[:n] < t_eff))
-        if j < 2 or n - j < 2 or not np.isfinite(z[j - 1]):
+        if j < 2 or n - j < 2 or not np.isfinite((pooled[r]["zwork"] if r in pooled else z)[j - 1]):
             continue
         for direction in ("rise",) if via else ("fall", "rise"):
             if r in pooled:  # each split's moderated score is standard normal at the true rho

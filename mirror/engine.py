@@ -121,13 +121,13 @@ class Engine:
 
     def _fit_product_bias(self, settings: Settings) -> None:
         """Reporters' persistent misreporting of a product (mirror/intervals.py, product_bias): cells
-        counted and their medians taken in SQL, tested with Benjamini-Hochberg in Python (a few
-        thousand rows), the corrections registered for build_reconciled."""
+        and product centres in SQL (hash aggregates, which spill), tested with Benjamini-Hochberg in
+        Python (one row per reporter-product cell), the corrections registered for build_reconciled."""
         from . import intervals
 
         sql.run(self.con, "build_product_bias_cells", enabled=settings.product_bias,
                 min_flows=PRODUCT_BIAS_MIN_FLOWS).fetchall()
-        sql.run(self.con, "build_product_bias_medians", min_flows=PRODUCT_BIAS_MIN_FLOWS).fetchall()
+        sql.run(self.con, "build_product_bias_centres", min_cells=3).fetchall()
         flagged = intervals.product_bias(sql.frame(self.con, "product_bias_tests"), fdr=PRODUCT_BIAS_FDR)
         self.con.register("mp_bias_df", flagged)
         try:

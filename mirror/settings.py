@@ -59,7 +59,7 @@ class Settings:
         totals over flows are unbiased in the log-normal model; False (default) gives BACI's value,
         which the benchmark measures closer to true totals (misreported goods inflate s2).
     product_bias: correct a reporter's reports of a product it misreports to every partner (its
-        median ln(X/M_fob) for the product off the product's median over all reporters, found by
+        mean ln(X/M_fob) for the product off the product's centre over all reporters, found by
         Benjamini-Hochberg at a 5% false discovery rate over the cells) toward its partners' before
         reconciling (mirror/intervals.py, build.sql); gaps, ratios and the detectors always see the
         reports as published.

@@ -439,49 +439,49 @@ LEFT JOIN mp_cif_pairs AS c ON c.exporter = s.exporter AND c.importer = s.import
 UPDATE mp_interval SET z = $z;
 
 -- name: build_product_bias_cells(enabled:bool, min_flows:int)
--- Internal: the cells of the product-bias test (build_product_bias), as the temp table mp_bias_cells:
--- each reporter's median and MAD of d = ln(X / M_fob) (mp_d) for a product, per role, over at least
--- `min_flows` flows with at least two partners, beside the product's centre (the median d of all
--- its flows: what the product's freight or valuation does to every pair alike). The cells big
--- enough to tell are found by counting first (mp_bias_big), and medians are taken only on their
--- products' rows: a single BACI-scale year has millions of reporter-product cells of one or two
--- flows. Not at the TOTAL level (no product) or when not enabled. One row per (role, country, hs).
-CREATE OR REPLACE TEMP TABLE mp_bias_big AS
-SELECT 'exporter' AS role, exporter AS country, hs FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
+-- Internal: the cells of the product-bias test (product_bias_tests), as the temp table
+-- mp_bias_cells: each reporter's mean and standard deviation of d = ln(X / M_fob) (mp_d) for a
+-- product, per role, over at least `min_flows` flows with at least two partners. Means and
+-- deviations, not medians: a hash aggregate that spills to disk, where a median per
+-- (country, HS6) of a BACI-scale year does not fit in memory; a cell with one stray flow has a
+-- large deviation, so its test does not reject. Not at the TOTAL level (no product) or when not
+-- enabled. One row per (role, country, hs); ln units.
+CREATE OR REPLACE TEMP TABLE mp_bias_cells AS
+SELECT 'exporter' AS role, exporter AS country, hs, count(*) AS n, avg(d) AS m, stddev_samp(d) AS sd
+FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
 GROUP BY exporter, hs HAVING count(*) >= $min_flows AND min(importer) < max(importer)
 UNION ALL
-SELECT 'importer', importer, hs FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
+SELECT 'importer', importer, hs, count(*), avg(d), stddev_samp(d)
+FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
 GROUP BY importer, hs HAVING count(*) >= $min_flows AND min(exporter) < max(exporter);
 
--- name: build_product_bias_medians(min_flows:int)
--- Internal: see build_product_bias_cells (mp_bias_cells from mp_bias_big and mp_d; ln units).
+-- name: build_product_bias_centres(min_cells:int)
+-- Internal: each product's centre beside its cells (mp_bias_cells): the median over the product's
+-- reporter cells (both roles) of their mean d - what the product's freight or valuation does to
+-- every pair alike, one vote per reporter, so that a few misreporting reporters do not move it -
+-- for products with at least `min_cells` cells. ln units.
 CREATE OR REPLACE TEMP TABLE mp_bias_cells AS
-WITH rows AS (SELECT d.* FROM mp_d AS d SEMI JOIN (SELECT DISTINCT hs FROM mp_bias_big) AS p USING (hs)),
-prod AS (SELECT hs, median(d) AS centre FROM rows GROUP BY hs HAVING count(*) >= 2 * $min_flows),
-ex AS (SELECT b.country, b.hs, count(*) AS n, median(r.d) AS m, mad(r.d) AS mad
-       FROM rows AS r JOIN mp_bias_big AS b ON b.role = 'exporter' AND b.country = r.exporter AND b.hs = r.hs
-       GROUP BY b.country, b.hs),
-im AS (SELECT b.country, b.hs, count(*) AS n, median(r.d) AS m, mad(r.d) AS mad
-       FROM rows AS r JOIN mp_bias_big AS b ON b.role = 'importer' AND b.country = r.importer AND b.hs = r.hs
-       GROUP BY b.country, b.hs)
-SELECT 'exporter' AS role, ex.*, prod.centre FROM ex JOIN prod USING (hs)
-UNION ALL
-SELECT 'importer' AS role, im.*, prod.centre FROM im JOIN prod USING (hs);
+WITH prod AS (SELECT hs, median(m) AS centre FROM mp_bias_cells GROUP BY hs HAVING count(*) >= $min_cells)
+SELECT c.*, prod.centre FROM mp_bias_cells AS c JOIN prod USING (hs);
 
 -- name: product_bias_tests
 -- Internal: the tests of reporters' persistent product-specific misreporting (mirror/intervals.py,
--- product_bias): each cell of mp_bias_cells with bias, its median d less the product's centre, and
--- a standard error, the larger of the model's, sqrt(pi/2 (s2_exporter + s2_importer) / n), and the
--- cell's own, sqrt(pi/2) 1.4826 MAD / sqrt(n) (noise varies by product). One row per (role,
--- country, hs); ln units.
-WITH iv AS (SELECT * FROM mp_interval)
+-- product_bias): each cell of mp_bias_cells with bias, its mean d less the product's centre, and a
+-- standard error, the larger of the noise model's, sqrt((s2_exporter + s2_importer) / n), and the
+-- cell's own, sd / sqrt(n) (noise varies by product). Only cells with |bias| / se >= 1.96 (p <=
+-- 0.05: Benjamini-Hochberg at a rate of 5% or less never rejects the others), each with `tests`,
+-- the number of cells tested. One row per (role, country, hs); ln units.
+WITH iv AS (SELECT * FROM mp_interval),
+t AS (
 SELECT c.role, c.country, c.hs, c.n, c.m - c.centre AS bias,
-       greatest(sqrt(pi() / 2 * (coalesce(own.s2, CASE WHEN c.role = 'exporter' THEN iv.s2_exporter_median ELSE iv.s2_importer_median END)
-                                 + CASE WHEN c.role = 'exporter' THEN iv.s2_importer_median ELSE iv.s2_exporter_median END) / c.n),
-                sqrt(pi() / 2) * 1.4826 * c.mad / sqrt(c.n)) AS se
+       greatest(sqrt((coalesce(own.s2, CASE WHEN c.role = 'exporter' THEN iv.s2_exporter_median ELSE iv.s2_importer_median END)
+                      + CASE WHEN c.role = 'exporter' THEN iv.s2_importer_median ELSE iv.s2_exporter_median END) / c.n),
+                coalesce(c.sd, 0) / sqrt(c.n)) AS se
 FROM mp_bias_cells AS c
 CROSS JOIN iv
-LEFT JOIN mp_sigma AS own ON own.role = c.role AND own.country = c.country;
+LEFT JOIN mp_sigma AS own ON own.role = c.role AND own.country = c.country
+)
+SELECT *, (SELECT count(*) FROM t) AS tests FROM t WHERE abs(bias) >= 1.959963984540054 * se;
 
 -- name: build_product_bias
 -- Internal: the cells found misreported (registered as mp_bias_df by the engine: Benjamini-Hochberg
@@ -500,7 +500,6 @@ SELECT role, country, hs, n, bias, se, z, p_value FROM mp_bias_df;
 -- logit w = ln V_m - ln V_x. As temp view mp_reconciled; weights in [0, 1], ln units.
 DROP TABLE IF EXISTS mp_d;
 DROP TABLE IF EXISTS mp_bias_cells;
-DROP TABLE IF EXISTS mp_bias_big;
 CREATE OR REPLACE TEMP VIEW mp_reconciled AS
 WITH med AS (SELECT role, median(variance) AS v FROM rel_country GROUP BY role),
 iv AS (SELECT * FROM mp_interval),

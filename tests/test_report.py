@@ -342,6 +342,32 @@ def test_the_rebuilt_chart_draws_each_year_total_interval():
     assert marks == ["rect", "bar", "rule"] and "90% interval" in spec["title"]["subtitle"]
 
 
+def test_an_export_from_python_that_fails_half_way_leaves_the_earlier_one(report, tmp_path, monkeypatch):
+    from mirror.report import page
+
+    target = tmp_path / "exports"
+    report.export(target)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    drawn = []
+    real = page._vl_convert()
+
+    class DiesOnTheThirdChart:  # the renderer failing part of the way through the charts
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def vegalite_to_png(self, spec, **kwargs):
+            drawn.append(1)
+            if len(drawn) == 3:
+                raise RuntimeError("renderer died")
+            return real.vegalite_to_png(spec, **kwargs)
+
+    monkeypatch.setattr(page, "_vl_convert", lambda: DiesOnTheThirdChart())
+    with pytest.raises(RuntimeError, match="renderer died"):
+        report.export(target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before  # the earlier export, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["exports"]  # and no half-written folder beside it
+
+
 def test_the_javascript_bundle_is_kept_on_disk_and_rebuilt_when_cut_short(tmp_path, monkeypatch):
     from mirror.report import page
 

@@ -175,24 +175,25 @@ class Report:
     def export(self, folder: str | Path) -> list[Path]:
         """Every chart as SVG and PNG (vl-convert, fonts bundled: offline), every table as CSV
         and in one Excel workbook (text cells that a spreadsheet would run as formulas
-        neutralised) and as Parquet. What the page left out is not exported either."""
+        neutralised) and as Parquet. What the page left out is not exported either. Written
+        atomically (export.atomic_folder): a reader of ``folder`` sees the earlier export or this
+        one, never half of each, and a failed export leaves it as it was."""
         vlc = _vl_convert()
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for fig in self.figures():
-            spec = fig.spec()
-            (folder / f"{fig.id}.svg").write_text(vlc.vegalite_to_svg(spec, vl_version=_vl_version()), encoding="utf-8")
-            (folder / f"{fig.id}.png").write_bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=2))
-            written += [folder / f"{fig.id}.svg", folder / f"{fig.id}.png"]
-        for table in self.tables():
-            frame = table.frame.reset_index(drop=True)
-            (folder / f"{table.name}.csv").write_text(export.to_csv(frame), encoding="utf-8")
-            _parquet_safe(frame).to_parquet(folder / f"{table.name}.parquet", index=False)
-            written += [folder / f"{table.name}.csv", folder / f"{table.name}.parquet"]
-        export.to_excel({t.name: _parquet_safe(t.frame.reset_index(drop=True)) for t in self.tables()},
-                        str(folder / "tables.xlsx"))
-        return [*written, folder / "tables.xlsx"]
+        with export.atomic_folder(folder) as work:
+            written = []
+            for fig in self.figures():
+                spec = fig.spec()
+                (work / f"{fig.id}.svg").write_text(vlc.vegalite_to_svg(spec, vl_version=_vl_version()), encoding="utf-8")
+                (work / f"{fig.id}.png").write_bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=2))
+                written += [f"{fig.id}.svg", f"{fig.id}.png"]
+            for table in self.tables():
+                frame = table.frame.reset_index(drop=True)
+                (work / f"{table.name}.csv").write_text(export.to_csv(frame), encoding="utf-8")
+                _parquet_safe(frame).to_parquet(work / f"{table.name}.parquet", index=False)
+                written += [f"{table.name}.csv", f"{table.name}.parquet"]
+            export.to_excel({t.name: _parquet_safe(t.frame.reset_index(drop=True)) for t in self.tables()},
+                            str(work / "tables.xlsx"))
+        return [Path(folder).expanduser() / name for name in [*written, "tables.xlsx"]]
 
     def _repr_html_(self) -> str:
         return _iframe(self.to_html())

@@ -8,7 +8,9 @@ the store; mirror/load.py does that, in one transaction.
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,16 +19,29 @@ import duckdb
 
 from .. import sql
 from ..errors import FormatError, LoadError, OptionError, Problem, allowed
-from . import baci, comtrade, generic, public_record, text, un1718
+from . import text
 from .base import LoadOptions, RawInfo, Reader, first_line
 from .text import is_gzip
 
+
+def _readers() -> list[Reader]:
+    """Every module of this package that is a Reader (it has FORMATS, sniff, read and stage), in
+    its ORDER: a new format is its own module here, found without editing this file."""
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        candidate = importlib.import_module(f"{__name__}.{module.name}")
+        if all(hasattr(candidate, name) for name in ("FORMATS", "SOURCE", "sniff", "read", "stage")):
+            found.append(candidate)
+    return sorted(found, key=lambda reader: reader.ORDER)
+
+
 # The one registry of readers, format -> reader, in the order `trade-mirror formats` lists them
-# and detection tries them (the public record's header also has Comtrade-like names, so it is
-# tried before Comtrade's layouts). The generic reader is never detected: it needs a mapping.
-_DETECTION_ORDER: tuple[Reader, ...] = (public_record, comtrade, baci, un1718)
-READERS: dict[str, Reader] = {fmt: reader for reader in (comtrade, baci, public_record, un1718, generic)
-                              for fmt in reader.FORMATS}
+# (each reader's ORDER). Detection tries them by DETECT (the public record's header also has
+# Comtrade-like names, so it is tried before Comtrade's layouts); a reader with DETECT None is
+# never detected (the generic reader needs a mapping).
+READERS: dict[str, Reader] = {fmt: reader for reader in _readers() for fmt in reader.FORMATS}
+_DETECTION_ORDER: tuple[Reader, ...] = tuple(sorted({r for r in READERS.values() if r.DETECT is not None},
+                                                    key=lambda r: r.DETECT))
 FORMATS: dict[str, str] = {fmt: reader.FORMATS[fmt] for fmt, reader in READERS.items()}
 
 # Source names that belong to trade-mirror's own readers: a file of another format may not claim
@@ -73,7 +88,8 @@ def default_release(path: Path, fmt: str) -> str:
     """A release label when the user gives none: the version in a BACI or bulk file name, else the
     file's modification date. Releases of a source are ordered by load order, not by label."""
 
-    found = baci.release_from_names(path) if fmt == "baci" else None
+    from_names = getattr(READERS[fmt], "release_from_names", None)  # a reader whose file names carry one
+    found = from_names(path) if from_names else None
     if found:
         return found
     stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)

@@ -41,6 +41,7 @@ FIELDS = ["t", "i", "j", "k", "v", "q"]
 ALIASES = {f: f for f in FIELDS}
 FORMATS = {"baci": "CEPII BACI yearly file (t,i,j,k,v,q) with its country and product code files"}
 SOURCE = "baci"
+ORDER, DETECT = 20, 30  # its place in `trade-mirror formats`; in detection (None: never detected)
 CANONICAL_SOURCES = {"period": "t", "reporter": "i", "partner": "j", "hs": "k", "value": "v", "net_weight_kg": "q"}
 
 # BACI's HS revisions by the name CEPII gives them.

@@ -73,12 +73,14 @@ class RawInfo:
 class Reader(Protocol):
     """One source format family (a module of mirror/ingest). ``FORMATS`` names the formats it reads
     (format -> description) and ``SOURCE`` the source their figures belong to (None: the file's
-    mapping names it). ``sniff`` tells one of its formats from a header line (None: not ours);
+    mapping names it); ``ORDER`` and ``DETECT`` its place in listings and in detection. ``sniff`` tells one of its formats from a header line (None: not ours);
     ``read`` fills the temp table ``raw`` (VARCHAR fields + source_row, the physical line);
     ``stage`` defines the view ``staged_rows`` over it in canonical columns."""
 
     FORMATS: dict[str, str]
     SOURCE: str | None
+    ORDER: int  # its place in `trade-mirror formats` (and --format's choices)
+    DETECT: int | None  # its turn when a file's format is detected; None: never detected
 
     def sniff(self, path: Path, first: str) -> str | None: ...
 

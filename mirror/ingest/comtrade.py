@@ -99,6 +99,7 @@ FORMATS = {
 }
 
 SOURCE = "comtrade"
+ORDER, DETECT = 10, 20  # its place in `trade-mirror formats`; in detection (None: never detected)
 
 FIX = "download the file again from UN Comtrade, or name the right format with --format"
 

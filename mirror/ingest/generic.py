@@ -61,6 +61,7 @@ from .base import (
 
 FORMATS = {"csv": "generic CSV with a column mapping (national customs or analyst tables)"}
 SOURCE = None  # the mapping names the source
+ORDER, DETECT = 50, None  # its place in `trade-mirror formats`; in detection (None: never detected)
 
 FIELDS = ["year", "month", "period", "reporter", "partner", "flow", "hs", "product", "value", "net_weight",
           "quantity", "quantity_unit", "valuation", "classification", "source_url", "quote", "note"]

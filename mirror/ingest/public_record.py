@@ -28,6 +28,7 @@ CANONICAL_SOURCES = {"period": "period", "reporter": "reporter_iso3", "partner":
 
 FORMATS = {"public-record": "cited public-record table (a published figure per row, with URL and quote)"}
 SOURCE = "public-record"
+ORDER, DETECT = 30, 10  # its place in `trade-mirror formats`; in detection (None: never detected)
 
 
 def sniff(path: Path, first: str) -> str | None:

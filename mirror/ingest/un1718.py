@@ -31,6 +31,7 @@ ALIASES = {
 REQUIRED = [("supplier",), ("month",), ("tonnes", "barrels")]
 FORMATS = {"un1718": "UN 1718 Committee table of refined petroleum notifications (supplier, month, tonnes/barrels)"}
 SOURCE = "un1718"
+ORDER, DETECT = 40, 40  # its place in `trade-mirror formats`; in detection (None: never detected)
 CANONICAL_SOURCES = {"reporter": "supplier", "period": "month", "net_weight_kg": "tonnes", "quantity": "barrels"}
 
 

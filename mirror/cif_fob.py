@@ -216,7 +216,7 @@ def combine(pred: pd.DataFrame, obs: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     n = p.n.fillna(0).to_numpy(dtype=float)
     # each pair's own flow variance: a noisy reporter's pairs know their margin less well
     s2 = np.where(have, (1.4826 * p.mad.fillna(0).to_numpy()) ** 2, np.nan)
-    s2 = np.where(have, np.maximum(s2, np.nanmedian(s2) * 0.1 if have.any() else 0), np.nan)
+    s2 = np.where(have, np.maximum(s2, max(np.nanmedian(s2) * 0.1, 1e-8) if have.any() else 1e-8), np.nan)
     v_med = np.where(have, np.pi / 2 * s2 / np.maximum(n, 1), np.nan)  # the median's variance
     dev = (p.r - p.tau).to_numpy()
     t2 = np.nan
@@ -296,7 +296,8 @@ def methods_summary(db, level: str = "TOTAL", freq: str = "A") -> tuple[pd.DataF
                    f"prediction, which weighs as much as {coef['prior worth (flows)']:.0f} flows of a pair's history.")
     sentence = (f"CIF/FOB margins from geography (the Harvard Growth Lab's model): ln(M/X) = "
                 f"{coef['intercept']:.3f} + {coef['ln_distance_km']:.4f} ln distance "
-                f"{coef['contiguous']:+.4f} contiguity + exporter and importer effects, fitted by weighted least "
+                f"{'-' if coef['contiguous'] < 0 else '+'} {abs(coef['contiguous']):.4f} contiguity + exporter and "
+                f"importer effects, fitted by weighted least "
                 f"squares on {coef['pairs']:,.0f} pairs' median ln(M/X) ({coef['flows']:,.0f} flows both report); "
                 f"R² {coef['R2']:.2f}, within R² {coef['within R2']:.2f}; country effects predicted from the "
                 f"landlocked flags; margins clipped to [0, {coef['clipped to [0, max]']:.2f}].{history}")

@@ -445,15 +445,16 @@ UPDATE mp_interval SET z = $z;
 -- deviations, not medians: a hash aggregate that spills to disk, where a median per
 -- (country, HS6) of a BACI-scale year does not fit in memory; a cell with one stray flow has a
 -- large deviation, so its test does not reject. Not at the TOTAL level (no product) or when not
--- enabled. One row per (role, country, hs); ln units.
+-- enabled. Two partners or more: the partners' hashes differ (cheaper than comparing the codes).
+-- One row per (role, country, hs); ln units.
 CREATE OR REPLACE TEMP TABLE mp_bias_cells AS
 SELECT 'exporter' AS role, exporter AS country, hs, count(*) AS n, avg(d) AS m, stddev_samp(d) AS sd
 FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
-GROUP BY exporter, hs HAVING count(*) >= $min_flows AND min(importer) < max(importer)
+GROUP BY exporter, hs HAVING count(*) >= $min_flows AND min(hash(importer)) < max(hash(importer))
 UNION ALL
 SELECT 'importer', importer, hs, count(*), avg(d), stddev_samp(d)
 FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
-GROUP BY importer, hs HAVING count(*) >= $min_flows AND min(exporter) < max(exporter);
+GROUP BY importer, hs HAVING count(*) >= $min_flows AND min(hash(exporter)) < max(hash(exporter));
 
 -- name: build_product_bias_centres(min_cells:int)
 -- Internal: each product's centre beside its cells (mp_bias_cells): the median over the product's

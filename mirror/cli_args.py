@@ -310,7 +310,7 @@ def _analysis_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hk-adjust", action="store_true", help="subtract Hong Kong re-exports from imports from China (GFI)")
 
 
-def _analysis_options(args: argparse.Namespace) -> dict:
+def analysis_options(args: argparse.Namespace) -> dict:
     out: dict = {}
     if getattr(args, "cif_fob", None):
         out["cif_fob"] = args.cif_fob
@@ -323,6 +323,6 @@ def _analysis_options(args: argparse.Namespace) -> dict:
     return out
 
 
-def _years(text: str | None) -> tuple[int, int] | None:
+def years_arg(text: str | None) -> tuple[int, int] | None:
     # the library checks the range against the store; the CLI only reads the words
     return options.parse_years(text, "--years") if text else None

@@ -13,7 +13,7 @@ from . import export
 from .progress import Steps
 
 
-def _emit(frame: pd.DataFrame, args: argparse.Namespace, title: str | None = None,
+def emit(frame: pd.DataFrame, args: argparse.Namespace, title: str | None = None,
           columns: list[str] | None = None) -> None:
     """JSON and CSV carry every column; the table and TSV the ``columns`` that fit a screen."""
     if getattr(args, "json", False):
@@ -21,17 +21,17 @@ def _emit(frame: pd.DataFrame, args: argparse.Namespace, title: str | None = Non
     elif getattr(args, "csv", False):
         sys.stdout.write(export.to_csv(frame))
     else:
-        _print_table(frame[[c for c in columns if c in frame.columns]] if columns else frame, title, args)
+        print_table(frame[[c for c in columns if c in frame.columns]] if columns else frame, title, args)
 
 
-def _plain(args: argparse.Namespace | None) -> bool:
+def plain(args: argparse.Namespace | None) -> bool:
     """Tab-separated text instead of a table: asked for, or stdout is not a terminal (a pipe, a file)."""
     if args is not None and getattr(args, "table", False):
         return False
     return bool(args is not None and getattr(args, "tsv", False)) or not sys.stdout.isatty()
 
 
-def _tsv(frame: pd.DataFrame) -> str:
+def tsv(frame: pd.DataFrame) -> str:
     """One header line, one line per row, raw values (no thousands separators): for cut, awk, sort.
     A tab or line break inside a text cell becomes a space, so every line has the same fields."""
     text = frame.copy()
@@ -41,9 +41,9 @@ def _tsv(frame: pd.DataFrame) -> str:
     return text.to_csv(sep="\t", index=False, lineterminator="\n")
 
 
-def _print_table(frame: pd.DataFrame, title: str | None, args: argparse.Namespace | None = None) -> None:
-    if _plain(args):
-        sys.stdout.write(_tsv(frame))
+def print_table(frame: pd.DataFrame, title: str | None, args: argparse.Namespace | None = None) -> None:
+    if plain(args):
+        sys.stdout.write(tsv(frame))
         return
     from rich.table import Table
 
@@ -57,7 +57,7 @@ def _print_table(frame: pd.DataFrame, title: str | None, args: argparse.Namespac
                          min_width=min(widest, 14) if numeric else min(widest, 10))
     for row in frame.itertuples(index=False):
         table.add_row(*[_cell(v) for v in row])
-    console = _console()
+    console = terminal()
     console.print(table)
     if frame.empty:
         console.print("(no rows)")
@@ -75,12 +75,12 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _console():
+def terminal():
     from rich.console import Console
 
     # --table when piped keeps its width (rich would fold everything to 80 columns).
     return Console() if sys.stdout.isatty() else Console(width=240)
 
 
-def _steps(args: argparse.Namespace) -> Steps:
+def steps_for(args: argparse.Namespace) -> Steps:
     return Steps(quiet=getattr(args, "quiet", False))

@@ -239,7 +239,7 @@ def test_piped_output_is_plain_tab_separated_text_unless_asked(cli):
 def test_tsv_keeps_one_line_per_row_whatever_the_text_holds():
     import pandas as pd
 
-    from mirror.cli import _tsv
+    from mirror.cli_output import tsv as _tsv
 
     text = _tsv(pd.DataFrame({"a": ["x\ty", "line\nbreak"], "b": [1.5, 2_000_000.0]}))
     assert text.splitlines() == ["a\tb", "x y\t1.5", "line break\t2000000.0"]  # raw numbers, no separators

@@ -207,3 +207,32 @@ def test_a_shift_in_nominal_usd_says_so_and_gives_its_price_neutral_variant(db, 
         assert "in nominal USD" in reason and "Its tonnes are tested" in reason
         moved = float(reason.split("the level moved ")[1].split("%")[0])
         assert abs(moved) < 15, reason
+
+
+def test_the_price_neutral_variant_deflates_by_the_worlds_unit_value(db, tmp_path):
+    # Germany reports its cosmetics exports in USD only (no weights); India and Viet Nam report theirs
+    # with weights, at the same world price, which trebles from 2018. The deflator is the product's
+    # unit value over every report in the store, so Germany's nominal trebling is seen as a price.
+    import numpy as np
+
+    from .comtrade_files import api_json, persistent, record
+
+    rng = np.random.default_rng(5)
+    years = list(range(2000, 2024))
+    recs = []
+    for reporter, partners, with_kg in (("DEU", ("FRA", "JPN", "USA", "THA"), False),
+                                        ("IND", ("JPN", "USA", "FRA"), True), ("VNM", ("JPN", "USA", "THA"), True)):
+        for partner in partners:
+            tonnes = persistent(rng, 2e6, len(years), sd=0.1, rho=0.3)
+            for i, y in enumerate(years):
+                price = 8.0 * (3 if y >= 2018 else 1) * np.exp(rng.normal(0, 0.03))
+                recs.append(record(reporter, partner, "X", "3304", y, round(tonnes[i] * price),
+                                   kg=round(tonnes[i]) if with_kg else None))
+    db.load(api_json(tmp_path / "cosmetics.json", recs))
+    flags = db.flags(country="DEU")
+    usd = flags[(flags.detector == "level_shift") & (flags.hs == "3304") & (flags.unit == "USD")]
+    assert len(usd) >= 3
+    for reason in usd.reason:
+        assert "No tonnes are reported for it" in reason and "report(s) a period in the store" in reason, reason
+        moved = float(reason.split("the level moved ")[1].split("%")[0])
+        assert abs(moved) < 15, reason

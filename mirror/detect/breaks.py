@@ -11,6 +11,8 @@ values are tested in logs with honest size on persistent series (shifts.py, infe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from scipy.stats import binom
@@ -89,7 +91,8 @@ def common_shocks(series: pd.DataFrame, s: DetectSettings) -> pd.DataFrame:
 
 
 def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame, bans: pd.DataFrame,
-           shocks: pd.DataFrame, target: str, s: DetectSettings) -> list[dict]:
+           shocks: pd.DataFrame, target: str, s: DetectSettings,
+           world_unit_values: Callable[[set[str]], pd.DataFrame] | None = None) -> list[dict]:
     """reporting_gap and level_shift flags for every series. The series are screened together as a
     matrix (series x periods) with prefix sums, so that the per-series work (statsmodels' CUSUM test,
     the reasons) is done only for the few that can break."""
@@ -156,7 +159,7 @@ def breaks(series: pd.DataFrame, context: pd.DataFrame, estimates: pd.DataFrame,
         if flag["explained_by"] is None and (flag["reporter"], flag["partner"], flag["flow"], flag["period"]) in shock_keys:
             continue
         shifted.append(flag)
-    return flags + price_neutral(shifted, index, Y, labels)
+    return flags + price_neutral(shifted, index, Y, labels, world_unit_values)
 
 
 def unit_values(index: list[tuple], Y: np.ndarray, codes: set) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -177,9 +180,25 @@ def unit_values(index: list[tuple], Y: np.ndarray, codes: set) -> dict[str, tupl
     return out
 
 
-def price_neutral(flags: list[dict], index: list[tuple], Y: np.ndarray, labels: np.ndarray) -> list[dict]:
+def world_deflators(frame: pd.DataFrame, labels: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The world unit values (rows of detect_world_unit_values: hs, period, log_uv, flows) in the
+    shape unit_values returns: hs -> (median ln(USD/kg) per period column, number of reports)."""
+    position = {str(lab): c for c, lab in enumerate(labels)}
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for hs, rows in frame.groupby("hs"):
+        uv, n = np.full(len(labels), np.nan), np.zeros(len(labels), dtype=int)
+        for r in rows.itertuples(index=False):
+            if (c := position.get(str(r.period))) is not None:
+                uv[c], n[c] = r.log_uv, r.flows
+        out[str(hs)] = (uv, n)
+    return out
+
+
+def price_neutral(flags: list[dict], index: list[tuple], Y: np.ndarray, labels: np.ndarray,
+                  world_unit_values: Callable[[set[str]], pd.DataFrame] | None = None) -> list[dict]:
     """Each level shift of a USD series with its price-neutral variants: the same flow's shift deflated
-    by the product's unit value (unit_values) at the same date - ln(USD_t) - ln(UV_t), geometric means
+    by the product's world unit value (every report of the code in the store, detect_world_unit_values;
+    without it, the run's own flows: unit_values) at the same date - ln(USD_t) - ln(UV_t), geometric means
     after against before, where the product has a unit value in at least two periods on each side -
     and whether the flow's tonnes are tested too. A shift in nominal USD can be a price; the deflated
     variant says how much of it is volume. Descriptive: the date is the USD test's, so the deflated
@@ -188,14 +207,18 @@ def price_neutral(flags: list[dict], index: list[tuple], Y: np.ndarray, labels: 
     if not usd:
         return flags
     row = {k: i for i, k in enumerate(index)}
-    deflators = unit_values(index, Y, {f["hs"] for f in usd})
+    codes = {f["hs"] for f in usd}
+    if world_unit_values is not None:
+        deflators, among = world_deflators(world_unit_values(codes), labels), "report(s) a period in the store"
+    else:
+        deflators, among = unit_values(index, Y, codes), "flow(s) a period in this run"
     position = {lab: c for c, lab in enumerate(labels)}
     for f in usd:
         key = (f["reporter"], f["partner"], f["flow"], f["hs"])
         kg_text = " Its tonnes are tested as their own series." if (*key, "kg") in row else \
             " No tonnes are reported for it."
         text = (f" No price-neutral variant: HS {f['hs']} has no unit value (USD and kg of one flow) in two "
-                "periods either side among this run's flows.")
+                "periods either side.")
         if f["hs"] in deflators and (i := row.get((*key, "USD"))) is not None:
             uv, flows = deflators[f["hs"]]
             with np.errstate(all="ignore"):
@@ -205,7 +228,7 @@ def price_neutral(flags: list[dict], index: list[tuple], Y: np.ndarray, labels: 
             if (ok & ~after).sum() >= 2 and (ok & after).sum() >= 2:
                 moved = float(np.expm1(x[ok & after].mean() - x[ok & ~after].mean()))
                 text = (f" Deflated by HS {f['hs']}'s unit value (median USD/kg of a median {int(np.median(flows[ok]))} "
-                        f"flow(s) a period in this run), the level moved {pct(moved)}: the price-neutral variant.")
+                        f"{among}), the level moved {pct(moved)}: the price-neutral variant.")
                 f["evidence"] = f"{f['evidence']}; deflated shift {pct(moved)}"
         f["reason"] = f["reason"].rstrip(".") + "." + text + kg_text
     return flags
@@ -422,7 +445,10 @@ def _common_shock_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
 
 
 @step(produces=("reporting_gap", "level_shift"), order=20,
-      queries=("detect_series", "detect_context", "detect_estimates", "detect_bans"))
+      queries=("detect_series", "detect_context", "detect_estimates", "detect_bans", "detect_world_unit_values"))
 def _breaks_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    def world(codes: set[str]) -> pd.DataFrame:  # the deflators of the USD shifts found, over the whole store
+        return inputs.query("detect_world_unit_values", freq=inputs.freq, codes=sorted(codes))
+
     return breaks(inputs.series, inputs.context, inputs.estimates, inputs.all_bans, inputs.flags_of("common_shock"),
-                  inputs.country, s)
+                  inputs.country, s, world)

@@ -249,3 +249,14 @@ WITH suppliers AS (
 SELECT f.period, f.period_start, f.period_end, f.exporter, f.importer AS destination, f.hs, f.value_exporter_usd AS usd
 FROM mp_final AS f JOIN suppliers USING (exporter)
 WHERE f.value_exporter_usd > 0 AND f.importer <> $target AND f.hs <> 'TOTAL';
+
+-- name: detect_world_unit_values(freq, codes)
+-- Internal: the world unit value of each code and period, the price-neutral deflator of a USD level
+-- shift (mirror/detect/breaks.py price_neutral): the median of ln(USD / kg) over every current
+-- customs-reported figure of the code in the period with a positive value and weight, any reporter
+-- and partner (weights Comtrade estimated left out), and how many figures it is the median of.
+SELECT hs, period, median(ln(value / net_weight_kg)) AS log_uv, count(*) AS flows
+FROM flows
+WHERE kind = 'reported' AND freq = $freq AND currency = 'USD' AND value > 0 AND net_weight_kg > 0
+  AND NOT coalesce(is_net_wgt_estimated, false) AND list_contains($codes, hs)
+GROUP BY hs, period;

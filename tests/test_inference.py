@@ -9,6 +9,7 @@ from statsmodels.tsa.arima_process import arma_acovf
 
 from mirror import simulate_anomalies as sa
 from mirror.detect import inference as inf
+from mirror.detect import pooled as pooling
 
 from .comtrade_files import api_json, persistent, record
 
@@ -133,7 +134,7 @@ def test_gls_shift_is_statsmodels_gls_with_the_ar1_covariance(rho):
     rng = np.random.default_rng(8)
     times = np.array([0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11], dtype=float)
     y = np.cumsum(rng.normal(size=11)) * 0.3 + 3
-    d, v, ssr, ssr0 = inf.gls_splits(y[None, :], times[None, :], np.array([11]), np.array([rho]))
+    d, v, ssr, ssr0 = pooling.gls_splits(y[None, :], times[None, :], np.array([11]), np.array([rho]))
     for j in range(2, 10):
         D = (np.arange(11) >= j).astype(float)
         if rho < 1:
@@ -154,11 +155,11 @@ def test_variance_prior_recovers_the_prior_it_was_drawn_from():
     rng = np.random.default_rng(3)
     sigma2 = 8 * 0.09 / rng.chisquare(8, 40_000)
     s2 = sigma2 * rng.chisquare(10, 40_000) / 10
-    d0, s02 = inf.fit_variance_prior(s2, np.full(40_000, 10.0))
+    d0, s02 = pooling.fit_variance_prior(s2, np.full(40_000, 10.0))
     assert d0 == pytest.approx(8, rel=0.15) and s02 == pytest.approx(0.09, rel=0.03)
-    d0, s02 = inf.fit_variance_prior(0.09 * rng.chisquare(10, 40_000) / 10, np.full(40_000, 10.0))
+    d0, s02 = pooling.fit_variance_prior(0.09 * rng.chisquare(10, 40_000) / 10, np.full(40_000, 10.0))
     assert d0 > 200 and s02 == pytest.approx(0.09, rel=0.02)
-    assert inf.fit_variance_prior(s2[:10], np.full(10, 10.0))[0] == 0  # too few series: nothing borrowed
+    assert pooling.fit_variance_prior(s2[:10], np.full(10, 10.0))[0] == 0  # too few series: nothing borrowed
 
 
 def test_moderated_scores_are_standard_normal_when_the_prior_holds():
@@ -169,7 +170,7 @@ def test_moderated_scores_are_standard_normal_when_the_prior_holds():
     sigma2 = d0 * s02 / rng.chisquare(d0, k)
     ssr = sigma2 * rng.chisquare(10, k)
     d = rng.normal(0, np.sqrt(sigma2 * 0.25))
-    z = inf.moderated_scores(d[:, None], np.full((k, 1), 0.25), ssr[:, None], np.full(k, 12), d0, s02)
+    z = pooling.moderated_scores(d[:, None], np.full((k, 1), 0.25), ssr[:, None], np.full(k, 12), d0, s02)
     assert abs((np.abs(z) > 1.96).mean() - 0.05) < 0.006
     assert (np.abs(d / np.sqrt(s02 * 0.25)) > 1.96).mean() > 0.07
 
@@ -182,7 +183,7 @@ def _family_pvalues(rhos, length, families=40, size=20, seed=0):
     for f in range(families):
         for k in range(size):
             rho = rhos[k % len(rhos)]
-            rows.append(inf._ar1_paths(rng, rho, 1, length)[0] * 0.3 + 10)
+            rows.append(pooling._ar1_paths(rng, rho, 1, length)[0] * 0.3 + 10)
             index.append((f"R{f}", "PRK", "export", f"{k:04d}", "USD"))
     L, times = np.array(rows), np.arange(length, dtype=float)
     V, T, n = inf.compact(L, times)

@@ -4,7 +4,7 @@ possible evasion, never "explained" by the ban). Benjamini-Hochberg across every
 
 A series enters with its positive values only: a fall to zero is the reporting-gap / ban path
 (breaks.py), which a log test cannot see. Series in nominal USD are tested as such, and their
-reasons say so and give the price-neutral variants (breaks.price_neutral: the shift deflated by the
+reasons say so and give the price-neutral variants (price_neutral.py: the shift deflated by the
 product's unit value, and the flow's kg series, tested on its own where weights are reported).
 
 Two paths: where a family of series (one reporter, flow and unit) shares one persistence, the
@@ -21,6 +21,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from . import inference as inf
+from . import pooled as pooling
 from .base import DetectSettings, fmt_amount, pct, verb
 
 MIN_OBS = 8  # positive observations a series needs for a shift test (two per side after trimming)
@@ -49,7 +50,7 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
         rows = np.array(wanted[lo:lo + CHUNK])
         V, T, n = inf.compact(L[rows], times)
         with np.errstate(all="ignore"):
-            rho, _ = inf.ar1(V, T, n, inf.best_split(V, n))
+            rho, _ = inf.ar1(V, T, n, pooling.best_split(V, n))
         for k, r in enumerate(rows):
             fits[int(r)] = (int(n[k]), float(rho[k]), None, None, np.nan, T[k])
     pooled = _pooled(index, L, times, wanted, fits)
@@ -174,51 +175,51 @@ def _pooled(index: list[tuple], L: np.ndarray, times: np.ndarray, wanted: list[i
             families.setdefault((index[r][0], index[r][2], index[r][4]), []).append(r)
     chosen = []
     for (reporter, flow, unit), rows in families.items():
-        if len(rows) < inf.POOL_MIN_SERIES:
+        if len(rows) < pooling.POOL_MIN_SERIES:
             continue
         V, T, n = inf.compact(L[np.array(rows)], times)
         with np.errstate(all="ignore"):
             r_own, _ = inf.ar1(V, T, n)
-        found = inf.pooled_rho(r_own, np.array([fits[r][1] for r in rows]), n)
+        found = pooling.pooled_rho(r_own, np.array([fits[r][1] for r in rows]), n)
         if found is None:
             continue
         grid, est, p_hom = found
         r_split = np.array([fits[r][1] for r in rows])
-        if inf.persistent_excess(r_split, n, grid) < inf.HOMOGENEITY_ALPHA:
+        if pooling.persistent_excess(r_split, n, grid) < pooling.HOMOGENEITY_ALPHA:
             continue
-        inside = inf.fits_pool(r_split, n, grid)
-        if inside.sum() < inf.POOL_MIN_SERIES:
+        inside = pooling.fits_pool(r_split, n, grid)
+        if inside.sum() < pooling.POOL_MIN_SERIES:
             continue
         rows = [r for r, k in zip(rows, inside, strict=True) if k]
         V, T, n = V[inside], T[inside], n[inside]
-        work = int(grid[np.argmin(np.abs(inf.PGRID[grid] - est))])
+        work = int(grid[np.argmin(np.abs(pooling.PGRID[grid] - est))])
         chosen.append((rows, grid, work, est, p_hom, V, T, n, f"{reporter}'s {flow}s in {unit}"))
     if not chosen:
         return {}
     # the variance prior, over every pooled series: residual variance without a shift at the working rho
     s2, df = [], []
     for rows, _grid, work, _est, _p, V, T, n, _ in chosen:
-        _, _, _, ssr0 = inf.gls_splits(V, T, n, np.full(len(rows), inf.PGRID[work]))
+        _, _, _, ssr0 = pooling.gls_splits(V, T, n, np.full(len(rows), pooling.PGRID[work]))
         s2.append(ssr0 / (n - 1))
         df.append(n - 1)
-    d0, s02 = inf.fit_variance_prior(np.concatenate(s2), np.concatenate(df).astype(float))
+    d0, s02 = pooling.fit_variance_prior(np.concatenate(s2), np.concatenate(df).astype(float))
     out = {}
     for rows, grid, work, est, p_hom, V, T, n, name in chosen:
         keep = inf.trimmed(n, V.shape[1])
         zs, p = [], np.zeros(len(rows))
-        _, _, ssr_w, _ = inf.gls_splits(V, T, n, np.full(len(rows), inf.PGRID[work]))
+        _, _, ssr_w, _ = pooling.gls_splits(V, T, n, np.full(len(rows), pooling.PGRID[work]))
         s2_best = np.nanmin(np.where(keep, ssr_w, np.nan), axis=1) / (n - 2)  # a shift's own variance
         for g in grid:
-            d, v, ssr, _ = inf.gls_splits(V, T, n, np.full(len(rows), inf.PGRID[g]))
-            z = inf.moderated_scores(d, v, ssr, n, d0, s02, s2_best)
+            d, v, ssr, _ = pooling.gls_splits(V, T, n, np.full(len(rows), pooling.PGRID[g]))
+            z = pooling.moderated_scores(d, v, ssr, n, d0, s02, s2_best)
             sup = np.nanmax(np.where(keep & np.isfinite(z), z ** 2, -1.0), axis=1)
-            p = np.maximum(p, [inf.gls_sup_pvalue(int(m), int(g), w) for m, w in zip(n, sup, strict=True)])
+            p = np.maximum(p, [pooling.gls_sup_pvalue(int(m), int(g), w) for m, w in zip(n, sup, strict=True)])
             zs.append(z)
             if g == work:
                 z_work, d_work, sup_work = z, d, sup
         prior = "no variance prior" if d0 == 0 else ("variance shared" if np.isinf(d0) else f"variance prior df {d0:.0f}")
         text = (f"AR(1) rho {est:.2f} pooled over {len(rows)} series ({name}; homogeneity p={p_hom:.2f}), "
-                f"GLS at rho {inf.PGRID[grid[0]]:g}-{inf.PGRID[grid[-1]]:g}, {prior}")
+                f"GLS at rho {pooling.PGRID[grid[0]]:g}-{pooling.PGRID[grid[-1]]:g}, {prior}")
         Z = np.stack(zs, axis=1)  # rows x grid x splits
         for k, r in enumerate(rows):
             zk = np.where(keep[k] & np.isfinite(z_work[k]), z_work[k] ** 2, -1.0)

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .base import FLAG_COLUMNS, NEIGHBOURS, DetectSettings, Flag, flags_frame
 from .inference import families
 from .registry import DETECTORS, Inputs, steps
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
@@ -29,7 +33,7 @@ _ORDER = {"high": 0, "medium": 1, "low": 2}
 FOR_TARGET = ("rerouting", "cap_exceeded")  # detectors whose flags concern the target through third countries
 
 
-def run(store, country: str = "PRK", freq: str = "A", level: str = "4",
+def run(store: Store, country: str = "PRK", freq: str = "A", level: str = "4",
         settings: DetectSettings | None = None) -> pd.DataFrame:
     """Every registered step on the store's current data; returns the flags, most severe first, with
     ``flags.attrs["tests"]``: the number of tests in each Benjamini-Hochberg family of the run."""

@@ -121,13 +121,10 @@ def split_stats(V: np.ndarray, T: np.ndarray, n: np.ndarray, rho: np.ndarray, va
     return np.where(valid, shift, np.nan), np.where(valid & np.isfinite(z), z, np.nan)
 
 
-def search(V: np.ndarray, T: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The whole unknown-date procedure, rows at once: (1) the split with the largest ordinary
-    mean-shift F (trimmed); (2) rho and sigma from the residuals around it; (3) every split's shift
-    and z with that AR(1) variance. Returns rho, shift and z (rows x splits), and sup-W (trimmed)."""
+def best_split(V: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Per row, the trimmed split with the largest ordinary mean-shift F (the first step of search)."""
     width = V.shape[1]
-    mask = np.isfinite(V)
-    v = np.where(mask, V, 0.0)
+    v = np.where(np.isfinite(V), V, 0.0)
     s = np.concatenate([np.zeros((len(V), 1)), np.cumsum(v, axis=1)], axis=1)
     j = np.arange(1, width)[None, :]
     nb, na = j.astype(float), (n[:, None] - j).astype(float)
@@ -135,9 +132,16 @@ def search(V: np.ndarray, T: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.
         d = (s[np.arange(len(V))[:, None], n[:, None]] - s[:, 1:width]) / na - s[:, 1:width] / nb
         f = d ** 2 * nb * na
     keep = trimmed(n, width)
-    first = np.argmax(np.where(keep, np.nan_to_num(f, nan=-1.0), -1.0), axis=1) + 1
-    rho, var_u = ar1(V, T, n, first)
+    return np.argmax(np.where(keep, np.nan_to_num(f, nan=-1.0), -1.0), axis=1) + 1
+
+
+def search(V: np.ndarray, T: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The whole unknown-date procedure, rows at once: (1) the split with the largest ordinary
+    mean-shift F (trimmed); (2) rho and sigma from the residuals around it; (3) every split's shift
+    and z with that AR(1) variance. Returns rho, shift and z (rows x splits), and sup-W (trimmed)."""
+    rho, var_u = ar1(V, T, n, best_split(V, n))
     shift, z = split_stats(V, T, n, rho, var_u)
+    keep = trimmed(n, V.shape[1])
     w = np.where(keep, z ** 2, np.nan)
     with np.errstate(invalid="ignore"):
         sup = np.where(keep.any(axis=1), np.nanmax(np.where(np.isfinite(w), w, -1.0), axis=1), np.nan)

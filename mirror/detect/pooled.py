@@ -19,7 +19,7 @@ from functools import cache
 import numpy as np
 from scipy.stats import norm
 
-from .inference import MAX_SIMULATED_LENGTH, RHO_GRID, ar1, null_table, trimmed
+from .inference import MAX_SIMULATED_LENGTH, RHO_GRID, ar1, best_split, null_table, trimmed
 
 POOL_MIN_SERIES = 6  # series a family needs before its persistence is pooled
 HOMOGENEITY_ALPHA = 0.05  # a family whose estimates reject one common rho at this level is not pooled
@@ -179,20 +179,6 @@ def gls_table(length: int) -> dict:
     means, var = np.array(means), np.array(var)
     return {"sup": np.array(sups), "mean": means[:, 0], "var": var[:, 0], "mean_split": means[:, 1],
             "var_split": var[:, 1], "length": m}
-
-
-def best_split(V: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Per row, the trimmed split with the largest ordinary mean-shift F (search's first step)."""
-    width = V.shape[1]
-    v = np.where(np.isfinite(V), V, 0.0)
-    s = np.concatenate([np.zeros((len(V), 1)), np.cumsum(v, axis=1)], axis=1)
-    j = np.arange(1, width)[None, :]
-    nb, na = j.astype(float), (n[:, None] - j).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d = (s[np.arange(len(V))[:, None], n[:, None]] - s[:, 1:width]) / na - s[:, 1:width] / nb
-        f = d ** 2 * nb * na
-    keep = trimmed(n, width)
-    return np.argmax(np.where(keep, np.nan_to_num(f, nan=-1.0), -1.0), axis=1) + 1
 
 
 def _ar1_paths(rng: np.random.Generator, rho: float, reps: int, m: int) -> np.ndarray:

@@ -50,7 +50,7 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
         rows = np.array(wanted[lo:lo + CHUNK])
         V, T, n = inf.compact(L[rows], times)
         with np.errstate(all="ignore"):
-            rho, _ = inf.ar1(V, T, n, pooling.best_split(V, n))
+            rho, _ = inf.ar1(V, T, n, inf.best_split(V, n))
         for k, r in enumerate(rows):
             fits[int(r)] = (int(n[k]), float(rho[k]), None, None, np.nan, T[k])
     pooled = _pooled(index, L, times, wanted, fits)

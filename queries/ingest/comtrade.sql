@@ -141,18 +141,13 @@ checked AS (
             WHEN l.classification_code IS NOT NULL AND NOT regexp_full_match(l.classification_code, 'H[0-6]|HS') THEN {
                 'field': NULL, 'value': NULL, 'reason': 'classification ' || l.classification_code || ' is not HS',
                 'fix': 'trade-mirror compares HS data: download the same data in HS (H0-H6)'}
-            WHEN l.est_wgt IS NULL AND l.is_net_wgt_estimated IS NOT NULL THEN {
-                'field': NULL, 'value': NULL, 'reason': 'isNetWgtEstimated ' || l.is_net_wgt_estimated || ' is not true/false',
-                'fix': 'write estimation flags as True/False (or 1/0), or leave them empty'}
-            WHEN l.est_qty IS NULL AND l.is_qty_estimated IS NOT NULL THEN {
-                'field': NULL, 'value': NULL, 'reason': 'isQtyEstimated ' || l.is_qty_estimated || ' is not true/false',
-                'fix': 'write estimation flags as True/False (or 1/0), or leave them empty'}
-            WHEN l.est_alt_qty IS NULL AND l.is_alt_qty_estimated IS NOT NULL THEN {
-                'field': NULL, 'value': NULL, 'reason': 'isAltQtyEstimated ' || l.is_alt_qty_estimated || ' is not true/false',
-                'fix': 'write estimation flags as True/False (or 1/0), or leave them empty'}
-            WHEN l.legacy_flag IS NULL AND l.legacy_estimation_flag IS NOT NULL THEN {
-                'field': NULL, 'value': NULL, 'reason': 'legacyEstimationFlag ' || l.legacy_estimation_flag || ' is not a number',
-                'fix': 'write the legacy flag as a number, or leave it empty'}
+            ELSE coalesce(  -- the estimation flags, in this order, then the legacy flag
+                estimation_flag_problem(l.est_wgt, l.is_net_wgt_estimated, 'isNetWgtEstimated'),
+                estimation_flag_problem(l.est_qty, l.is_qty_estimated, 'isQtyEstimated'),
+                estimation_flag_problem(l.est_alt_qty, l.is_alt_qty_estimated, 'isAltQtyEstimated'),
+                CASE WHEN l.legacy_flag IS NULL AND l.legacy_estimation_flag IS NOT NULL THEN {
+                    'field': NULL, 'value': NULL, 'reason': 'legacyEstimationFlag ' || l.legacy_estimation_flag || ' is not a number',
+                    'fix': 'write the legacy flag as a number, or leave it empty'} END)
         END AS rej
     FROM located AS l
 )

@@ -141,6 +141,12 @@ SELECT min(rowid), max(rowid), count(*) FROM raw;
 -- (the length test first: upper() runs only on the few short values that could be a token)
 CREATE OR REPLACE TEMP MACRO is_missing_token(x) AS length(trim(x)) <= 4 AND upper(trim(x)) IN ('NA', 'NAN', 'NULL', '.', '#N/A', '');
 CREATE OR REPLACE TEMP MACRO missing_to_null(x) AS CASE WHEN is_missing_token(x) THEN NULL ELSE trim(x) END;
+-- An estimation flag (isNetWgtEstimated, isQtyEstimated, isAltQtyEstimated) given but not read as
+-- true/false (``parsed`` NULL): the row's problem as {field, value, reason, fix}, else NULL.
+CREATE OR REPLACE TEMP MACRO estimation_flag_problem(parsed, raw, name) AS
+    CASE WHEN parsed IS NULL AND raw IS NOT NULL THEN {
+        'field': NULL::VARCHAR, 'value': NULL::VARCHAR, 'reason': name || ' ' || raw || ' is not true/false',
+        'fix': 'write estimation flags as True/False (or 1/0), or leave them empty'} END;
 
 -- name: define_country_years
 -- Internal: for files that name countries by an ISO-like code only (comtradr extracts, the 9-column

@@ -74,14 +74,14 @@ q AS (
                 'field': 'period', 'value': p.period_text_raw,
                 'reason': 'a quarter: trade-mirror stores annual, monthly and January-to-month figures',
                 'fix': 'load the monthly figures of the quarter, or the year'}
-            WHEN p.pat IS NULL AND regexp_full_match(p.period_raw, '\d{4}-\d{2}\.\.\d{2}')
-                 AND TRY_CAST(right(p.period_raw, 2) AS INTEGER) < TRY_CAST(substr(p.period_raw, 6, 2) AS INTEGER) THEN {
-                'field': 'period', 'value': p.period_text_raw, 'reason': 'the span ends before it starts',
-                'fix': 'write a span as YYYY-01..MM (January to month MM)'}
             WHEN p.pat IS NULL AND regexp_full_match(p.period_raw, '\d{4}-\d{2}\.\.\d{2}') THEN {
                 'field': 'period', 'value': p.period_text_raw,
-                'reason': 'a span that does not start in January (a generic CSV holds years, months and January-to-month spans)',
-                'fix': 'load the months of the span, or cite the span in the public-record layout (which keeps other spans)'}
+                'reason': CASE WHEN TRY_CAST(right(p.period_raw, 2) AS INTEGER) < TRY_CAST(substr(p.period_raw, 6, 2) AS INTEGER)
+                               THEN 'the span ends before it starts'
+                               ELSE 'a span that does not start in January (a generic CSV holds years, months and January-to-month spans)' END,
+                'fix': CASE WHEN TRY_CAST(right(p.period_raw, 2) AS INTEGER) < TRY_CAST(substr(p.period_raw, 6, 2) AS INTEGER)
+                            THEN 'write a span as YYYY-01..MM (January to month MM)'
+                            ELSE 'load the months of the span, or cite the span in the public-record layout (which keeps other spans)' END}
             WHEN p.pat IS NULL THEN {
                 'field': 'period', 'value': p.period_text_raw, 'reason': 'period not understood',
                 'fix': 'give the year as YYYY (and the month as 1-12, or the period as YYYYMM, YYYY-MM or YYYY-01..MM)'}

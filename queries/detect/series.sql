@@ -206,24 +206,22 @@ WHERE abs((u.log_uv - cs.center) / nullif(cs.scale, 0)) >= $z AND abs(u.log_uv -
 -- target's goods relabelled as a neighbour's show as the importer's tonnes "from" the neighbour
 -- beyond the neighbour's own reported exports. An exporter that published the period for the
 -- importer without the code reported nothing (kg 0); one that did not is not available (NULL).
-WITH x AS (
-    SELECT period_start, period_end, any_value(period) AS period, reporter_iso3 AS exporter, partner_iso3 AS importer,
-           hs, median(net_weight_kg) AS kg_exporter, median(value) FILTER (WHERE currency = 'USD') AS usd_exporter
+WITH reports AS (  -- both sides in one scan: the exporter's exports and the importer's imports
+    SELECT period_start, period_end, any_value(period) AS period, flow,
+           CASE flow WHEN 'export' THEN reporter_iso3 ELSE partner_iso3 END AS exporter,
+           CASE flow WHEN 'export' THEN partner_iso3 ELSE reporter_iso3 END AS importer,
+           hs, median(net_weight_kg) AS kg, median(value) FILTER (WHERE currency = 'USD') AS usd
     FROM flows
-    WHERE kind = 'reported' AND freq = $freq AND flow = 'export' AND hs_level = '6'
-      AND list_contains($exporters, reporter_iso3) AND partner_iso3 <> $target AND partner_is_country
+    WHERE kind = 'reported' AND freq = $freq AND hs_level = '6'
+      AND ((flow = 'export' AND list_contains($exporters, reporter_iso3) AND partner_iso3 <> $target AND partner_is_country)
+        OR (flow = 'import' AND list_contains($exporters, partner_iso3) AND reporter_iso3 <> $target AND reporter_is_country))
       AND len(list_filter($prefixes, lambda p: starts_with(hs, p))) > 0
-    GROUP BY period_start, period_end, reporter_iso3, partner_iso3, hs
+    GROUP BY period_start, period_end, flow, reporter_iso3, partner_iso3, hs
 ),
-m AS (
-    SELECT period_start, period_end, any_value(period) AS period, partner_iso3 AS exporter, reporter_iso3 AS importer,
-           hs, median(net_weight_kg) AS kg_importer, median(value) FILTER (WHERE currency = 'USD') AS usd_importer
-    FROM flows
-    WHERE kind = 'reported' AND freq = $freq AND flow = 'import' AND hs_level = '6'
-      AND list_contains($exporters, partner_iso3) AND reporter_iso3 <> $target AND reporter_is_country
-      AND len(list_filter($prefixes, lambda p: starts_with(hs, p))) > 0
-    GROUP BY period_start, period_end, reporter_iso3, partner_iso3, hs
-)
+x AS (SELECT period_start, period_end, exporter, importer, hs, kg AS kg_exporter, usd AS usd_exporter
+      FROM reports WHERE flow = 'export'),
+m AS (SELECT period_start, period_end, period, exporter, importer, hs, kg AS kg_importer, usd AS usd_importer
+      FROM reports WHERE flow = 'import')
 SELECT m.period, m.period_start, m.period_end, m.exporter, m.importer, m.hs, m.kg_importer, m.usd_importer,
        CASE WHEN x.exporter IS NOT NULL THEN x.kg_exporter WHEN c.reporter_iso3 IS NOT NULL THEN 0.0 END AS kg_exporter,
        x.usd_exporter

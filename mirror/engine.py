@@ -9,18 +9,16 @@ The build is cached per connection: the same settings on an unchanged store reus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from . import sql
+from . import options, sql
 from .countries import resolve
 from .errors import InternalError, StoreError, allowed
 from .settings import Settings, check_freq, check_level
 
-ReconstructBy = Literal["partner", "period", "hs", "chapter", "heading", "section"]
 _BY_QUERY = {"partner": ("reconstruct_by_partner", "TOTAL"), "period": ("reconstruct_by_period", "TOTAL"),
              "chapter": ("reconstruct_by_hs", "2"), "hs": ("reconstruct_by_hs", "2"),
              "heading": ("reconstruct_by_hs", "4"), "section": ("reconstruct_by_section", "2")}
@@ -215,9 +213,7 @@ class Engine:
 
     def reconstruct(self, settings: Settings, country: str = "PRK", *, by: str = "partner", freq: str = "A",
                     years: tuple[int, int] | None = None) -> pd.DataFrame:
-        if by not in _BY_QUERY:
-            raise allowed("by", by, list(_BY_QUERY))
-        query, level = _BY_QUERY[by]
+        query, level = _BY_QUERY[options.check("by", by, options.ReconstructBy)]
         iso3 = resolve(self.con, country)
         self.build(settings, level, freq)
         sql.run(self.con, "build_reconstruction", country=iso3, freq=check_freq(freq)).fetchall()

@@ -23,7 +23,7 @@ from . import options, schema, sql
 from . import refresh as refreshing
 from .connection import Transaction, connect
 from .engine import Engine, define_layers
-from .errors import InternalError, LoadError, MirrorError, Problem, StoreError, allowed
+from .errors import InternalError, LoadError, MirrorError, Problem, StoreError
 from .ingest import LoadOptions
 from .load import ProgressCallback, insert_canonical
 from .measures import Measures
@@ -324,8 +324,8 @@ class Store:
         flags are also stored with the data state they were computed on (data_version, releases)."""
         from .detect import DETECTORS, run
 
-        if detector is not None and detector not in DETECTORS:
-            raise allowed("detector", detector, list(DETECTORS))
+        if detector is not None:
+            options.check("detector", detector, tuple(DETECTORS))
         iso3 = self.country(country)
         flags = run(self, iso3, freq=check_freq(freq), level=check_level(level), settings=settings)
         if not self.read_only:

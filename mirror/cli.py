@@ -11,33 +11,35 @@ numbers) unless --table, --csv or --json says otherwise. Progress goes to stderr
 only; --quiet turns it off. A reader that closes the pipe early (`| head`) ends the output
 quietly. No error prints a traceback: a problem the user can fix says what, the value and the
 fix; anything else is a bug, said in one line (TRADE_MIRROR_DEBUG=1 shows the traceback).
+
+Start-up: this module and the parser import nothing heavy (no pandas, DuckDB, NumPy, Altair or
+statsmodels), so `--help`, a command's help and a usage error cost the interpreter and argparse;
+a command imports what it uses when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-import pandas as pd
-
-from . import columns, export, options
+from . import columns, options
 from .cli_args import EXAMPLES, EXIT_CODES, EXIT_MEANINGS, analysis_options, build_parser, years_arg
 from .cli_output import emit, plain, print_table, steps_for, terminal, tsv
-from .cli_refresh import cmd_changes, cmd_refresh
-from .cli_report import cmd_report
 from .cli_store import create_folder, open_store_for
 from .errors import MirrorError
-from .ingest import FORMATS
 
 # the parser and the printing live beside this module; their names are the CLI's public face too
 __all__ = ["EXAMPLES", "EXIT_CODES", "EXIT_MEANINGS", "build_parser", "main"]
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     if not args.paths and not args.bundled:
         raise MirrorError("Nothing to load. Fix: name one or more files, or pass --bundled for the bundled DPRK record.")
     steps = steps_for(args)
@@ -67,6 +69,8 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from . import export
+
     with open_store_for(args, read_only=True) as db:
         if args.json:
             print(export.to_json(db.status_dict()))
@@ -91,6 +95,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from . import sql
 
     rows = [{"name": q.name, "layer": q.layer, "parameters": ", ".join(f"{p.name}:{p.type}" for p in q.params),
@@ -108,6 +114,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .ingest import FORMATS
+
     emit(pd.DataFrame([{"format": k, "description": v} for k, v in FORMATS.items()]), args, title="Formats")
     return 0
 
@@ -241,6 +251,16 @@ def cmd_flags(args: argparse.Namespace) -> int:
                                                                 "period", "explained_by", "reason"])
     return 0
 
+
+def _in_module(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A command living in a module that imports pandas at its top, imported when the command runs."""
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module, __package__), name)(args)
+    return run
+
+
+cmd_refresh, cmd_changes = _in_module(".cli_refresh", "cmd_refresh"), _in_module(".cli_refresh", "cmd_changes")
+cmd_report = _in_module(".cli_report", "cmd_report")
 
 COMMANDS = {"load": cmd_load, "status": cmd_status, "queries": cmd_queries, "query": cmd_query,
             "formats": cmd_formats, "mirror": cmd_mirror, "reconstruct": cmd_reconstruct, "coverage": cmd_coverage, "compare": cmd_compare,

@@ -1,14 +1,15 @@
 """The command line's parser: every command, its flags, its example and the exit codes it can
 return (each command's --help lists them). Fixed choices come from the library's own lists
-(mirror/options.py, the Settings and detector names), so the help, the check and the error agree."""
+(mirror/options.py, the Settings, the formats and detectors of cli_catalog.py), so the help, the
+check and the error agree. Nothing here imports pandas, DuckDB, NumPy or the detectors: `--help`,
+a command's help and a usage error cost an interpreter and argparse, not the library."""
 
 from __future__ import annotations
 
 import argparse
 
-from . import options
+from . import cli_catalog, options
 from ._version import __version__
-from .ingest import FORMATS
 
 EXAMPLES = {
     "load": "trade-mirror load comtrade_2018_PRK.json --release 2024-06\n"
@@ -56,16 +57,18 @@ def _epilog(name: str) -> str:
     return f"Example:\n  {EXAMPLES[name]}\n\nExit codes:\n{codes}"
 
 
-class _LazyDetectors:
-    """The registered detectors' names as argparse ``choices``, read from the registry only when a
-    --detector value is checked or the help is shown: importing the detectors (statsmodels, SciPy)
-    costs about a second that no other command should pay at start-up."""
+class _Choices:
+    """A registry's names as argparse ``choices``, read only when a value is checked or the help
+    is shown (``names`` is a cli_catalog function: the source of the readers or detectors, parsed)."""
+
+    def __init__(self, names):
+        self._names = names
 
     def __iter__(self):
-        return iter(_detectors())
+        return iter(self._names())
 
     def __contains__(self, value: object) -> bool:
-        return value in _detectors()
+        return value in self._names()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,10 +89,8 @@ def _detector_list() -> str:
     """Each registered detector and what it finds (mirror/detect/registry.py): never a list by hand."""
     import textwrap
 
-    from .detect import DETECTORS
-
-    return "\n".join(textwrap.fill(f"{d.name}: {d.finds}", width=100, initial_indent="  ", subsequent_indent="    ")
-                     for d in DETECTORS.values())
+    return "\n".join(textwrap.fill(f"{name}: {finds}", width=100, initial_indent="  ", subsequent_indent="    ")
+                     for name, finds in cli_catalog.detectors().items())
 
 
 def _output_flags(p: argparse.ArgumentParser) -> None:
@@ -121,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("load", "Load trade data files into the store (all or nothing).")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files to load; the format is detected unless --format")
-    p.add_argument("--format", choices=list(FORMATS), help="the files' format (default: detect)")
+    p.add_argument("--format", choices=_Choices(cli_catalog.formats), help="the files' format (default: detect)")
     p.add_argument("--release", help="the release (vintage) of the data, e.g. 2024-06 or V202401 (default: from the file name or date)")
     p.add_argument("--source", help="the source the figures belong to (default: by format, e.g. comtrade)")
     p.add_argument("--encoding", default="utf-8", help="text encoding of the files (utf-8 or latin-1)")
@@ -235,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     _output_flags(p)
 
     p = add("flags", "Run the anomaly detectors and list their flags, each with a plain-English reason.")
-    p.add_argument("--detector", choices=_LazyDetectors(), metavar="DETECTOR",
+    p.add_argument("--detector", choices=_Choices(cli_catalog.detectors), metavar="DETECTOR",
                    help="only this detector (one of those listed below)")
     p.add_argument("--country", default="PRK", help="the country of interest (default PRK)")
     _freq_flag(p)
@@ -290,12 +291,6 @@ def _cif_fob_methods() -> list[str]:
     from .settings import CifFobMethod
 
     return list(get_args(CifFobMethod))
-
-
-def _detectors() -> list[str]:
-    from .detect import DETECTORS
-
-    return list(DETECTORS)
 
 
 def _years_flag(p: argparse.ArgumentParser) -> None:

@@ -1,21 +1,25 @@
 """How the command line prints a result: a table on a terminal; piped or redirected, tab-separated
 text (one header line, raw numbers, one line per row) unless --table, --csv or --json says
-otherwise; progress on stderr, on a terminal only (mirror/progress.py)."""
+otherwise; progress on stderr, on a terminal only (mirror/progress.py). pandas is imported where a
+frame is printed, not with the CLI (its help and usage errors never print one)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from . import export
 from .progress import Steps
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def emit(frame: pd.DataFrame, args: argparse.Namespace, title: str | None = None,
           columns: list[str] | None = None) -> None:
     """JSON and CSV carry every column; the table and TSV the ``columns`` that fit a screen."""
+    from . import export
+
     if getattr(args, "json", False):
         print(export.to_json(frame))
     elif getattr(args, "csv", False):
@@ -34,6 +38,8 @@ def plain(args: argparse.Namespace | None) -> bool:
 def tsv(frame: pd.DataFrame) -> str:
     """One header line, one line per row, raw values (no thousands separators): for cut, awk, sort.
     A tab or line break inside a text cell becomes a space, so every line has the same fields."""
+    import pandas as pd
+
     text = frame.copy()
     for col in text.columns:
         if not pd.api.types.is_numeric_dtype(text[col]):
@@ -45,6 +51,7 @@ def print_table(frame: pd.DataFrame, title: str | None, args: argparse.Namespace
     if plain(args):
         sys.stdout.write(tsv(frame))
         return
+    import pandas as pd
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, row_styles=["", "dim"])
@@ -68,6 +75,8 @@ def print_table(frame: pd.DataFrame, title: str | None, args: argparse.Namespace
 
 
 def _cell(value: object) -> str:
+    import pandas as pd  # already imported by whoever made the frame: a dictionary look-up
+
     if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
         return ""
     if isinstance(value, float):

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-import duckdb
-
-from . import sql
 from .errors import OptionError
+
+if TYPE_CHECKING:  # the CLI's parser reads the choices here: nothing heavy at import (sql: pandas, DuckDB)
+    import duckdb
 
 Level = Literal["2", "4", "6", "TOTAL"]
 Freq = Literal["A", "M"]
@@ -110,6 +110,8 @@ def _int_year(value: object) -> int:
 def check_years(con: duckdb.DuckDBPyConnection, value: object, name: str = "years") -> tuple[int, int] | None:
     """``parse_years``, then against the store: a range with no year in the store is an error
     saying which years it holds (a range that overlaps them is kept as given)."""
+    from . import sql
+
     years = parse_years(value, name)
     if years is None:
         return None
@@ -145,6 +147,8 @@ def explain_empty_mirror(con: duckdb.DuckDBPyConnection, *, exporter: str | None
                          hs: str | None, level: str, years: tuple[int, int] | None) -> str | None:
     """Why db.mirror() returned nothing: the first filter that emptied it and what exists instead
     (None when nothing was filtered, or the store has no mirror pairs at all)."""
+    from . import sql
+
     year_from, year_to = years or (None, None)
     hs_key = None if hs is None else str(hs).strip().upper()
     if hs_key and hs_key.isdigit() and len(hs_key) % 2:

@@ -90,6 +90,56 @@ def test_python_m_mirror_runs(tmp_path):
     assert {r["format"] for r in json.loads(out.stdout)} >= {"comtrade-api-json", "baci", "csv", "un1718"}
 
 
+HEAVY = ("pandas", "duckdb", "numpy", "altair", "statsmodels", "scipy")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["load", "--help"], ["flags", "--help"],
+                                  ["report", "--help"], ["load", "--format", "nope", "x.csv"],
+                                  ["flags", "--detector", "nope"], ["mirror", "--levle", "4"], []])
+def test_help_and_usage_errors_import_nothing_heavy(args):
+    """The parser, every help text and argparse's errors are plain Python: none of them may pay the
+    0.4 s of importing pandas, DuckDB and NumPy (nor the second of the detectors' statsmodels)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom mirror.cli import main\ncode = main(sys.argv[1:])\n"
+             f"print('HEAVY', code, sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True)
+    code, heavy = run.stderr.strip().splitlines()[-1].split(" ", 2)[1:]
+    assert heavy == "[]", f"{args}: {heavy}"
+    assert int(code) == (0 if args and args[-1] in ("--help", "--version") else 2)
+
+
+def test_the_parsers_formats_and_detectors_are_the_registries():
+    """The parser reads the formats and detectors from their modules' source (cli_catalog.py), not by
+    importing them: the same names, texts and order as the registries themselves."""
+    from mirror import cli_catalog
+    from mirror.detect import DETECTORS
+    from mirror.ingest import FORMATS
+
+    assert list(cli_catalog.formats().items()) == list(FORMATS.items())
+    assert list(cli_catalog.detectors().items()) == [(d.name, d.finds) for d in DETECTORS.values()]
+    action = next(a for a in build_parser()._subparsers._group_actions[0].choices["flags"]._actions
+                  if a.dest == "detector")
+    assert list(action.choices) == list(DETECTORS) and "nope" not in action.choices
+
+
+def test_a_registry_the_source_cannot_tell_is_imported(monkeypatch, tmp_path):
+    """A reader whose FORMATS is computed (not a literal) is read from the imported registry."""
+    from mirror import cli_catalog
+    from mirror.ingest import FORMATS
+
+    (tmp_path / "ingest").mkdir()
+    (tmp_path / "ingest" / "odd.py").write_text("FORMATS = dict(odd='computed')\nSOURCE = 'odd'\nORDER = 1\n"
+                                                "def sniff(): pass\ndef read(): pass\ndef stage(): pass\n")
+    monkeypatch.setattr(cli_catalog, "_PACKAGE", tmp_path)
+    cli_catalog.formats.cache_clear()
+    try:
+        assert cli_catalog.formats() == FORMATS
+    finally:
+        cli_catalog.formats.cache_clear()
+
+
 def _store_with_pairs(tmp_path):
     import mirror
 

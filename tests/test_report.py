@@ -149,6 +149,20 @@ def test_every_chart_has_tooltips_and_respects_the_row_guard(report):
         charts.rebuilt_trade(big).to_dict()
 
 
+def test_every_chart_of_the_report_is_valid_vega_lite_and_the_page_embeds_it_as_validated(report):
+    """The page's specs skip Altair's schema validation (Figure.spec): here every chart is validated,
+    and the guard on rows still stops a chart with too many, as a MirrorError."""
+    from mirror.errors import MirrorError
+    from mirror.report import Figure
+
+    for fig in report.figures():
+        assert fig.chart.to_dict(validate=True) == fig.spec(), fig.id
+    big = pd.DataFrame({"year": range(6000), "partner": "CHN", "partner_name": "China", "source": "x",
+                        "imports_usd": 1.0, "exports_usd": 1.0})
+    with pytest.raises(MirrorError, match="more rows than Altair draws"):
+        Figure("big", "", charts.rebuilt_trade(big)).spec()
+
+
 def test_empty_frames_give_a_chart_that_says_so():
     for fn in (charts.rebuilt_trade, charts.discrepancy_heatmap, charts.oil_deliveries, charts.flags_timeline,
                charts.unit_values, charts.coverage_heatmap, charts.banned_goods, charts.cap_running_totals,

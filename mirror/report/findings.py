@@ -27,8 +27,9 @@ def findings(db: Store, names: Names, iso3: str, name: str, flags: pd.DataFrame,
         rank = {d.name: d.headline_rank for d in DETECTORS.values()}
         top = flags.assign(_o=flags.detector.map(rank).fillna(9), _s=flags.severity.map({"high": 0, "medium": 1}).fillna(2),
                            _m=flags.get("missing_data", pd.Series(None, index=flags.index)).notna())
+        cited: dict = {}  # the cap's flags of several years share one series: its sources are read once
         for flag in top.sort_values(["_m", "_s", "_o"], kind="stable").head(5).itertuples(index=False):
-            sources = flag_sources(db, flag)
+            sources = flag_sources(db, flag, cited)
             if not sources and flag.detector == "cap_exceeded":  # a cap's total is every supplier's figures
                 kind = str(flag.reason).split(" ", 1)[0].lower()
                 sources = [f"every supplier's {kind} figures in the store (listed by: trade-mirror caps --kind {kind})"]
@@ -39,20 +40,25 @@ def findings(db: Store, names: Names, iso3: str, name: str, flags: pd.DataFrame,
     return out
 
 
-def flag_sources(db: Store, flag: object) -> list[str]:
+def flag_sources(db: Store, flag: object, cited: dict | None = None) -> list[str]:
     """The publishers of the figures behind a flag's series - the reports, then any estimate of the
-    same flow - each with its source and release."""
+    same flow - each with its source and release (``cited``: those already read, by series)."""
     hs = str(flag.hs) if flag.hs and str(flag.hs)[:1].isdigit() else None
     flow = flag.flow if isinstance(flag.flow, str) and flag.flow else None
     # Estimates are cited only for a flag on one HS code (a gap's estimate of the same flow); a flag
     # on a group of goods (a ban) cites the reports it counted.
+    series = (flag.reporter, flag.partner, hs, flow)
+    if cited is not None and series in cited:
+        return list(cited[series])
     kinds = [["reported", "notified"]] + ([["estimated"]] if hs else [])
-    cited: list[str] = []
+    found: list[str] = []
     for wanted in kinds:
         rows = db.report_data("report_flag_sources", reporter=flag.reporter, partner=flag.partner, hs=hs,
                               flow=flow, kinds=wanted)
-        cited += list(rows.iloc[:, 0])
-    return cited
+        found += list(rows.iloc[:, 0])
+    if cited is not None:
+        cited[series] = found
+    return list(found)
 
 
 def cap_finding(name: str, caps: pd.DataFrame, oil: pd.DataFrame) -> Finding | None:

@@ -104,12 +104,13 @@ def missing_years(by_partner: pd.DataFrame, span: tuple[int, int]) -> pd.DataFra
     return pd.DataFrame(rows, columns=["year", "direction", "missing"])
 
 
-def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int) -> list[Section]:
+def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int, pair: tuple[pd.DataFrame, str]) -> list[Section]:
+    """``pair``: pair_to_show's rows and title (read by build_report while the HS4 build is current)."""
     db = b.db
     db.mirror(years=span)  # builds the mirror tables the cells query reads, at the TOTAL level
     cells = db.report_data("report_discrepancy_cells", country=iso3, top=top)
     cells = cells[cells.year.between(*span)]
-    pair, title = pair_to_show(db, b.names, iso3, span)
+    pair, title = pair
     uv = db.report_data("report_unit_values", country=iso3, top=6, partners=8)
     uv = uv[uv.year.between(*span)]
     if len(uv):  # a facet's label: '2701 Coal', the description on hover
@@ -305,7 +306,7 @@ def _rebuilt_section(c: Context) -> list[Section]:
 
 @section(20, "mirror discrepancies")
 def _mirror_section(c: Context) -> list[Section]:
-    return mirror(c.b, c.iso3, c.name, c.span, c.top)
+    return mirror(c.b, c.iso3, c.name, c.span, c.top, c.pair)
 
 
 @section(30, "oil and caps")

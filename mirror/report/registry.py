@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Context:
     """What every section may read: the Builder (the store, names, what was left out) and the
-    run's country, years and choices, with the flags, caps and oil computed once for all."""
+    run's country, years and choices, with the flags, caps and oil computed once for all, and the
+    pair-product the mirror section draws (``pair``: its rows and title, parts.pair_to_show)."""
 
     b: Builder
     iso3: str
@@ -34,6 +35,7 @@ class Context:
     flags: pd.DataFrame
     caps: pd.DataFrame
     oil: pd.DataFrame
+    pair: tuple[pd.DataFrame, str]
 
 
 SectionBuilder = Callable[[Context], list["Section"]]

@@ -21,6 +21,7 @@ from ..errors import MirrorError
 from ..progress import Steps
 from .findings import findings
 from .page import Figure, Report, Section, Table
+from .parts import pair_to_show
 from .registry import Context
 from .registry import sections as sections_in_order
 from .words import Col, Names
@@ -77,11 +78,15 @@ def build_report(db: Store, country: str = "PRK", years: int | str | tuple[int, 
         flags = db.flags(country=iso3)
         tests = flags.attrs.get("tests", {})  # the size of each Benjamini-Hochberg family, for the methods
         flags = flags[_in_years(flags.period, span)].reset_index(drop=True) if len(flags) else flags
+        # The mirror section's pair is read at HS4 now, while the engine still holds the detectors'
+        # HS4 build: it keeps one build per connection, and every section after this one reads the
+        # TOTAL level, so read later the HS4 rows would cost a rebuild at HS4 and one more at TOTAL.
+        pair = pair_to_show(db, b.names, iso3, span)
     with steps.step("build", "oil and the caps"):
         caps = db.caps(iso3, factor_set=factor_set)
         oil = db.oil(iso3, factor_set=factor_set, years=span)
     sections: list[Section] = []
-    context = Context(b, iso3, name, span, top, factor_set, flags, caps, oil)
+    context = Context(b, iso3, name, span, top, factor_set, flags, caps, oil, pair)
     for spec in registered_sections():
         with steps.step("build", spec.label):
             sections += spec.build(context)

@@ -28,14 +28,16 @@ class Names:
     """Reference names for one report: countries, HS codes, measures and caps."""
 
     countries: dict[str, str] = field(default_factory=dict)
-    hs: dict[str, str] = field(default_factory=dict)
+    hs: dict[str, str] = field(default_factory=dict)  # as the store has them: read through description()
     ids: dict[str, str] = field(default_factory=dict)  # measure and cap ids -> words
     goods: dict[str, str] = field(default_factory=dict)  # measure ids -> the goods, for tables
 
     @classmethod
     def from_store(cls, db: Store) -> Names:
         countries = dict(db.report_data("report_country_names").itertuples(index=False))
-        hs = {code: _tidy(text) for code, text in db.report_data("report_hs_names").itertuples(index=False)}
+        # 8,000 descriptions, of which a report shows a few dozen: each tidied when read (description)
+        hs = db.report_data("report_hs_names")
+        hs = dict(zip(hs.iloc[:, 0], hs.iloc[:, 1], strict=True))
         ids: dict[str, str] = {}
         goods: dict[str, str] = {}
         measures = db.measures(None)
@@ -62,9 +64,14 @@ class Names:
     def country(self, code: object) -> str:
         return self.countries.get(str(code), str(code))
 
+    def description(self, code: object) -> str | None:
+        """An HS code's description, spaces tidied and no trailing 'etc' (None: an unknown code)."""
+        text = self.hs.get(str(code))
+        return None if text is None else _tidy(text)
+
     def hs_label(self, code: object, width: int = 60) -> str:
         """'2701 Coal' - the code and the first clause of its description (the rest is detail)."""
-        text = self.hs.get(str(code))
+        text = self.description(code)
         return f"{code} {_clip(text.split(';')[0].strip(), width)}" if text else str(code)
 
     def sentence(self, text: str) -> str:
@@ -123,7 +130,7 @@ def humanize(text: str, names: Names) -> str:
         if code in seen or code not in names.hs:
             return m.group(0)
         seen.add(code)
-        return f"HS {code} ({_clip(names.hs[code].lower(), 70)})"
+        return f"HS {code} ({_clip(names.description(code).lower(), 70)})"
 
     out = _HS.sub(hs, out)
     return _ISO3.sub(lambda m: names.countries.get(m.group(0), m.group(0)), out)
@@ -158,7 +165,7 @@ def cell(value: object, fmt: str, names: Names | None = None) -> tuple[str, str,
         shown = names.country(value)
         return shown, shown.lower(), str(value) if shown != str(value) else ""
     if fmt == "hs" and names is not None:
-        text = names.hs.get(str(value), "")
+        text = names.description(value) or ""
         return (f"{value} {_clip(text, 28)}" if text else str(value)), str(value), text
     if isinstance(value, bool):
         return ("yes" if value else "no"), str(int(value)), ""

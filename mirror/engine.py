@@ -30,7 +30,13 @@ _BY_QUERY = {"partner": ("reconstruct_by_partner", "TOTAL"), "period": ("reconst
 PRODUCT_BIAS_FDR = 0.05
 PRODUCT_BIAS_MIN_FLOWS = 6
 
-BUILD_CHECKS = ("check_mirror_unique_keys", "check_mirror_reported_by", "check_mirror_sums_equal_staged",
+# The build resolves and pairs the reports a chunk of consecutive years at a time, each chunk at most
+# this many current figures (a BACI year: about 18 million), so that memory does not grow with years.
+CHUNK_FIGURES = 20_000_000
+
+# Each costs a fraction of the build: one pass over a slim table, or a sample. The keys' uniqueness
+# is counted right after resolving (_resolve), where a duplicate still decides whether to choose.
+BUILD_CHECKS = ("check_mirror_key_decoding", "check_mirror_reported_by", "check_mirror_sums_equal_staged",
                 "check_weights_in_range")
 
 
@@ -67,11 +73,8 @@ class Engine:
         if self._built and self._built.key == key:
             return
         con = self.con
-        sources = list(settings.source_order)
-        dedupe = sql.run(con, "competing_figures", freq=freq).fetchall()[0][0] > 0
-        sql.run(con, "build_resolved", level=level, freq=freq, source_order=sources, dedupe=dedupe).fetchall()
         sql.run(con, "build_mirror_level", level=level, freq=freq).fetchall()
-        sql.script(con, "build_mirror_base")
+        self._pair_reports(settings, level, freq)
         sql.script(con, "define_mirror_pairs")
         sql.script(con, "build_hk_reexports")
         self.gravity = None
@@ -94,6 +97,50 @@ class Engine:
         sql.script(con, "build_reconciled")
         self._check_build()
         self._built = Built(key)
+
+    def _pair_reports(self, settings: Settings, level: str, freq: str) -> None:
+        """Both reports of every flow side by side (mp_base), a chunk of consecutive years at a
+        time (_year_chunks), so that resolving and joining hold one chunk, not the store."""
+        sql.script(self.con, "create_mirror_base")
+        for year_from, year_to in self._year_chunks(freq):
+            self._resolve(settings, level, freq, year_from, year_to)
+            sql.script(self.con, "insert_mirror_base")
+        sql.script(self.con, "build_mirror_prov")
+
+    def _year_chunks(self, freq: str) -> list[tuple[int, int]]:
+        """Consecutive years of figures, each chunk at most CHUNK_FIGURES figures (a year more when
+        one year alone is larger): a BACI-scale store is built a year at a time, the bundled record
+        in one go."""
+        chunks: list[list[int]] = []
+        size = 0
+        for year, figures in sql.run(self.con, "flow_years", freq=freq).fetchall():
+            if chunks and size + figures <= CHUNK_FIGURES:
+                chunks[-1][1] = year
+                size += figures
+            else:
+                chunks.append([year, year])
+                size = figures
+        return [(a, b) for a, b in chunks] or [(1900, 1900)]  # an empty store: one empty chunk
+
+    def _resolve(self, settings: Settings, level: str, freq: str, year_from: int, year_to: int) -> None:
+        """One figure per flow of a chunk of years (build_resolved). Choosing between competing
+        figures is a window over every figure, so it runs only where some flow has several: at HS6,
+        where figures enter as published, a duplicated key of the resolved chunk says so (counted
+        anyway, as the check that each side has one figure per flow); at coarser levels, which sum
+        finer figures, they are counted first (competing_figures)."""
+        sources = list(settings.source_order)
+        chunk = {"level": level, "freq": freq, "source_order": sources, "year_from": year_from, "year_to": year_to}
+        dedupe = level != "6" and sql.scalar(self.con, "competing_figures", freq=freq, level=level,
+                                             year_from=year_from, year_to=year_to) > 0
+        sql.run(self.con, "build_resolved", dedupe=dedupe, **chunk).fetchall()
+        duplicates = sql.scalar(self.con, "resolved_key_duplicates")
+        if duplicates and not dedupe:
+            sql.run(self.con, "build_resolved", dedupe=True, **chunk).fetchall()
+            duplicates = sql.scalar(self.con, "resolved_key_duplicates")
+        if duplicates:
+            bad = sql.frame(self.con, "check_mirror_unique_keys")
+            raise InternalError(f"the check check_mirror_unique_keys failed on the mirror just built ({len(bad)} "
+                                f"keys, first: {bad.iloc[0].to_dict()})")
 
     def _fit_gravity(self, with_history: bool) -> bool:
         """The Growth Lab's margin model (mirror/cif_fob.py) on the pairs' median ln(M/X), predicted

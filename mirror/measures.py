@@ -19,7 +19,8 @@ class Measures:
 
     def _dedupe(self, freq: str) -> bool:
         """Whether any flow has figures from several publishers (then one is chosen by source_order)."""
-        return sql.scalar(self.con, "competing_figures", freq=freq) > 0
+        return sql.scalar(self.con, "competing_figures", freq=freq, level=None, year_from=None,
+                          year_to=None) > 0
 
     def sanctioned_trade(self, settings: Settings, iso3: str, *, freq: str = "A", measure: str | None = None,
                          include_before: bool = False) -> pd.DataFrame:

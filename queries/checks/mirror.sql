@@ -1,16 +1,22 @@
 -- name: check_mirror_unique_keys
--- Internal: offending rows of a built mirror: more than one row per flow (pair_key = period,
--- exporter, importer, hs), or a key that does not decode back to the flow it was made from.
-SELECT pair_key, count(*) AS rows
-FROM mp_base
-GROUP BY pair_key
-HAVING count(*) > 1
-UNION ALL
-SELECT r.pair_key, 1
-FROM (SELECT * FROM mp_resolved WHERE pair_key IS NOT NULL AND flow = 'export' LIMIT 1000) AS r
-JOIN mp_pairs AS p ON p.period_start = r.period_start AND p.exporter = r.reporter_iso3 AND p.importer = r.partner_iso3
- AND p.hs = r.hs
-WHERE p.value_exporter_usd IS DISTINCT FROM r.value;
+-- Internal: offending rows of a built mirror: two figures of one side for the same flow (pair_key =
+-- period, exporter, importer, hs) in mp_resolved (the chunk last resolved) - then mp_base, their
+-- full outer join, would hold the flow twice. The engine counts them after resolving each chunk
+-- (resolved_key_duplicates, one pass) and lists them with this only when there are any.
+SELECT pair_key, is_export, count(*) AS rows
+FROM mp_resolved
+GROUP BY pair_key, is_export
+HAVING count(*) > 1;
+
+-- name: check_mirror_key_decoding
+-- Internal: offending rows of a built mirror: a key that does not decode back to the flow it was
+-- made from - mp_pairs read on the keys of the sampled exports (mp_resolved_sample, about one in
+-- 4,000) against the flow as resolved, and the exporter's value against its figure.
+SELECT r.pair_key, r.sample_flow, concat_ws('|', p.exporter, p.importer, p.hs, p.period_start) AS decoded
+FROM mp_resolved_sample AS r
+LEFT JOIN mp_pairs AS p ON p.pair_key = r.pair_key
+WHERE concat_ws('|', p.exporter, p.importer, p.hs, p.period_start) IS DISTINCT FROM r.sample_flow
+   OR p.value_exporter_usd IS DISTINCT FROM r.value;
 
 -- name: check_mirror_reported_by
 -- Internal: offending rows of a built mirror: a pair with no report on either side (then reported_by
@@ -24,12 +30,11 @@ WHERE (value_exporter_usd IS NULL AND value_importer_usd IS NULL)
 -- name: check_mirror_sums_equal_staged
 -- Internal: offending rows: the mirror's sums of exporter- and importer-reported values differ
 -- from the sums of the resolved flows between countries it was built from (a join that lost or
--- doubled a figure). One row per side that does not add up.
+-- doubled a figure; mp_resolved_sums: each chunk's sums). One row per side that does not add up.
 WITH r AS (
-    SELECT flow, sum(value) AS staged
-    FROM mp_resolved
-    WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3 AND flow IN ('export', 'import')
-    GROUP BY flow
+    SELECT CASE WHEN is_export THEN 'export' ELSE 'import' END AS flow, sum(staged) AS staged
+    FROM mp_resolved_sums
+    GROUP BY is_export
 ),
 m AS (
     SELECT 'export' AS flow, sum(value_exporter_usd) AS paired FROM mp_base

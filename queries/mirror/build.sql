@@ -1,29 +1,59 @@
--- name: build_resolved(level, freq, source_order, dedupe:bool)
--- Internal: one figure per flow at one HS level and frequency (resolved_flows), as the temp table
--- mp_resolved, with the flow's packed pair_key (exporter, importer, period, hs; countries only)
--- and prov_id, a hash of the figure's provenance (source, release, how resolved, valuation),
--- decoded through mp_prov. One row per (period, reporter, partner, flow, hs); current USD.
+-- name: flow_years(freq)
+-- Internal: the current figures of a frequency per year, from which the engine cuts the build into
+-- chunks of consecutive years (a BACI year is 18 million reports: a 30-year store is built a year
+-- at a time, so that no step holds more than a chunk). One row per year; counts.
+SELECT year, count(*) AS figures FROM figures WHERE valid_to_load IS NULL AND freq = $freq GROUP BY year ORDER BY year;
+
+-- name: build_resolved(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
+-- Internal: one figure per flow between two countries at one HS level and frequency
+-- (resolved_flows), for the periods beginning in years year_from..year_to (one chunk of the build),
+-- as the slim temp table mp_resolved: the flow's packed pair_key (exporter, importer, period, hs),
+-- is_export (which side reported it), the figure and its net weight, and prov_id, a hash of its
+-- provenance (source, release, how resolved, valuation), decoded through mp_prov. Only the columns
+-- the build reads are copied: strings stay in the store. prov_parts holds the provenance of summed
+-- figures (their source list is made here); sample_flow, for about one flow in 4,000, the flow as
+-- it was resolved (check_mirror_key_decoding decodes its key against it).
+-- One row per (period, reporter, partner, flow, hs); current USD.
 CREATE OR REPLACE TEMP TABLE mp_resolved AS
+WITH r AS (
+    SELECT
+        CASE WHEN flow = 'export' THEN pair_key(year, month, reporter_iso3, partner_iso3, hs)
+             ELSE pair_key(year, month, partner_iso3, reporter_iso3, hs) END AS pair_key,
+        *
+    FROM resolved_flows($level, $freq, $source_order, $dedupe)
+    WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3 AND flow IN ('export', 'import')
+      AND period_start >= make_date($year_from, 1, 1) AND period_start <= make_date($year_to, 12, 31)
+)
 SELECT
-    r.*,
-    CASE WHEN r.reporter_is_country AND r.partner_is_country AND r.reporter_iso3 <> r.partner_iso3 THEN
-        CASE WHEN r.flow = 'export' THEN pair_key(r.year, r.month, r.reporter_iso3, r.partner_iso3, r.hs)
-             WHEN r.flow = 'import' THEN pair_key(r.year, r.month, r.partner_iso3, r.reporter_iso3, r.hs) END
-    END AS pair_key,
-    hash(r.source, r.release, r.resolved_from, coalesce(r.valuation, '')) AS prov_id
-FROM resolved_flows($level, $freq, $source_order, $dedupe) AS r;
+    pair_key, flow = 'export' AS is_export, value, net_weight_kg, alternatives,
+    hash(source, release, resolved_from, coalesce(valuation, '')) AS prov_id,
+    CASE WHEN resolved_from <> 'reported' THEN [source, release, resolved_from, valuation] END AS prov_parts,
+    CASE WHEN pair_key % 3989 = 17 THEN concat_ws('|', reporter_iso3, partner_iso3, hs, period_start) END AS sample_flow
+FROM r;
+
+-- name: resolved_key_duplicates
+-- Internal: how many figures of mp_resolved (the chunk just resolved) share a side and pair_key with
+-- another: zero unless competing figures were not chosen between (the engine then resolves again,
+-- choosing one) or a bug. One row; a count.
+SELECT count(*) - count(DISTINCT pair_key | (is_export::BIGINT << 62)) FROM mp_resolved;
 
 -- name: build_mirror_level(level, freq)
 -- Internal: what the pair keys' HS number and period mean in this build, as the one-row mp_level.
 CREATE OR REPLACE TEMP TABLE mp_level AS SELECT $level AS level, $freq AS freq;
 
--- name: build_mirror_base
--- Internal: both reports of every flow between two countries, matched on pair_key, as the slim temp
--- table mp_base (values, weights, provenance ids); mp_pairs decodes it. One row per pair_key.
--- Also mp_prov, the provenance dictionary (a handful of rows).
-CREATE OR REPLACE TEMP TABLE mp_prov AS
-SELECT DISTINCT prov_id, source, release, resolved_from, valuation FROM mp_resolved;
--- The published pair-periods of each side (queries/coverage), keyed like pair_key with hs = 0.
+-- name: create_mirror_base
+-- Internal: the empty tables the chunks of a build fill (insert_mirror_base): mp_base, both reports
+-- of every flow; mp_resolved_sums, each chunk's sum of figures per side (check_mirror_sums_equal_staged);
+-- mp_resolved_sample, the sampled flows (check_mirror_key_decoding); mp_prov_parts, the provenance of
+-- summed figures. Also mp_cov: the published pair-periods of each side (queries/coverage), keyed
+-- like pair_key with hs = 0.
+CREATE OR REPLACE TEMP TABLE mp_base (
+    pair_key BIGINT, value_exporter_usd DOUBLE, value_importer_usd DOUBLE, weight_exporter_kg DOUBLE,
+    weight_importer_kg DOUBLE, prov_exporter UBIGINT, prov_importer UBIGINT, figures_considered BIGINT,
+    exporter_reported_nothing BOOLEAN, importer_reported_nothing BOOLEAN);
+CREATE OR REPLACE TEMP TABLE mp_resolved_sums (is_export BOOLEAN, staged DOUBLE);
+CREATE OR REPLACE TEMP TABLE mp_resolved_sample (pair_key BIGINT, value DOUBLE, sample_flow VARCHAR);
+CREATE OR REPLACE TEMP TABLE mp_prov_parts (prov_id UBIGINT, prov_parts VARCHAR[]);
 CREATE OR REPLACE TEMP TABLE mp_cov AS
 SELECT DISTINCT
     pair_key(c.year, c.month, CASE WHEN c.flow = 'export' THEN c.reporter_iso3 ELSE c.partner_iso3 END,
@@ -33,14 +63,17 @@ FROM coverage_pairs AS c
 JOIN mp_level AS l ON c.freq = l.freq
 WHERE c.kind = 'reported' AND c.reporter_is_country AND c.partner_is_country AND c.flow IN ('export', 'import')
   AND c.reporter_iso3 <> c.partner_iso3;
-CREATE OR REPLACE TEMP TABLE mp_base AS
+
+-- name: insert_mirror_base
+-- Internal: the chunk in mp_resolved paired: its exports and imports matched on pair_key (a full
+-- outer join) and added to mp_base (values, weights, provenance ids; mp_pairs decodes it), with
+-- what the checks and the provenance dictionary keep of the chunk. One row per pair_key.
+INSERT INTO mp_base
 WITH x AS (
-    SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved
-    WHERE flow = 'export' AND pair_key IS NOT NULL
+    SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved WHERE is_export
 ),
 m AS (
-    SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved
-    WHERE flow = 'import' AND pair_key IS NOT NULL
+    SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved WHERE NOT is_export
 ),
 j AS (
     SELECT
@@ -60,10 +93,30 @@ SELECT j.*,
 FROM j
 LEFT JOIN mp_cov AS cx ON j.value_exporter_usd IS NULL AND cx.flow = 'export' AND cx.period_pair = (j.pair_key >> 20) << 20
 LEFT JOIN mp_cov AS cm ON j.value_importer_usd IS NULL AND cm.flow = 'import' AND cm.period_pair = (j.pair_key >> 20) << 20;
+INSERT INTO mp_resolved_sums SELECT is_export, sum(value) FROM mp_resolved GROUP BY is_export;
+INSERT INTO mp_resolved_sample SELECT pair_key, value, sample_flow FROM mp_resolved WHERE sample_flow IS NOT NULL AND is_export;
+INSERT INTO mp_prov_parts SELECT DISTINCT prov_id, prov_parts FROM mp_resolved WHERE prov_parts IS NOT NULL;
+
+-- name: build_mirror_prov
+-- Internal: mp_prov, the provenance dictionary of a build (a handful of rows): figures as published
+-- take theirs from the store's figures of the build's level (a superset of those chosen), sums
+-- from what the chunks kept (mp_prov_parts).
+CREATE OR REPLACE TEMP TABLE mp_prov AS
+SELECT DISTINCT hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id, source, release,
+       'reported' AS resolved_from, valuation
+FROM stg_reported_usd
+WHERE freq = (SELECT freq FROM mp_level) AND hs_level = (SELECT level FROM mp_level)
+  AND reporter_is_country AND partner_is_country AND flow IN ('export', 'import')
+UNION
+SELECT DISTINCT prov_id, prov_parts[1], prov_parts[2], prov_parts[3], prov_parts[4] FROM mp_prov_parts;
 
 -- name: define_mirror_pairs
 -- Internal: mp_base decoded, as the temp view mp_pairs: one row per (period, exporter, importer, hs)
 -- with both reports side by side (either may be missing) and where each came from; current USD.
+-- pair_key, exporter_n, importer_n (ISO3 as base-26 numbers, iso_num) and hs_num: the same in integers.
+-- Names are decoded only where a reader selects them (DuckDB drops unused columns of a view): a
+-- reader that filters on a country should compare exporter_n / importer_n with iso_num('PRK'), an
+-- integer per flow, not exporter with 'PRK', a string made for every flow of the world.
 CREATE OR REPLACE TEMP VIEW mp_pairs AS
 WITH b AS (
     SELECT
@@ -99,7 +152,9 @@ SELECT
     px.source AS source_exporter, pm.source AS source_importer,
     px.release AS release_exporter, pm.release AS release_importer,
     px.resolved_from AS resolved_exporter, pm.resolved_from AS resolved_importer,
-    b.figures_considered
+    b.figures_considered,
+    -- the integer keys, which every later step joins and groups on (decoding is left to readers)
+    b.pair_key, (b.pair_key >> 35) & 32767 AS exporter_n, (b.pair_key >> 20) & 32767 AS importer_n, b.hs_num
 FROM b
 CROSS JOIN mp_level AS l
 LEFT JOIN mp_prov AS px ON px.prov_id = b.prov_exporter
@@ -110,24 +165,27 @@ LEFT JOIN mp_prov AS pm ON pm.prov_id = b.prov_importer;
 -- China-partner comparisons), as the temp table mp_hk. Comtrade publishes re-exports by origin as
 -- breakdown rows with the second partner (partner2=156, China); re-exports of other origins are
 -- never subtracted. At the build's HS level a code Hong Kong published is used, else the sum of the
--- next finer level it published (never both). One row per (period, importer, hs); USD.
+-- next finer level it published (never both). pair_key: that of the flow from China it adjusts.
+-- One row per (period, importer, hs); USD.
 CREATE OR REPLACE TEMP TABLE mp_hk AS
 WITH l AS (SELECT level, freq, CASE WHEN level = 'TOTAL' THEN 0 ELSE CAST(level AS INTEGER) END AS digits FROM mp_level),
 rx AS (
-    SELECT b.period_start, b.period_end, b.partner_iso3 AS importer, b.value,
+    SELECT b.period_start, b.period_end, b.year, b.month, b.partner_iso3 AS importer, b.value,
            CASE WHEN b.hs_level = 'TOTAL' THEN 0 ELSE CAST(b.hs_level AS INTEGER) END AS digits_row,
            CASE WHEN l.level = 'TOTAL' THEN 'TOTAL' ELSE left(b.hs, l.digits) END AS hs
     FROM breakdowns AS b CROSS JOIN l
     WHERE b.reporter_iso3 = 'HKG' AND b.flow = 're-export' AND b.breakdown = 'partner2=156' AND b.kind = 'reported'
+      AND b.partner_is_country
       AND b.currency = 'USD' AND b.freq = l.freq AND b.value IS NOT NULL
       AND (b.hs_level = 'TOTAL' AND l.level = 'TOTAL' OR b.hs_level <> 'TOTAL' AND CAST(b.hs_level AS INTEGER) >= l.digits)
 ),
 coarsest AS (
     SELECT *, min(digits_row) OVER (PARTITION BY period_start, period_end, importer, hs) AS digits_used FROM rx
 )
-SELECT period_start, period_end, importer, hs, sum(value) AS hk_reexports_usd
+SELECT pair_key(any_value(year), any_value(month), 'CHN', importer, hs) AS pair_key,
+       period_start, period_end, importer, hs, sum(value) AS hk_reexports_usd
 FROM coarsest WHERE digits_row = digits_used
-GROUP BY ALL;
+GROUP BY period_start, period_end, importer, hs;
 
 -- name: build_cif_fob_estimates(shrink_k:float, unit_values:bool)
 -- Internal: per exporter-importer pair, the robust CIF/FOB margin tau = ln(M/X) from the pair's
@@ -137,28 +195,30 @@ GROUP BY ALL;
 -- (r = ln(UV_M / UV_X), CEPII BACI's basis, which is not moved by quantity-reporting gaps).
 -- tau_se: the median's standard error, sqrt(pi/2) x 1.4826 MAD / sqrt(n + k) (normal efficiency
 -- of the median, MAD as a robust s.d.). The unit-value columns only where `unit_values` (the
--- unit-value method; a median is a sort per pair). One row per pair; ln units.
+-- unit-value method; a median is a sort per pair). pair_id: iso_num(exporter) << 15 | iso_num(importer),
+-- what mp_final joins on. One row per pair; ln units.
 CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
 WITH obs AS (
+    -- read from mp_base and grouped on the pair's integer id (exporter, importer: pair_key's bits 20-49)
     SELECT
-        exporter, importer,
-        ln(value_importer_usd / value_exporter_usd) AS r_value,
-        CASE WHEN $unit_values AND weight_exporter_kg > 0 AND weight_importer_kg > 0
-             THEN ln((value_importer_usd / weight_importer_kg) / (value_exporter_usd / weight_exporter_kg)) END AS r_uv
-    FROM mp_pairs
-    WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_usd > 0
-      AND coalesce(valuation_importer, 'CIF') = 'CIF'
+        (b.pair_key >> 20) & 1073741823 AS pair_id,
+        ln(b.value_importer_usd / b.value_exporter_usd) AS r_value,
+        CASE WHEN $unit_values AND b.weight_exporter_kg > 0 AND b.weight_importer_kg > 0
+             THEN ln((b.value_importer_usd / b.weight_importer_kg) / (b.value_exporter_usd / b.weight_exporter_kg)) END AS r_uv
+    FROM mp_base AS b
+    LEFT JOIN mp_prov AS pm ON pm.prov_id = b.prov_importer
+    WHERE b.value_exporter_usd > 0 AND b.value_importer_usd > 0 AND coalesce(pm.valuation, 'CIF') = 'CIF'
 ),
 allp AS (SELECT median(r_value) AS m0_value, median(r_uv) AS m0_uv FROM obs),
 pair AS (
-    SELECT exporter, importer,
+    SELECT pair_id, iso_chr(pair_id >> 15) AS exporter, iso_chr(pair_id & 32767) AS importer,
            count(r_value) AS n_value, median(r_value) AS median_value, mad(r_value) AS mad_value,
            count(r_uv) AS n_uv, median(r_uv) AS median_uv
     FROM obs
-    GROUP BY exporter, importer
+    GROUP BY pair_id
 )
 SELECT
-    pair.exporter, pair.importer, pair.n_value, pair.median_value, pair.mad_value, pair.n_uv, pair.median_uv,
+    pair.pair_id, pair.exporter, pair.importer, pair.n_value, pair.median_value, pair.mad_value, pair.n_uv, pair.median_uv,
     allp.m0_value, allp.m0_uv,
     (pair.n_value * pair.median_value + $shrink_k * allp.m0_value) / (pair.n_value + $shrink_k) AS tau_value,
     CASE WHEN pair.n_uv > 0
@@ -185,7 +245,7 @@ FROM (SELECT DISTINCT (pair_key >> 20) & 1073741823 AS k FROM mp_base WHERE valu
 -- in tau_value and its standard error in tau_se; the pair's history columns are kept. One row per
 -- pair; ln units.
 CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
-SELECT g.exporter, g.importer, coalesce(c.n_value, 0) AS n_value, c.median_value, c.mad_value, coalesce(c.n_uv, 0) AS n_uv,
+SELECT (iso_num(g.exporter) << 15) | iso_num(g.importer) AS pair_id, g.exporter, g.importer, coalesce(c.n_value, 0) AS n_value, c.median_value, c.mad_value, coalesce(c.n_uv, 0) AS n_uv,
        c.median_uv, (SELECT any_value(m0_value) FROM mp_cif_pairs) AS m0_value, c.m0_uv,
        g.tau AS tau_value, NULL::DOUBLE AS tau_uv, g.tau_se, g.label
 FROM mp_gravity_df AS g
@@ -194,7 +254,7 @@ LEFT JOIN mp_cif_pairs AS c ON c.exporter = g.exporter AND c.importer = g.import
 -- name: build_no_cif_fob_estimates
 -- Internal: an empty mp_cif_pairs, for the fixed method (nothing to estimate).
 CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
-SELECT NULL::VARCHAR AS exporter, NULL::VARCHAR AS importer, 0::BIGINT AS n_value, NULL::DOUBLE AS median_value,
+SELECT NULL::BIGINT AS pair_id, NULL::VARCHAR AS exporter, NULL::VARCHAR AS importer, 0::BIGINT AS n_value, NULL::DOUBLE AS median_value,
        NULL::DOUBLE AS mad_value, 0::BIGINT AS n_uv, NULL::DOUBLE AS median_uv, NULL::DOUBLE AS m0_value, NULL::DOUBLE AS m0_uv,
        NULL::DOUBLE AS tau_value, NULL::DOUBLE AS tau_uv, NULL::DOUBLE AS tau_se, NULL::VARCHAR AS label
 WHERE false;
@@ -210,7 +270,8 @@ SELECT $method AS method, $factor AS factor, $tau_max AS tau_max, $hk_adjust AS 
 -- Internal: mirror pairs with the importer's value converted to FOB, gaps, log ratios and the
 -- discrepancy index, as the temp view mp_final (computed when read: readers filter, so the
 -- whole world is never materialised twice). One row per (period, exporter, importer, hs);
--- values in current USD (FOB where stated), weights in kg, unit values in USD/kg.
+-- values in current USD (FOB where stated), weights in kg, unit values in USD/kg; and mp_pairs'
+-- integer keys (every join here is on them, so a reader that wants no names decodes none).
 -- Methods: 'fixed' divides every CIF import by `factor` (IMF DOTS: 1.06); 'pair', 'unit-value' and
 -- 'gravity' use the pair's estimate (mp_cif_pairs), clipped to [0, tau_max]; widen_rule 'flow'
 -- leaves a flow unadjusted where adjusting would widen its own gap (BACI's rule), 'pair' leaves a
@@ -226,14 +287,12 @@ allp AS (
 b AS (
     SELECT
         mp_pairs.*,
-        CASE WHEN (SELECT hk_adjust FROM p) AND mp_pairs.exporter = 'CHN' THEN hk.hk_reexports_usd END AS hk_reexports_usd,
+        hk.hk_reexports_usd,
         mp_pairs.value_importer_usd AS m_value,
         c.n_value, c.n_uv, c.tau_value, c.tau_uv, c.median_value, c.label AS model_label
     FROM mp_pairs
-    LEFT JOIN mp_hk AS hk
-      ON (SELECT hk_adjust FROM p) AND hk.period_start = mp_pairs.period_start AND hk.period_end = mp_pairs.period_end
-     AND hk.importer = mp_pairs.importer AND hk.hs = mp_pairs.hs
-    LEFT JOIN mp_cif_pairs AS c ON c.exporter = mp_pairs.exporter AND c.importer = mp_pairs.importer
+    LEFT JOIN mp_hk AS hk ON (SELECT hk_adjust FROM p) AND hk.pair_key = mp_pairs.pair_key
+    LEFT JOIN mp_cif_pairs AS c ON c.pair_id = (mp_pairs.pair_key >> 20) & 1073741823
 ),
 t AS (
     SELECT
@@ -316,7 +375,8 @@ SELECT
     CASE WHEN weight_importer_kg > 0 THEN m_fob / weight_importer_kg END AS unit_value_importer_fob_usd_kg,
     valuation_importer,
     source_exporter, source_importer, release_exporter, release_importer,
-    resolved_exporter, resolved_importer, figures_considered
+    resolved_exporter, resolved_importer, figures_considered,
+    pair_key, exporter_n, importer_n, hs_num
 FROM v;
 
 -- name: build_reliability_obs
@@ -328,14 +388,18 @@ FROM v;
 -- rel_a / rel_b / rel_g (effects, starting at zero).
 -- mp_d: d of every flow both report, computed once for the reliability cells, the intervals'
 -- calibration and the product-bias cells (build_reconciled drops it).
+-- In integers (exporter_n, importer_n, hs_num: mp_pairs), which the cells decode once each.
 CREATE OR REPLACE TEMP TABLE mp_d AS
-SELECT exporter, importer, year, hs, ln(value_exporter_usd / value_importer_fob_usd) AS d
+SELECT exporter_n, importer_n, year, hs_num, ln(value_exporter_usd / value_importer_fob_usd) AS d
 FROM mp_final
 WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_fob_usd > 0;
 CREATE OR REPLACE TEMP TABLE rel_obs AS
-SELECT exporter, importer, year, count(*) AS n, sum(abs(d)) AS sum_d, sum(d) AS sum_s, sum(d * d) AS sum_d2
-FROM mp_d
-GROUP BY exporter, importer, year;
+SELECT iso_chr(exporter_n) AS exporter, iso_chr(importer_n) AS importer, year, n, sum_d, sum_s, sum_d2
+FROM (
+    SELECT exporter_n, importer_n, year, count(*) AS n, sum(abs(d)) AS sum_d, sum(d) AS sum_s, sum(d * d) AS sum_d2
+    FROM mp_d
+    GROUP BY exporter_n, importer_n, year
+);
 CREATE OR REPLACE TEMP TABLE rel_a AS SELECT DISTINCT exporter, 0.0::DOUBLE AS a FROM rel_obs;
 CREATE OR REPLACE TEMP TABLE rel_b AS SELECT DISTINCT importer, 0.0::DOUBLE AS b FROM rel_obs;
 CREATE OR REPLACE TEMP TABLE rel_g AS SELECT DISTINCT year, 0.0::DOUBLE AS g FROM rel_obs;
@@ -373,6 +437,7 @@ SELECT change FROM rel_change;
 -- and giving exporters and importers the same flow-weighted mean effect. Effect -> sigma by the
 -- half-normal mean (E|e| = sigma sqrt(2/pi)), then the log-normal variance V = e^(s^2) (e^(s^2) - 1),
 -- as in CEPII BACI (Gaulier and Zignago 2010). Countries with fewer than `min_obs` flows get the median.
+-- country_n: the country's iso_num, what mp_reconciled joins on.
 CREATE OR REPLACE TEMP TABLE rel_country AS
 WITH gbar AS (SELECT sum(o.n * g.g) / sum(o.n) AS gm FROM rel_obs AS o JOIN rel_g AS g USING (year)),
 na AS (SELECT exporter, sum(n) AS n FROM rel_obs GROUP BY exporter),
@@ -394,7 +459,7 @@ e AS (
            CASE WHEN n >= $min_obs THEN effect ELSE coalesce(med.m, effect) END AS used_effect
     FROM effects LEFT JOIN med USING (role)
 )
-SELECT role, country, n AS flows, effect,
+SELECT role, country, iso_num(country) AS country_n, n AS flows, effect,
        greatest(used_effect, 0.01) * sqrt(pi() / 2)                                       AS sigma,
        exp(pow(greatest(used_effect, 0.01) * sqrt(pi() / 2), 2))
          * (exp(pow(greatest(used_effect, 0.01) * sqrt(pi() / 2), 2)) - 1)               AS variance,
@@ -413,7 +478,8 @@ FROM rel_obs AS o JOIN rel_a AS a USING (exporter) JOIN rel_b AS b USING (import
 -- country) with s2 (log variance of its reports) and effect_se (standard error of its BACI
 -- effect), from the registered frame mp_sigma_df; mp_interval, one row: z and the between-pair
 -- variance of the margin's error (ln units squared); z is later calibrated, z_nominal stays Phi^-1.
-CREATE OR REPLACE TEMP TABLE mp_sigma AS SELECT role, country, s2, effect_se FROM mp_sigma_df;
+CREATE OR REPLACE TEMP TABLE mp_sigma AS
+SELECT role, country, iso_num(CAST(country AS VARCHAR)) AS country_n, s2, effect_se FROM mp_sigma_df;
 CREATE OR REPLACE TEMP TABLE mp_interval AS SELECT $z AS z, $z AS z_nominal, $between_var AS between_var,
     (SELECT median(s2) FROM mp_sigma WHERE role = 'exporter') AS s2_exporter_median,
     (SELECT median(s2) FROM mp_sigma WHERE role = 'importer') AS s2_importer_median;
@@ -421,18 +487,24 @@ CREATE OR REPLACE TEMP TABLE mp_interval AS SELECT $z AS z, $z AS z_nominal, $be
 -- name: interval_calibration(level:float)
 -- Internal: the `level` quantile of the standardised discrepancy |d| / sd(d) over flows both report
 -- (d = ln(X / M_fob), sd(d)^2 = s2_exporter + s2_importer + the margin's variance), on a
--- reproducible sample of at most 200,000 flows: under the normal model it is z; heavier tails
--- (noise that varies by product, misreported goods) make it larger, and the intervals are
--- widened by the same factor. One row; a number.
-WITH d AS (SELECT abs(d) AS d, exporter, importer FROM mp_d),
-s AS (SELECT * FROM d USING SAMPLE reservoir(200000 ROWS) REPEATABLE (19))
+-- reproducible sample of about 200,000 flows (every flow up to 200,000): under the normal model it
+-- is z; heavier tails (noise that varies by product, misreported goods) make it larger, and the
+-- intervals are widened by the same factor. One row; a number.
+WITH k AS (SELECT greatest(1, ceil(count(*) / 200000))::UBIGINT AS every FROM mp_d),
+-- the sample by a hash of each flow's key, so that the same store gives the same multiplier (a
+-- reservoir sample depends on the order parallel threads wrote mp_d in)
+s AS (
+    SELECT abs(d.d) AS d, d.exporter_n, d.importer_n
+    FROM mp_d AS d CROSS JOIN k
+    WHERE hash(d.exporter_n, d.importer_n, d.year, d.hs_num) % k.every = 0
+)
 SELECT quantile_cont(s.d / sqrt(coalesce(sx.s2, iv.s2_exporter_median) + coalesce(sm.s2, iv.s2_importer_median)
                                 + coalesce(pow(c.tau_se, 2), 0) + iv.between_var), $level)
 FROM s
 CROSS JOIN mp_interval AS iv
-LEFT JOIN mp_sigma AS sx ON sx.role = 'exporter' AND sx.country = s.exporter
-LEFT JOIN mp_sigma AS sm ON sm.role = 'importer' AND sm.country = s.importer
-LEFT JOIN mp_cif_pairs AS c ON c.exporter = s.exporter AND c.importer = s.importer;
+LEFT JOIN mp_sigma AS sx ON sx.role = 'exporter' AND sx.country_n = s.exporter_n
+LEFT JOIN mp_sigma AS sm ON sm.role = 'importer' AND sm.country_n = s.importer_n
+LEFT JOIN mp_cif_pairs AS c ON c.pair_id = (s.exporter_n << 15) | s.importer_n;
 
 -- name: set_interval_multiplier(z:float)
 -- Internal: the calibrated multiplier of the intervals' standard errors (one-row mp_interval).
@@ -445,16 +517,22 @@ UPDATE mp_interval SET z = $z;
 -- deviations, not medians: a hash aggregate that spills to disk, where a median per
 -- (country, HS6) of a BACI-scale year does not fit in memory; a cell with one stray flow has a
 -- large deviation, so its test does not reject. Not at the TOTAL level (no product) or when not
--- enabled. Two partners or more: the partners' hashes differ (cheaper than comparing the codes).
+-- enabled. Grouped on the integer keys (mp_d), decoded once per cell; country_n and hs_num kept.
 -- One row per (role, country, hs); ln units.
 CREATE OR REPLACE TEMP TABLE mp_bias_cells AS
-SELECT 'exporter' AS role, exporter AS country, hs, count(*) AS n, avg(d) AS m, stddev_samp(d) AS sd
-FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
-GROUP BY exporter, hs HAVING count(*) >= $min_flows AND min(hash(importer)) < max(hash(importer))
-UNION ALL
-SELECT 'importer', importer, hs, count(*), avg(d), stddev_samp(d)
-FROM mp_d WHERE $enabled AND hs <> 'TOTAL'
-GROUP BY importer, hs HAVING count(*) >= $min_flows AND min(hash(exporter)) < max(hash(exporter));
+WITH cells AS (
+    -- one integer per cell (country << 20 | hs), the cheapest key to group 10 million flows on
+    SELECT 'exporter' AS role, (exporter_n << 20) | hs_num AS cell, count(*) AS n, avg(d) AS m, stddev_samp(d) AS sd
+    FROM mp_d WHERE $enabled AND (SELECT level FROM mp_level) <> 'TOTAL'
+    GROUP BY cell HAVING count(*) >= $min_flows AND min(importer_n) < max(importer_n)
+    UNION ALL
+    SELECT 'importer', (importer_n << 20) | hs_num AS cell, count(*), avg(d), stddev_samp(d)
+    FROM mp_d WHERE $enabled AND (SELECT level FROM mp_level) <> 'TOTAL'
+    GROUP BY cell HAVING count(*) >= $min_flows AND min(exporter_n) < max(exporter_n)
+)
+SELECT c.role, iso_chr(c.cell >> 20) AS country, lpad(CAST(c.cell & 1048575 AS VARCHAR), CAST(l.level AS INTEGER), '0') AS hs,
+       c.n, c.m, c.sd, c.cell >> 20 AS country_n, c.cell & 1048575 AS hs_num
+FROM cells AS c CROSS JOIN mp_level AS l;
 
 -- name: build_product_bias_centres(min_cells:int)
 -- Internal: each product's centre beside its cells (mp_bias_cells): the median over the product's
@@ -488,9 +566,12 @@ SELECT *, (SELECT count(*) FROM t) AS tests FROM t WHERE abs(bias) >= 1.95996398
 -- Internal: the cells found misreported (registered as mp_bias_df by the engine: Benjamini-Hochberg
 -- over product_bias_tests), as the temp table mp_bias: a reporter that under-reports one good to
 -- every partner every year (an exporter's bias < 0, an importer's > 0 on d) is corrected toward its
--- partners; the rest are left alone. One row per (role, country, hs); ln units.
+-- partners; the rest are left alone. With the integer keys mp_reconciled joins on (country_n,
+-- hs_num). One row per (role, country, hs); ln units.
 CREATE OR REPLACE TEMP TABLE mp_bias AS
-SELECT role, country, hs, n, bias, se, z, p_value FROM mp_bias_df;
+SELECT role, country, hs, n, bias, se, z, p_value,
+       iso_num(CAST(country AS VARCHAR)) AS country_n, CAST(hs AS BIGINT) AS hs_num
+FROM mp_bias_df;
 
 -- name: build_reconciled
 -- Internal: mp_final with BACI's reconciled value V = w X + (1 - w) M_fob, where
@@ -511,8 +592,8 @@ fb AS (
            f.value_exporter_usd * exp(-coalesce(bx.bias, 0)) AS x_adj,
            f.value_importer_fob_usd * exp(coalesce(bm.bias, 0)) AS m_adj
     FROM mp_final AS f
-    LEFT JOIN mp_bias AS bx ON bx.role = 'exporter' AND bx.country = f.exporter AND bx.hs = f.hs
-    LEFT JOIN mp_bias AS bm ON bm.role = 'importer' AND bm.country = f.importer AND bm.hs = f.hs
+    LEFT JOIN mp_bias AS bx ON bx.role = 'exporter' AND bx.country_n = f.exporter_n AND bx.hs_num = f.hs_num
+    LEFT JOIN mp_bias AS bm ON bm.role = 'importer' AND bm.country_n = f.importer_n AND bm.hs_num = f.hs_num
 ),
 r AS (
     SELECT
@@ -538,11 +619,11 @@ r AS (
                     + coalesce(im.variance, (SELECT v FROM med WHERE role = 'importer')))
         END AS weight_exporter
     FROM fb AS f
-    LEFT JOIN rel_country AS ex ON ex.role = 'exporter' AND ex.country = f.exporter
-    LEFT JOIN rel_country AS im ON im.role = 'importer' AND im.country = f.importer
-    LEFT JOIN mp_sigma AS sx ON sx.role = 'exporter' AND sx.country = f.exporter
-    LEFT JOIN mp_sigma AS sm ON sm.role = 'importer' AND sm.country = f.importer
-    LEFT JOIN mp_cif_pairs AS c ON c.exporter = f.exporter AND c.importer = f.importer
+    LEFT JOIN rel_country AS ex ON ex.role = 'exporter' AND ex.country_n = f.exporter_n
+    LEFT JOIN rel_country AS im ON im.role = 'importer' AND im.country_n = f.importer_n
+    LEFT JOIN mp_sigma AS sx ON sx.role = 'exporter' AND sx.country_n = f.exporter_n
+    LEFT JOIN mp_sigma AS sm ON sm.role = 'importer' AND sm.country_n = f.importer_n
+    LEFT JOIN mp_cif_pairs AS c ON c.pair_id = (f.pair_key >> 20) & 1073741823
 ),
 v AS (
     SELECT r.*,
@@ -590,12 +671,18 @@ SELECT sh2.* EXCLUDE (value_weighted_usd, x_adj, m_adj),
        END AS weight_exporter_high
 FROM sh2;
 
--- name: competing_figures(freq)
--- Internal: how many flows of a frequency have more than one current reported USD figure (from
--- several sources or publishers); zero lets the engine skip choosing one figure per flow.
-SELECT count(*) FROM (
-    SELECT 1 FROM stg_reported_usd
-    WHERE freq = $freq
-    GROUP BY reporter_iso3, partner_iso3, flow, hs, period_start, period_end
-    HAVING count(*) > 1
-);
+-- name: competing_figures(freq, level, year_from:int, year_to:int)
+-- Internal: whether flows have more than one current reported USD figure (from several sources or
+-- publishers); zero lets the engine skip choosing one figure per flow. `level`: only the figures a
+-- mirror build at that HS level reads (between two countries, exports and imports, that level and
+-- finer) in periods beginning in years year_from..year_to (one chunk); NULLs: every figure of the
+-- frequency (the sanctions layer). On one 64-bit hash of the flow's identity: a collision can only
+-- say "competing" where none compete, which costs the choice, never a wrong figure. (At HS6 the
+-- engine does not ask: it checks the resolved keys.) One row; figures beyond the first of their flow.
+SELECT count(*) - count(DISTINCT hash(reporter_iso3, partner_iso3, flow, hs, period_start, period_end))
+FROM stg_reported_usd
+WHERE freq = $freq
+  AND ($level IS NULL
+       OR reporter_is_country AND partner_is_country AND flow IN ('export', 'import')
+          AND ($level = 'TOTAL' OR hs_level IN ('2', '4', '6') AND CAST(hs_level AS INTEGER) >= CAST($level AS INTEGER)))
+  AND ($year_from IS NULL OR period_start >= make_date($year_from, 1, 1) AND period_start <= make_date($year_to, 12, 31));

@@ -22,8 +22,10 @@ SELECT
     source_exporter, source_importer, release_exporter, release_importer,
     resolved_exporter, resolved_importer, figures_considered
 FROM mp_reconciled
-WHERE ($exporter IS NULL OR exporter = $exporter)
-  AND ($importer IS NULL OR importer = $importer)
+-- countries compared as integers first (pair_key's bits), then as names (iso_num is exact only for
+-- letters), so that one country's rows are found without decoding every flow's names
+WHERE ($exporter IS NULL OR exporter_n = iso_num($exporter) AND exporter = $exporter)
+  AND ($importer IS NULL OR importer_n = iso_num($importer) AND importer = $importer)
   AND ($hs IS NULL OR starts_with(hs, $hs) OR hs = 'TOTAL' AND $hs = 'TOTAL')
   AND ($year_from IS NULL OR year >= $year_from)
   AND ($year_to IS NULL OR year <= $year_to)
@@ -55,6 +57,7 @@ ORDER BY r.role, r.variance DESC;
 -- lines); a partner that reported nothing for a code it published the period for counts as 0.
 -- var_*: the figure's variance from its reporter's noise (USD^2, log-normal: v^2 (e^s2 - 1));
 -- cif_fob_se: the margin's standard error of the partner's imports (ln units, common to the pair).
+-- The country is found by its integer key first (as in mirror_rows).
 CREATE OR REPLACE TEMP TABLE rc_flows AS
 SELECT period, year, month, period_start, period_end, exporter AS partner, hs,
        value_exporter_usd AS imports_usd, NULL::DOUBLE AS exports_usd, source_exporter AS source,
@@ -62,13 +65,13 @@ SELECT period, year, month, period_start, period_end, exporter AS partner, hs,
        pow(value_exporter_usd, 2) * (exp(s2_exporter) - 1) AS var_imports, NULL::DOUBLE AS var_exports,
        NULL::DOUBLE AS cif_fob_se
 FROM mp_reconciled
-WHERE importer = $country AND value_exporter_usd IS NOT NULL
+WHERE importer_n = iso_num($country) AND importer = $country AND value_exporter_usd IS NOT NULL
 UNION ALL
 SELECT period, year, month, period_start, period_end, importer AS partner, hs,
        NULL::DOUBLE, value_importer_fob_usd, source_importer, resolved_importer,
        NULL::DOUBLE, pow(value_importer_fob_usd, 2) * (exp(s2_importer) - 1), cif_fob_se
 FROM mp_reconciled
-WHERE exporter = $country AND value_importer_fob_usd IS NOT NULL;
+WHERE exporter_n = iso_num($country) AND exporter = $country AND value_importer_fob_usd IS NOT NULL;
 
 -- name: build_reconstruction_totals
 -- Internal: the rebuilt trade per (period, partner) with its variance, as rc_partner_totals: the

@@ -107,7 +107,9 @@ def missing_years(by_partner: pd.DataFrame, span: tuple[int, int]) -> pd.DataFra
 def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int, pair: tuple[pd.DataFrame, str]) -> list[Section]:
     """``pair``: pair_to_show's rows and title (read by build_report while the HS4 build is current)."""
     db = b.db
-    db.mirror(years=span)  # builds the mirror tables the cells query reads, at the TOTAL level
+    # The cells query reads the mirror tables of the TOTAL level: built (or found built) through the
+    # smallest result that makes them, each country's reliability, not every pair's rows.
+    db.reliability()
     cells = db.report_data("report_discrepancy_cells", country=iso3, top=top)
     cells = cells[cells.year.between(*span)]
     pair, title = pair

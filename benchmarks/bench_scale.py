@@ -1,0 +1,146 @@
+"""Scale benchmark: a multi-year BACI-scale store (benchmarks/generate.py, 10 million flows a year by
+default) loaded a year at a time, then the mirror built over every year, beside the floor, each
+step in its own fresh process (CPU seconds of every thread, wall seconds, peak resident memory):
+
+- the data: the generator, to Parquet, one file per year;
+- loading: ``generate.to_store`` for one year per process, so that the cost of year k beside
+  year 1 shows whether a load grows with the store it goes into;
+- the mirror: ``engine.build`` (default settings, HS6, annual; the build resolves and pairs the
+  reports a chunk of years at a time) with the reconciled total read back, beside the floor, bare
+  DuckDB's full outer join of every year's export and import reports from the Parquet files,
+  both under the same DuckDB memory limit (spilling to disk beyond it);
+- one country: ``db.mirror(exporter=...)`` and ``db.reconstruct(...)`` on the built mirror (the
+  interactive questions, after the build) and ``db.flags(country=...)`` (detection, which builds
+  the HS4 mirror it reads).
+
+    python benchmarks/bench_scale.py [--years 3] [--flows 10000000] [--memory-limit 8GB]
+        [--country CHN] [--dir DIR (kept; default a temporary folder)] [--skip-flags]
+
+Prints one markdown table per part and the time per 10 million flows. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import measure  # noqa: E402
+from bench_mirror import FLOOR_SQL  # noqa: E402
+
+FLOOR = "floor: bare DuckDB full outer join from Parquet"
+
+
+def make_data(out: str, flows: int, years: list[int]) -> dict:
+    import generate
+
+    made = generate.generate(out, flows=flows, years=years)
+    return {"paths": [str(p) for p in made["reports"]], "reports": made["report_rows"], "flows": made["flows"],
+            "no_ratio": True, "note": f"{made['flows']:,} flows, {made['report_rows']:,} reports"}
+
+
+def load_year(path: str, store: str, memory_limit: str) -> dict:
+    import generate
+
+    import mirror
+
+    with mirror.open(store, memory_limit=memory_limit) as db:
+        done = generate.to_store([Path(path)], db)
+    return {"no_ratio": True, "note": f"{Path(path).stem}: {done['rows']:,} rows in {done['loads']} loads"}
+
+
+def floor_join(paths: list[str], memory_limit: str, spill: str) -> dict:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute(FLOOR_SQL, {"p": paths})
+    pairs = con.execute("SELECT count(*) FROM pairs").fetchone()[0]
+    con.close()
+    return {"note": f"{pairs:,} pairs"}
+
+
+def build(store: str, memory_limit: str, country: str) -> dict:
+    import resource
+    import time
+
+    import mirror
+    from mirror.settings import Settings
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    with mirror.open(store, read_only=True, memory_limit=memory_limit) as db:
+        db.engine.build(Settings(), "6", "A")
+        rows, recon = db.con.execute("SELECT count(*), sum(value_reconciled_usd) FROM mp_reconciled").fetchall()[0]
+        c, t = cpu(), time.perf_counter()
+        one = db.mirror(exporter=country, level="6")
+        mirror_s = (cpu() - c, time.perf_counter() - t)
+        c, t = cpu(), time.perf_counter()
+        rebuilt = db.reconstruct(country)
+        rebuilt_s = (cpu() - c, time.perf_counter() - t)
+    return {"pairs": rows, "after": {"mirror": mirror_s, "reconstruct": rebuilt_s},
+            "note": f"{rows:,} pairs, reconciled total {recon:.4g}; after it, {country}'s exports at HS6 "
+                    f"({len(one):,} rows) {mirror_s[1]:.1f} s wall, its rebuilt trade ({len(rebuilt):,} rows; "
+                    f"a TOTAL build of the world) {rebuilt_s[1]:.1f} s wall"}
+
+
+def flags(store: str, memory_limit: str, country: str) -> dict:
+    import mirror
+
+    with mirror.open(store, read_only=True, memory_limit=memory_limit) as db:
+        found = db.flags(country=country)
+    return {"no_ratio": True, "note": f"{len(found):,} flags for {country}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--flows", type=int, default=10_000_000, help="flows per year")
+    parser.add_argument("--memory-limit", default="8GB")
+    parser.add_argument("--country", default="CHN")
+    parser.add_argument("--dir", help="keep the data and the store here")
+    parser.add_argument("--skip-flags", action="store_true")
+    args = parser.parse_args()
+    years = list(range(2021 - args.years + 1, 2022))
+    work = Path(args.dir or tempfile.mkdtemp(prefix="mirror-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    store, spill = str(work / "store.duckdb"), work / "spill"
+    spill.mkdir(exist_ok=True)
+    try:
+        made = measure.in_child(make_data, str(work / "data"), args.flows, years)
+        rows = [("generator (to Parquet)", made)]
+        rows += [(f"load year {i + 1} of {len(years)}", measure.in_child(load_year, p, store, args.memory_limit))
+                 for i, p in enumerate(made["paths"])]
+        measure.table(rows, floor="generator (to Parquet)",
+                      title=f"**{len(years)} years x {args.flows:,} flows: the data and the loads**")
+        built = measure.in_child(build, store, args.memory_limit, args.country)
+        for c, w in built["after"].values():  # the one-country questions after it are not the build's
+            built["cpu_s"], built["wall_s"] = built["cpu_s"] - c, built["wall_s"] - w
+        mirror_rows = [(FLOOR, measure.in_child(floor_join, made["paths"], args.memory_limit, str(spill))),
+                       ("trade-mirror build, default settings", built)]
+        if not args.skip_flags:
+            mirror_rows.append((f"db.flags(country={args.country!r})", measure.in_child(
+                flags, store, args.memory_limit, args.country)))
+        measure.table(mirror_rows, floor=FLOOR, title=f"**{made['flows']:,} flows ({made['reports']:,} reports): "
+                                                      f"the mirror**, DuckDB memory limit {args.memory_limit}")
+        per = made["flows"] / 1e7
+        tool = dict(mirror_rows)["trade-mirror build, default settings"]
+        print(f"\nper 10M flows: build {tool['cpu_s'] / per:.1f} cpu-s, {tool['wall_s'] / per:.1f} wall-s; "
+              f"floor {dict(mirror_rows)[FLOOR]['cpu_s'] / per:.1f} cpu-s; store "
+              f"{Path(store).stat().st_size / 1e9:.1f} GB on disk")
+    finally:
+        if not args.dir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

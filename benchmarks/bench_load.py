@@ -1,16 +1,22 @@
 """Load-rate benchmark: a 1-million-row file in the Comtrade API CSV layout (47 camelCase fields),
 loaded into a fresh store, then loaded again as a revised release (every 10th value changed).
 
-    python benchmarks/bench_load.py [--rows 1000000] [--layout api|r]
+    python benchmarks/bench_load.py [--rows 1000000] [--layout api|r] [--panel-flows 1000000]
 
 ``--layout r`` writes the file as R users save comtradr results with readr::write_csv: the 47
 fields in snake_case, every missing value as ``NA`` (ISO columns, CIF or FOB value, and the weight
 and quantity of one row in five), logicals as TRUE/FALSE.
 
 Prints a markdown table: the same file read by bare DuckDB ``read_csv`` (types auto-detected,
-into an in-memory table: the floor any loader that checks and keeps rows stands on), then the
+into an in-memory table: the floor any loader that checks and keeps rows stands on; and, for
+scale, the same into a table in a DuckDB file, which is what storing rows costs), then the
 first load, the revision load and the no-op reload (same bytes), each in its own fresh process
 (CPU seconds of the step, wall seconds, the process's peak memory, CPU ratio to the floor).
+
+Then a simulated panel (benchmarks/generate.py: ``--panel-flows`` flows a year, two years, as
+Parquet) inserted with ``insert_canonical`` straight from the Parquet files, year by year into one
+store, beside bare DuckDB reading the first year's file into a table in a DuckDB file
+(``CREATE TABLE AS SELECT * FROM read_parquet``); ``--panel-flows 0`` leaves it out.
 Not a test: timings depend on the machine.
 """
 
@@ -101,6 +107,46 @@ def bare_read_csv(path: str) -> dict:
     return {"note": f"{rows:,} rows, no checks"}
 
 
+def bare_read_csv_to_file(path: str, store: str) -> dict:
+    """The same read into a table in a DuckDB file: what storing the rows costs DuckDB itself."""
+    import duckdb
+
+    con = duckdb.connect(store)
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv($p, nullstr = 'NA')", {"p": path})
+    con.execute("CHECKPOINT")
+    con.close()
+    return {"note": "into a DuckDB file"}
+
+
+def bare_read_parquet_to_file(path: str, store: str) -> dict:
+    """DuckDB alone reading a panel year's Parquet file into a table in a DuckDB file."""
+    import duckdb
+
+    con = duckdb.connect(store)
+    con.execute("CREATE TABLE reports AS SELECT * FROM read_parquet($p)", {"p": path})
+    rows = con.execute("SELECT count(*) FROM reports").fetchone()[0]
+    con.execute("CHECKPOINT")
+    con.close()
+    return {"note": f"{rows:,} reports, no checks"}
+
+
+def make_panel(out: str, flows: int) -> dict:
+    import generate
+
+    made = generate.generate(out, flows=flows, years=(2021, 2022))
+    return {"paths": [str(p) for p in made["reports"]], "reports": made["report_rows"]}
+
+
+def tool_insert(store: str, path: str, year: str) -> dict:
+    """One panel year into the store (created by the first) with insert_canonical, from Parquet."""
+    from mirror.load import insert_canonical
+
+    with mirror.open(store) as db:
+        row = insert_canonical(db, path, source="comtrade", release="sim", label=f"panel {year}").iloc[0]
+        status = db.status_dict()
+    return {"note": f"new {row.rows_new:,}; store {status['rows']:,} figures"}
+
+
 def tool_load(store: str, path: str, release: str) -> dict:
     """One trade-mirror load into the store (created by the first)."""
     with mirror.open(store) as db:
@@ -119,6 +165,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--layout", choices=["api", "r"], default="api",
                         help="api: Comtrade API CSV (camelCase); r: comtradr results saved by readr::write_csv (NA)")
+    parser.add_argument("--panel-flows", type=int, default=1_000_000,
+                        help="flows a year of the simulated Parquet panel (two years; 0: leave it out)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -131,7 +179,9 @@ def main() -> None:
         print(f"generated 2 x {args.rows:,} rows ({args.layout} layout) in {time.perf_counter() - t:.1f} s "
               f"({first.stat().st_size / 1e6:.0f} MB each)")
         store = str(tmp / "bench.duckdb")
-        rows = [(FLOOR, measure.in_child(bare_read_csv, str(first)))]
+        rows = [(FLOOR, measure.in_child(bare_read_csv, str(first))),
+                ("bare DuckDB: the same into a table in a DuckDB file", measure.in_child(
+                    bare_read_csv_to_file, str(first), str(tmp / "floor.duckdb")))]
         for label, path, release in [("trade-mirror: first load", first, "r1"),
                                      ("trade-mirror: revised release", second, "r2"),
                                      ("trade-mirror: same file again (no-op)", second, "r2")]:
@@ -141,6 +191,22 @@ def main() -> None:
         last = rows[-1][1]
         print(f"\nstore: {last['rows']:,} current figures, {last['versions']:,} versions; "
               f"file {Path(store).stat().st_size / 1e6:.0f} MB")
+        if args.panel_flows:
+            panel(tmp, args.panel_flows)
+
+
+PANEL_FLOOR = "floor: bare DuckDB CREATE TABLE AS SELECT * FROM read_parquet (into a DuckDB file)"
+
+
+def panel(tmp: Path, flows: int) -> None:
+    made = measure.in_child(make_panel, str(tmp / "panel"), flows)
+    first, second = made["paths"]
+    store = str(tmp / "panel.duckdb")
+    rows = [(PANEL_FLOOR, measure.in_child(bare_read_parquet_to_file, first, str(tmp / "panel_floor.duckdb"))),
+            ("trade-mirror: insert_canonical, year 1 (Parquet)", measure.in_child(tool_insert, store, first, "2021")),
+            ("trade-mirror: insert_canonical, year 2 (Parquet)", measure.in_child(tool_insert, store, second, "2022"))]
+    measure.table(rows, floor=PANEL_FLOOR, title=f"**Panel: {flows:,} flows a year ({made['reports']:,} reports in "
+                                                 "two years), from Parquet**, each step its own process")
 
 
 if __name__ == "__main__":

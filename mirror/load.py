@@ -52,9 +52,10 @@ def load(store: Store, paths: str | Path | Iterable[str | Path], options: LoadOp
         paths = [paths]
     since = last_load_id(store.con)
     with store.transaction():
+        sql.script(store.con, "coverage_touch_start")
         report = load_files(store, paths, options, allow_rejects, progress)
         if any(r["status"] == "loaded" for r in report):
-            rebuild_coverage(store.con)
+            update_coverage(store.con)
         mark_batch(store, report, since)
     verify_loads(store.con, [r["load_id"] for r in report if r["status"] == "loaded"])
     store.engine.invalidate()
@@ -104,6 +105,7 @@ def merge(con: duckdb.DuckDBPyConnection, load_id: int, staged: StagedFile, dige
     """Merge the staged rows into figures (new / revised / unchanged) and write the manifest row."""
     sql.run(con, "accept_rows").fetchall()
     sql.run(con, "plan_merge").fetchall()
+    sql.script(con, "coverage_touch_plan")  # the reporter-periods whose coverage update_coverage recomputes
     counts = dict(zip(("rows_new", "rows_revised", "rows_unchanged", "rows_breakdown", "rows_apart"),
                       sql.run(con, "plan_counts").fetchall()[0], strict=True))
     sql.run(con, "close_revised", load_id=load_id).fetchall()
@@ -145,9 +147,32 @@ def load_report(con: duckdb.DuckDBPyConnection, report: list[dict]) -> pd.DataFr
 
 
 def rebuild_coverage(con: duckdb.DuckDBPyConnection) -> None:
-    """Derive what each reporter published (queries/coverage), inside the caller's transaction:
-    every load and refresh that loads something rebuilds it with the figures it wrote."""
-    sql.script(con, "rebuild_coverage")
+    """Derive what each reporter published (queries/coverage) from every current figure and
+    listing, inside the caller's transaction (a refresh, which may record listings without rows;
+    a store written before the coverage model)."""
+    sql.script(con, "coverage_touch_everything")
+    _recompute_coverage(con, everything=True)
+
+
+def update_coverage(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring coverage up to date after a load, inside its transaction: only the reporter-periods
+    its merges touched (cov_touched) are recomputed, and every period of a reporter whose partner
+    set changed, so that loading year 30 of a store costs what loading year 1 did. A store whose
+    coverage cells were never kept is rebuilt whole once."""
+    if sql.scalar(con, "coverage_cells_empty"):
+        rebuild_coverage(con)
+    else:
+        _recompute_coverage(con, everything=False)
+
+
+def _recompute_coverage(con: duckdb.DuckDBPyConnection, everything: bool) -> None:
+    year_from, year_to = sql.run(con, "coverage_touched_years").fetchall()[0]
+    sql.script(con, "coverage_forget_cells")
+    sql.run(con, "coverage_insert_cells", year_from=year_from or 0, year_to=year_to or -1).fetchall()
+    sql.script(con, "coverage_scope")
+    if everything:
+        sql.script(con, "coverage_scope_listings")  # periods that only a listing covers
+    sql.script(con, "coverage_recompute_rows")
 
 
 def last_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -175,37 +200,48 @@ def load_bundled(store: Store) -> pd.DataFrame:
     return pd.concat([record, pipeline], ignore_index=True)
 
 
-def insert_canonical(store: Store, frame: pd.DataFrame, *, source: str, release: str, label: str) -> pd.DataFrame:
+def insert_canonical(store: Store, rows: pd.DataFrame | str | Path | Iterable[str | Path], *, source: str,
+                     release: str, label: str) -> pd.DataFrame:
     """Load rows already in canonical form (simulated panels) through the same checks, merge and
-    manifest as a file load, without a file. ``frame`` columns: source_row, freq, period, year,
-    reporter_iso3, reporter_code, partner_iso3, partner_code, flow, classification, hs, hs_level,
-    value, valuation, net_weight_kg. Idempotent: the same rows again are skipped."""
+    manifest as a file load, without a file. ``rows``: a DataFrame, or Parquet file(s) that DuckDB
+    reads itself (no pandas copy: a 10M-flow year goes in within bounded memory). Columns:
+    source_row, freq, period, year, reporter_iso3, reporter_code, partner_iso3, partner_code, flow,
+    classification, hs, hs_level, value, valuation, net_weight_kg. Idempotent: the same rows (the
+    same Parquet bytes) under the same label again are skipped."""
     from .ingest.base import run_staging
 
     store.require_writable("insert simulated rows")
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
-                            + label.encode()).hexdigest()
     con = store.con
+    if isinstance(rows, pd.DataFrame):
+        relation = rows
+        digest = hashlib.sha256(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes()
+                                + label.encode()).hexdigest()
+    else:
+        paths = [Path(rows)] if isinstance(rows, (str, Path)) else [Path(p) for p in rows]
+        relation = con.read_parquet([str(p) for p in paths])
+        digest = hashlib.sha256("".join(sha256_of(p) for p in paths).encode() + label.encode()).hexdigest()
     earlier = sql.run(con, "load_by_sha", sha256=digest).fetchall()
     if earlier:
         return pd.DataFrame([{"file_name": label, "status": "skipped", "load_id": earlier[0][0],
                               "note": f"same rows as load {earlier[0][0]}: nothing to do"}])
     started = _now()
-    con.register("canonical_rows", frame)
+    con.register("canonical_rows", relation)
     try:
         with store.transaction():
+            sql.script(con, "coverage_touch_start")
             load_id = sql.scalar(con, "next_load_id")
             run_staging(con, "stage_canonical", {"source": source, "release": release})
             sql.script(con, "stage_keys")
             sql.script(con, "stage_problems")
             problems = sql.scalar(con, "count_problems")
-            info = RawInfo("simulated", None, len(frame), {})
-            staged = StagedFile(Path(label), "simulated", source, release, len(frame), problems, info)
+            count = int(sql.scalar(con, "staged_count"))
+            info = RawInfo("simulated", None, count, {})
+            staged = StagedFile(Path(label), "simulated", source, release, count, problems, info)
             if problems:
                 found, total = problem_list(con, staged)
                 raise LoadError(found, total=total)
             merge(con, load_id, staged, digest, started, json.dumps({"label": label}))
-            rebuild_coverage(con)
+            update_coverage(con)
             mark_batch(store, [{"status": "loaded"}], load_id - 1)
     finally:
         con.unregister("canonical_rows")

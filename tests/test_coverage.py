@@ -10,6 +10,8 @@ import shutil
 import numpy as np
 import pytest
 
+from mirror.load import rebuild_coverage
+
 from .comtrade_files import api_json, bulk_gz, persistent, record
 from .helpers import load_rows, row
 
@@ -174,3 +176,40 @@ def test_copy_of_shared_baci_code_files_still_loads(db, tmp_path, fixtures):
     db.load(tmp_path / "BACI_HS92_Y2021_V202301.csv")
     states = db.coverage("CHN", "PRK", "export", kind="estimated", years=(2021, 2021))
     assert list(states.state) == ["reported"]
+
+
+def _coverage_rows(db):
+    return [db.con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in ("coverage_pairs", "coverage_reporters")]
+
+
+def test_a_load_updates_coverage_as_a_whole_rebuild_would(db, tmp_path):
+    # Each load recomputes only the reporter-periods it touched; the stated rules reach across
+    # periods (a complete table's new partner is published in every complete period of its reporter),
+    # so after every load the tables must equal a rebuild from scratch.
+    mapping = tmp_path / "gacc.toml"
+    mapping.write_text('source = "gacc"\ncomplete = true\n[columns]\nyear = "Year"\npartner = "Partner"\n'
+                       'hs = "HS"\nvalue = "Value"\n[constants]\nreporter = "CHN"\nflow = "export"\n')
+    tables = ["Year,Partner,HS,Value\n2018,PRK,TOTAL,100\n2018,RUS,TOTAL,900\n",
+              "Year,Partner,HS,Value\n2019,RUS,TOTAL,950\n2019,KOR,TOTAL,70\n",  # KOR: new for 2018 too
+              "Year,Partner,HS,Value\n2019,RUS,TOTAL,960\n"]  # a revision: nothing new
+    steps = []
+    for i, text in enumerate(tables):
+        path = tmp_path / f"gacc_{i}.csv"
+        path.write_text(text)
+        steps.append(lambda p=path: db.load(p, format="csv", mapping=mapping))
+    steps.append(lambda: load_rows(db, tmp_path, [row("RUS", "CHN", "M", "TOTAL", 990, year=2019),
+                                                  row("RUS", "PRK", "X", "2709", 5, year=2017)]))
+    steps.append(lambda: load_rows(db, tmp_path, [row("RUS", "CHN", "M", "TOTAL", 995, year=2019)]))
+    for year, lines in ((2019, ["2019,156,408,270900,250000.0,400000"]), (2020, ["2020,156,643,610910,800.0,10"])):
+        path = tmp_path / f"BACI_HS92_Y{year}_V202301.csv"
+        path.write_text("t,i,j,k,v,q\n" + "\n".join(lines) + "\n")
+        steps.append(lambda p=path: db.load(p))
+    for step in steps:
+        step()
+        kept = _coverage_rows(db)
+        with db.transaction():
+            rebuild_coverage(db.con)
+        assert _coverage_rows(db) == kept
+    pair = db.coverage("CHN", "KOR", "export").set_index("period")
+    assert pair.loc["2018", "state"] == "reported nothing" and pair.loc["2018", "basis"].startswith("stated")

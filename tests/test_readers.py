@@ -242,3 +242,37 @@ def test_scan_counts_the_lines_that_hold_rows(tmp_path):
         path = tmp_path / f"f{i}.csv"
         path.write_bytes(data)
         assert text.scan(path).lines == lines, data
+
+
+def test_canonical_rows_from_parquet_are_the_frames_rows(tmp_path):
+    # insert_canonical reads Parquet in DuckDB (no pandas copy): the same figures as the frame gives,
+    # the same checks (a bad row is refused, naming it), and the same bytes again are skipped.
+    import pandas as pd
+
+    import mirror
+    from mirror.load import insert_canonical
+
+    frame = pd.DataFrame({
+        "source_row": [1, 2, 3], "freq": "A", "period": "2021", "year": 2021,
+        "reporter_iso3": ["CHN", "PRK", "CHN"], "reporter_code": ["156", "408", "156"],
+        "partner_iso3": ["PRK", "CHN", "RUS"], "partner_code": ["408", "156", "643"],
+        "flow": ["export", "import", "export"], "classification": "H5", "hs": ["270900", "270900", "610910"],
+        "hs_level": "6", "value": [1000.0, 1100.0, 55.5], "valuation": ["FOB", "CIF", "FOB"],
+        "net_weight_kg": [2000.0, None, 3.0]})
+    parquet = tmp_path / "reports_2021.parquet"
+    frame.to_parquet(parquet, index=False)
+    stores = {}
+    for name, rows in (("frame", frame), ("parquet", parquet)):
+        with mirror.open(tmp_path / f"{name}.duckdb") as db:
+            first = insert_canonical(db, rows, source="comtrade", release="sim", label="panel 2021")
+            again = insert_canonical(db, rows, source="comtrade", release="sim", label="panel 2021")
+            assert first.status.tolist() == ["loaded"] and again.status.tolist() == ["skipped"]
+            stores[name] = (db.con.execute("SELECT * EXCLUDE (load_id, valid_from_load) FROM figures ORDER BY ALL")
+                            .fetchall(), db.con.execute("SELECT * FROM coverage_pairs ORDER BY ALL").fetchall())
+            assert db.con.execute("SELECT rows_read, rows_new FROM loads").fetchall() == [(3, 3)]
+    assert stores["parquet"] == stores["frame"] and len(stores["frame"][0]) == 3
+    bad = tmp_path / "bad.parquet"
+    frame.assign(value=[1000.0, -5.0, 55.5]).to_parquet(bad, index=False)
+    with mirror.open(tmp_path / "bad.duckdb") as db, pytest.raises(LoadError) as err:
+        insert_canonical(db, [bad], source="comtrade", release="sim", label="bad panel")
+    assert "negative value" in str(err.value) and "bad panel" in str(err.value)

@@ -186,7 +186,29 @@ def duckdb_encoding(encoding: str) -> str:
 
 def first_non_utf8_line(path: Path) -> tuple[int, str, str] | None:
     """(line number, offending byte in hex, the line read as Latin-1) of the first line that is not
-    UTF-8, or None when the whole file is UTF-8."""
+    UTF-8, or None when the whole file is UTF-8. Whole runs of lines are decoded at once (a line
+    break never falls inside a UTF-8 character, so a run decodes exactly when each of its lines
+    does); only a file with a bad byte is gone through line by line, to name the line."""
+    with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as fh:
+        rest = b""
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            try:
+                data[:cut].decode("utf-8")
+            except UnicodeDecodeError:
+                break
+            rest = data[cut:]
+        else:
+            try:
+                rest.decode("utf-8")
+                return None
+            except UnicodeDecodeError:
+                pass
+    return _first_bad_line(path)
+
+
+def _first_bad_line(path: Path) -> tuple[int, str, str] | None:
     with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as fh:
         for line_no, raw_line in enumerate(fh, start=1):
             try:

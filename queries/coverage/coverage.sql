@@ -17,7 +17,10 @@
 --   For a published pair-period, an HS code that has no figure (in any currency or unit), and no
 --   figure for a finer code inside it, is REPORTED NOTHING: an implicit zero. Anything else absent
 --   is NOT AVAILABLE.
--- These tables are rebuilt inside every load and refresh transaction (rebuild_coverage).
+-- These tables are kept inside every load and refresh transaction: a load recomputes only the
+-- reporter-periods it wrote figures for (and every period of a reporter whose partner set it
+-- changed, since the stated rules reach across periods); a refresh, or a store without
+-- coverage_cells, rebuilds everything (mirror/load.py, update_coverage).
 
 -- name: create_coverage_tables
 -- Internal: the coverage tables. coverage_pairs: one row per published (kind, reporter, partner,
@@ -34,15 +37,63 @@ CREATE TABLE IF NOT EXISTS coverage_reporters (
     period VARCHAR NOT NULL, year SMALLINT NOT NULL, month TINYINT, period_start DATE NOT NULL, period_end DATE NOT NULL,
     basis VARCHAR NOT NULL, sources VARCHAR, partners BIGINT NOT NULL, figures BIGINT NOT NULL
 );
+-- The grouped figures the two tables are derived from, one row per (kind, reporter, partner, flow,
+-- freq, period) of current flows in a source that publishes tables; `complete`: some figure of the
+-- cell came from a source that lists every non-zero flow. Kept so that a load recomputes only the
+-- cells of the periods it wrote (summing figures, not re-reading every figure of the store).
+CREATE TABLE IF NOT EXISTS coverage_cells (
+    kind VARCHAR NOT NULL, reporter_iso3 VARCHAR NOT NULL, partner_iso3 VARCHAR NOT NULL, flow VARCHAR NOT NULL,
+    freq VARCHAR NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL, period VARCHAR, year SMALLINT,
+    month TINYINT, reporter_is_country BOOLEAN, partner_is_country BOOLEAN, sources VARCHAR, figures BIGINT NOT NULL,
+    complete BOOLEAN
+);
 ALTER TABLE comtrade_fetches ADD COLUMN IF NOT EXISTS partners VARCHAR;  -- ISO3 codes of a partner set, comma-separated
 ALTER TABLE comtrade_fetches ADD COLUMN IF NOT EXISTS flows VARCHAR;     -- its flow codes (X, M, RX, RM)
 
--- name: rebuild_coverage
--- Internal: rebuild coverage_pairs and coverage_reporters from the current figures, the loads'
--- formats and options, and the Comtrade datasets a refresh took (the rule at the top of this file).
+-- name: coverage_touch_everything
+-- Internal: a whole rebuild: forget every coverage row and mark every period of every current flow
+-- as touched (cov_touched: one row per kind, reporter, freq, period; `year` for pruning scans).
+DELETE FROM coverage_cells;
 DELETE FROM coverage_pairs;
 DELETE FROM coverage_reporters;
-CREATE OR REPLACE TEMP TABLE cov_cells AS
+CREATE OR REPLACE TEMP TABLE cov_touched AS
+SELECT DISTINCT kind, reporter_iso3, freq, period_start, period_end, CAST(year AS INTEGER) AS year
+FROM flows
+WHERE freq IN ('A', 'M') AND flow IN ('export', 'import', 're-export', 're-import');
+
+-- name: coverage_touch_start
+-- Internal: an empty set of touched reporter-periods (cov_touched), filled by each file a load merges.
+CREATE OR REPLACE TEMP TABLE cov_touched (
+    kind VARCHAR, reporter_iso3 VARCHAR, freq VARCHAR, period_start DATE, period_end DATE, year INTEGER);
+
+-- name: coverage_touch_plan
+-- Internal: the reporter-periods of the figures the last merge plan adds or revises, added to cov_touched.
+CREATE TEMP TABLE IF NOT EXISTS cov_touched (
+    kind VARCHAR, reporter_iso3 VARCHAR, freq VARCHAR, period_start DATE, period_end DATE, year INTEGER);
+INSERT INTO cov_touched
+SELECT DISTINCT kind, reporter_iso3, freq, period_start, period_end, year FROM plan
+WHERE status IN ('new', 'revised') AND NOT is_apart AND NOT is_breakdown AND freq IN ('A', 'M')
+EXCEPT SELECT * FROM cov_touched;
+
+-- name: coverage_cells_empty
+-- Internal: whether coverage_cells is empty while coverage rows exist (a store written before
+-- coverage_cells was kept): then the next update rebuilds everything.
+SELECT NOT EXISTS (SELECT 1 FROM coverage_cells)
+       AND (EXISTS (SELECT 1 FROM coverage_pairs) OR EXISTS (SELECT 1 FROM coverage_reporters));
+
+-- name: coverage_forget_cells
+-- Internal: the cells of the touched periods leave coverage_cells (kept in cov_before, to see
+-- whether a reporter's partner set changed).
+CREATE OR REPLACE TEMP TABLE cov_before AS
+SELECT c.* FROM coverage_cells AS c SEMI JOIN cov_touched AS t USING (kind, reporter_iso3, freq, period_start, period_end);
+DELETE FROM coverage_cells AS c
+WHERE EXISTS (SELECT 1 FROM cov_touched AS t WHERE t.kind = c.kind AND t.reporter_iso3 = c.reporter_iso3
+              AND t.freq = c.freq AND t.period_start = c.period_start AND t.period_end = c.period_end);
+
+-- name: coverage_insert_cells(year_from:int, year_to:int)
+-- Internal: the cells of the touched periods recomputed from the current figures; the years bound
+-- the scan of figures (row groups of other years are skipped).
+INSERT INTO coverage_cells BY NAME
 SELECT f.kind, f.reporter_iso3, f.partner_iso3, f.flow, f.freq, f.period_start, f.period_end,
        any_value(f.period) AS period, any_value(f.year) AS year, any_value(f.month) AS month,
        bool_or(f.reporter_is_country) AS reporter_is_country, bool_or(f.partner_is_country) AS partner_is_country,
@@ -51,9 +102,17 @@ SELECT f.kind, f.reporter_iso3, f.partner_iso3, f.flow, f.freq, f.period_start, 
            AS complete
 FROM flows AS f
 JOIN loads AS l USING (load_id)
+SEMI JOIN cov_touched AS t USING (kind, reporter_iso3, freq, period_start, period_end)
 WHERE f.freq IN ('A', 'M') AND f.flow IN ('export', 'import', 're-export', 're-import')
   AND l.format NOT IN ('public-record', 'un1718')
+  AND f.year BETWEEN $year_from AND $year_to
 GROUP BY f.kind, f.reporter_iso3, f.partner_iso3, f.flow, f.freq, f.period_start, f.period_end;
+
+-- name: coverage_scope
+-- Internal: the reporter-periods whose coverage rows are recomputed (cov_scope): the touched ones,
+-- and every period of a reporter whose set of (flow, partner, country flags, complete) changed -
+-- the stated rules give a complete source's partners to all its periods, and a whole-file listing
+-- every partner the reporter has. Also the availability listings a refresh took (cov_listed).
 CREATE OR REPLACE TEMP TABLE cov_listed AS
 -- Comtrade datasets a refresh took: the availability listing said the reporter published the period.
 WITH f AS (
@@ -70,15 +129,69 @@ SELECT DISTINCT reporter_iso3, method, freq, partners, flows, year, month,
        make_date(year, coalesce(month, 1), 1) AS period_start,
        CASE WHEN freq = 'A' THEN make_date(year, 12, 31) ELSE last_day(make_date(year, month, 1)) END AS period_end
 FROM f;
+CREATE OR REPLACE TEMP TABLE cov_scope AS
+WITH after_keys AS (
+    SELECT DISTINCT kind, reporter_iso3, freq, flow, partner_iso3, reporter_is_country, partner_is_country, complete
+    FROM coverage_cells SEMI JOIN cov_touched USING (kind, reporter_iso3, freq, period_start, period_end)
+),
+before_keys AS (
+    SELECT DISTINCT kind, reporter_iso3, freq, flow, partner_iso3, reporter_is_country, partner_is_country, complete
+    FROM cov_before
+),
+changed AS (
+    (SELECT * FROM after_keys EXCEPT SELECT * FROM before_keys)
+    UNION (SELECT * FROM before_keys EXCEPT SELECT * FROM after_keys)
+),
+-- a changed key that cells of other periods still hold leaves the reporter's set as it was
+held AS (
+    SELECT DISTINCT c.kind, c.reporter_iso3, c.freq, c.flow, c.partner_iso3, c.reporter_is_country,
+           c.partner_is_country, c.complete
+    FROM coverage_cells AS c
+    SEMI JOIN changed AS k USING (kind, reporter_iso3, freq, flow, partner_iso3)
+    ANTI JOIN cov_touched AS t USING (kind, reporter_iso3, freq, period_start, period_end)
+),
+grown AS (SELECT DISTINCT kind, reporter_iso3, freq FROM (SELECT * FROM changed EXCEPT SELECT * FROM held))
+SELECT kind, reporter_iso3, freq, period_start, period_end FROM cov_touched
+UNION
+SELECT c.kind, c.reporter_iso3, c.freq, c.period_start, c.period_end
+FROM coverage_cells AS c SEMI JOIN grown AS g USING (kind, reporter_iso3, freq)
+UNION
+SELECT 'reported', l.reporter_iso3, l.freq, l.period_start, l.period_end
+FROM cov_listed AS l SEMI JOIN grown AS g ON g.kind = 'reported' AND g.reporter_iso3 = l.reporter_iso3 AND g.freq = l.freq;
+
+-- name: coverage_scope_listings
+-- Internal: a whole rebuild also recomputes the periods only an availability listing covers.
+INSERT INTO cov_scope
+SELECT 'reported', reporter_iso3, freq, period_start, period_end FROM cov_listed
+EXCEPT SELECT * FROM cov_scope;
+
+-- name: coverage_recompute_rows
+-- Internal: coverage_pairs and coverage_reporters of the periods in cov_scope, derived again from
+-- coverage_cells and cov_listed (the rule at the top of this file).
+DELETE FROM coverage_pairs AS c
+WHERE EXISTS (SELECT 1 FROM cov_scope AS s WHERE s.kind = c.kind AND s.reporter_iso3 = c.reporter_iso3
+              AND s.freq = c.freq AND s.period_start = c.period_start AND s.period_end = c.period_end);
+DELETE FROM coverage_reporters AS c
+WHERE EXISTS (SELECT 1 FROM cov_scope AS s WHERE s.kind = c.kind AND s.reporter_iso3 = c.reporter_iso3
+              AND s.freq = c.freq AND s.period_start = c.period_start AND s.period_end = c.period_end);
+CREATE OR REPLACE TEMP TABLE cov_cells AS
+SELECT c.* FROM coverage_cells AS c SEMI JOIN cov_scope AS s USING (kind, reporter_iso3, freq, period_start, period_end);
+CREATE OR REPLACE TEMP TABLE cov_listed_scope AS
+SELECT l.* FROM cov_listed AS l
+SEMI JOIN cov_scope AS s ON s.kind = 'reported' AND s.reporter_iso3 = l.reporter_iso3 AND s.freq = l.freq
+                        AND s.period_start = l.period_start AND s.period_end = l.period_end;
 INSERT INTO coverage_pairs
 WITH complete_periods AS (
     SELECT DISTINCT kind, reporter_iso3, flow, freq, period, year, month, period_start, period_end, sources
     FROM cov_cells WHERE complete
 ),
 complete_partners AS (
+    -- over every period of the reporter (not only those in scope): a partner of any complete period
     SELECT kind, reporter_iso3, flow, freq, partner_iso3, bool_or(reporter_is_country) AS reporter_is_country,
            bool_or(partner_is_country) AS partner_is_country
-    FROM cov_cells WHERE complete
+    FROM coverage_cells
+    SEMI JOIN (SELECT DISTINCT kind, reporter_iso3, flow, freq FROM complete_periods) USING (kind, reporter_iso3, flow, freq)
+    WHERE complete
     GROUP BY ALL
 ),
 stated AS (
@@ -94,20 +207,22 @@ listed_partner_sets AS (
     SELECT 'reported' AS kind, l.reporter_iso3, trim(p.partner) AS partner_iso3, true AS reporter_is_country,
            true AS partner_is_country, fc.flow, l.freq, l.period, l.year, l.month, l.period_start, l.period_end,
            'stated: Comtrade availability listing (published; no rows for this partner)' AS basis, 'comtrade' AS sources
-    FROM cov_listed AS l,
+    FROM cov_listed_scope AS l,
          unnest(string_split(l.partners, ',')) AS p(partner),
          unnest(string_split(l.flows, ',')) AS fl(code)
     JOIN flow_codes AS fc ON fc.code = trim(fl.code)
     WHERE l.method = 'partner' AND l.partners IS NOT NULL AND l.flows IS NOT NULL
 ),
 listed_bulk AS (
-    -- a whole reporter file: every partner the reporter has in the store, for the flows it reports
+    -- a whole reporter file: every partner the reporter has in the store (any period), for the flows it reports
     SELECT 'reported' AS kind, l.reporter_iso3, q.partner_iso3, q.reporter_is_country, q.partner_is_country, q.flow,
            l.freq, l.period, l.year, l.month, l.period_start, l.period_end,
            'stated: Comtrade availability listing (whole reporter file)' AS basis, 'comtrade' AS sources
-    FROM cov_listed AS l
+    FROM cov_listed_scope AS l
     JOIN (SELECT DISTINCT reporter_iso3, partner_iso3, flow, freq, reporter_is_country, partner_is_country
-          FROM cov_cells WHERE kind = 'reported') AS q USING (reporter_iso3, freq)
+          FROM coverage_cells
+          SEMI JOIN (SELECT DISTINCT reporter_iso3, freq FROM cov_listed_scope WHERE method = 'bulk') USING (reporter_iso3, freq)
+          WHERE kind = 'reported') AS q USING (reporter_iso3, freq)
     WHERE l.method = 'bulk'
 ),
 candidates AS (
@@ -131,7 +246,7 @@ WITH candidates AS (
     UNION ALL
     SELECT 'reported', l.reporter_iso3, fc.flow, l.freq, l.period, l.year, l.month, l.period_start, l.period_end,
            'stated: Comtrade availability listing', 'comtrade', NULL, 0, 1
-    FROM cov_listed AS l
+    FROM cov_listed_scope AS l
     JOIN (SELECT * FROM (VALUES ('export'), ('import'), ('re-export'), ('re-import')) AS t(flow)) AS fc
       ON l.method = 'bulk' OR list_contains(
              list_transform(string_split(coalesce(l.flows, ''), ','), lambda c: CASE trim(c) WHEN 'X' THEN 'export'
@@ -143,6 +258,14 @@ FROM candidates
 GROUP BY kind, reporter_iso3, flow, freq, period_start, period_end;
 DROP TABLE cov_cells;
 DROP TABLE cov_listed;
+DROP TABLE cov_listed_scope;
+DROP TABLE cov_before;
+DROP TABLE cov_scope;
+DELETE FROM cov_touched;
+
+-- name: coverage_touched_years
+-- Internal: the first and last year of the touched reporter-periods (NULLs when none).
+SELECT min(year), max(year) FROM cov_touched;
 
 -- name: define_coverage_layer
 -- Internal: the three states as one vocabulary (TEMP macros on every connection). A figure slot is

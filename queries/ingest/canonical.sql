@@ -35,3 +35,7 @@ SELECT
 FROM canonical_rows AS r
 LEFT JOIN country_by_iso3 AS rc ON rc.iso3 = r.reporter_iso3
 LEFT JOIN country_by_iso3 AS pc ON pc.iso3 = r.partner_iso3;
+
+-- name: staged_count
+-- Internal: how many rows the last staging read (canonical rows: the frame's or Parquet files' rows).
+SELECT count(*) FROM staged;

@@ -7,10 +7,12 @@ WHERE NOT EXISTS (SELECT 1 FROM problems AS p WHERE p.source_row = s.source_row)
 
 -- name: plan_merge
 -- One row per accepted figure: new (no current version), unchanged (same measures as the current
--- version) or revised (different measures: the current version will be closed).
+-- version) or revised (different measures: the current version will be closed); with its
+-- reporter-period, for the coverage update.
 CREATE OR REPLACE TEMP TABLE plan AS
 SELECT
     a.figure_key,
+    a.kind, a.reporter_iso3, a.freq, a.period_start, a.period_end, CAST(a.year AS INTEGER) AS year,
     a.apart_reason IS NOT NULL AS is_apart,
     a.breakdown IS NOT NULL AS is_breakdown,
     CASE

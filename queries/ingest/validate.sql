@@ -33,13 +33,12 @@ unknown_codes AS (
         SELECT 1 FROM hs_codes AS h
         WHERE h.hs = c.hs AND h.classification = coalesce(c.classification, h.classification))
 ),
+-- keys that occur more than once (a hash aggregate: cheaper than numbering every key's rows)
+repeated AS (SELECT figure_key, min(source_row) AS first_row FROM staged GROUP BY figure_key HAVING count(*) > 1),
 dup AS (
-    SELECT source_row, first_row
-    FROM (
-        SELECT source_row, min(source_row) OVER (PARTITION BY figure_key) AS first_row
-        FROM staged
-    )
-    WHERE source_row <> first_row
+    SELECT s.source_row, r.first_row
+    FROM staged AS s JOIN repeated AS r USING (figure_key)
+    WHERE s.source_row <> r.first_row
 ),
 -- every staged number as (field, text, number), apart rows' values too (`apart` stores them)
 numbers AS (

@@ -44,9 +44,9 @@ def hk_db(db, tmp_path):
 def test_china_origin_reexports_only_with_the_markup(hk_db):
     breakdowns = hk_db.con.execute("SELECT breakdown, value FROM breakdowns WHERE hs = '8517' ORDER BY value").fetchall()
     assert breakdowns == [("partner2=704", 30), ("partner2=156", 40)]  # what the adjustment reads
-    plain = hk_db.mirror(level="4", exporter="CHN").iloc[0]
+    plain = hk_db.mirror(level="4", exporter="CHN", hk_adjust=False).iloc[0]
     assert plain.value_importer_fob_usd == pytest.approx(150 / 1.06)  # 141.509
-    r = hk_db.mirror(level="4", exporter="CHN", hk_adjust=True).iloc[0]
+    r = hk_db.mirror(level="4", exporter="CHN").iloc[0]  # the adjustment is on by default
     # Only the 40 of Chinese origin, at Hong Kong's price, leave the USA's FOB imports from China:
     # 150 / 1.06 - 40 = 101.509; the gap with China's 100 is 1.509 (it was 41.509), never 150/1.06 - 70.
     assert r.hk_reexports_usd == 40

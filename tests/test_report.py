@@ -65,7 +65,7 @@ def test_every_section_and_chart_is_there(report):
     assert settings["CIF/FOB conversion method"] == Settings().cif_fob and settings["CIF/FOB factor (fixed method)"] == "1.06"
     assert settings["detectors: alpha"] == "0.05" and settings["oil conversion factors"] == "unsd"
     assert settings["sources, in order of preference"] == "comtrade, public-record, un1718"  # not a Python tuple
-    assert settings["Hong Kong re-exports subtracted"] == "no"  # not False
+    assert settings["Hong Kong re-exports subtracted"] == "yes"  # not True
     sources = next(t for t in report.tables() if t.name == "sources")
     assert {"publisher", "source_url", "release"} <= set(sources.frame.columns) and len(sources.frame) > 50
     assert sources.collapsed  # the full list in a collapsible block

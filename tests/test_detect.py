@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from mirror.detect.breaks import chow_known_date
+from mirror.detect.gaps import chow_known_date
 
 from .helpers import load_rows, row
 

@@ -12,12 +12,12 @@ from .base import DetectSettings, fmt_amount, verb
 from .registry import Inputs, detector, step
 
 
-def conflicting_figures(series: pd.DataFrame, s: DetectSettings) -> list[dict]:
+def conflicting_figures(versions: pd.DataFrame, s: DetectSettings) -> list[dict]:
     """One flag per (series, period) whose highest figure exceeds its lowest by more than
-    s.conflict_tolerance. ``series``: rows of detect_series (low, high, versions)."""
-    if series.empty or "versions" not in series:
+    s.conflict_tolerance. ``versions``: rows of detect_figure_versions (low, high, versions)."""
+    if versions.empty:
         return []
-    c = series[series.versions.notna() & (series.low > 0)]
+    c = versions[versions.versions.notna() & (versions.low > 0)]
     c = c[c.high / c.low - 1 > s.conflict_tolerance]
     out = []
     for r in c.itertuples(index=False):
@@ -39,6 +39,15 @@ detector("conflicting_figures", "publishers that disagree on one flow beyond con
          "its figure named")
 
 
-@step(produces=("conflicting_figures",), queries=("detect_series",), order=30)
+@step(produces=("conflicting_figures",), queries=("detect_series", "detect_figure_versions"), order=30)
 def _conflicts_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
-    return conflicting_figures(inputs.series, s)
+    # the versions are read only for the series a run found several figures for (most have one)
+    panel = inputs.series
+    several = (panel.figures > 1).any(axis=1)
+    if not several.any():
+        return []
+    keys = panel.keys[several]
+    versions = inputs.query("detect_figure_versions", freq=inputs.freq, countries=inputs.countries,
+                            include_estimated=s.uv_include_estimated, reporters=sorted(set(keys.reporter)),
+                            codes=sorted(set(keys.hs)))
+    return conflicting_figures(versions, s)

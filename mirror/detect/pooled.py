@@ -35,7 +35,22 @@ def gls_splits(V: np.ndarray, T: np.ndarray, n: np.ndarray, rho: np.ndarray
     transformed errors are iid with variance sigma_e^2. Returns, rows x (columns - 1) (split j: the
     first j observations before): d, v = Var(d) / sigma_e^2, the residual sum of squares; and the
     residual sum of squares without a shift (rows). NaN where a side has fewer than two observations.
-    Equals statsmodels' GLS with covariance R_ij = rho^|t_i - t_j| (checked by the tests)."""
+    Equals statsmodels' GLS with covariance R_ij = rho^|t_i - t_j| (checked by the tests). Computed
+    in blocks of rows (each row's arithmetic is its own: the same numbers at any block size), which
+    keeps the temporaries in cache: the null tables run it on 20,000 rows per coefficient."""
+    rho = np.broadcast_to(np.asarray(rho, dtype=float), (len(V),))
+    if len(V) <= GLS_BLOCK:
+        return _gls_block(V, T, n, rho)
+    parts = [_gls_block(V[lo:lo + GLS_BLOCK], T[lo:lo + GLS_BLOCK], n[lo:lo + GLS_BLOCK], rho[lo:lo + GLS_BLOCK])
+             for lo in range(0, len(V), GLS_BLOCK)]
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(4))
+
+
+GLS_BLOCK = 1024  # rows per block of gls_splits
+
+
+def _gls_block(V: np.ndarray, T: np.ndarray, n: np.ndarray, rho: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     rows, width = V.shape
     idx = np.arange(width)[None, :]
     valid = idx < n[:, None]
@@ -43,10 +58,15 @@ def gls_splits(V: np.ndarray, T: np.ndarray, n: np.ndarray, rho: np.ndarray
     y = np.where(valid, V, 0.0)
     gap = np.ones((rows, width))
     gap[:, 1:] = np.where(valid[:, 1:], np.nan_to_num(T[:, 1:] - T[:, :-1], nan=1.0), 1.0)
-    rg = r ** gap
     with np.errstate(divide="ignore", invalid="ignore"):
-        spread = np.where(np.abs(r) < 1, (1 - r ** (2 * gap)) / (1 - r ** 2), gap)
-    a = 1 / np.sqrt(spread)
+        if (gap == 1).all():  # consecutive periods (the usual case): the powers once per row, not per cell
+            rg = np.broadcast_to(r, gap.shape)
+            spread = np.where(np.abs(r) < 1, (1 - r ** np.full_like(r, 2.0)) / (1 - r ** 2), 1.0)
+            a = np.broadcast_to(1 / np.sqrt(spread), gap.shape)
+        else:
+            rg = r ** gap
+            spread = np.where(np.abs(r) < 1, (1 - r ** (2 * gap)) / (1 - r ** 2), gap)
+            a = 1 / np.sqrt(spread)
     w0 = np.sqrt(np.maximum(1 - r[:, 0] ** 2, 0.0))
     ys = np.empty_like(y)
     ys[:, 0] = w0 * y[:, 0]
@@ -122,8 +142,13 @@ def moderated_scores(d: np.ndarray, v: np.ndarray, ssr: np.ndarray, n: np.ndarra
     residual variance at its best split (``s2_own``) is beyond the prior's 99% point (an F test
     against s0^2: a one-off spike, a different kind of series) is not moderated: its own t with n - 2
     degrees of freedom (as limma's robust option gives outlying variances their own)."""
+    return normal_scores(*moderated_t(d, v, ssr, n, d0, s02, s2_own))
+
+
+def moderated_t(d: np.ndarray, v: np.ndarray, ssr: np.ndarray, n: np.ndarray, d0: float, s02: float,
+                s2_own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The moderated t of each shift and its degrees of freedom (rows x 1): see moderated_scores."""
     from scipy.stats import f as fdist
-    from scipy.stats import t as tdist
 
     k = (n - 2).astype(float)[:, None]
     own = np.zeros(len(n), dtype=bool)
@@ -140,8 +165,35 @@ def moderated_scores(d: np.ndarray, v: np.ndarray, ssr: np.ndarray, n: np.ndarra
             mod = np.where(own[:, None], s2, (d0 * s02 + k * s2) / (d0 + k))
         t = d / np.sqrt(mod * v)
         df = np.where(own[:, None] | (d0 == 0), k, d0 + k)
+    return t, df
+
+
+def normal_scores(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """The standard normal score with the tail probability of t under a t law with ``df`` degrees of
+    freedom (a normal law where df is infinite). Increasing in |t| for each df."""
+    from scipy.stats import t as tdist
+
     tail = np.where(np.isinf(df), norm.sf(np.abs(t)), tdist.sf(np.abs(t), np.where(np.isinf(df), 1.0, df)))
     return np.sign(t) * norm.isf(tail)
+
+
+def largest_scores(t: np.ndarray, df: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row, the split of the largest finite squared normal score among the ``keep`` splits and that
+    square (-1 where there is none), computing the score at one split per row: the score grows with
+    |t|, so its largest finite value is at the largest |t| - unless that score is infinite (a tail
+    beyond floating point), where the row's scores are computed at every split. Returns (split index,
+    sup of z^2, rows computed in full)."""
+    at = np.where(keep & np.isfinite(t), np.abs(t), -1.0)
+    j = np.argmax(at, axis=1)
+    rows = np.arange(len(t))
+    z = normal_scores(t[rows, j], df[:, 0])
+    sup = np.where(at[rows, j] >= 0, z ** 2, -1.0)
+    full = np.flatnonzero((at[rows, j] >= 0) & ~np.isfinite(z))
+    if len(full):
+        zf = normal_scores(t[full], df[full])
+        w = np.where(keep[full] & np.isfinite(zf), zf ** 2, -1.0)
+        j[full], sup[full] = np.argmax(w, axis=1), np.max(w, axis=1)
+    return j, sup, full
 
 
 def chi2_ppf(q: float, df) -> np.ndarray:
@@ -169,8 +221,8 @@ def gls_table(length: int) -> dict:
     sups, means, var = [], [], []
     for rho in PGRID:
         y = _ar1_paths(rng, rho, PREPS, m)
-        r, _ = ar1(y, times, n)
-        rs, _ = ar1(y, times, n, best_split(y, n))
+        r, _ = ar1(y, times, n, scale=False)
+        rs, _ = ar1(y, times, n, best_split(y, n), scale=False)
         means.append([r.mean(), rs.mean()])
         var.append([r.var(), rs.var()])
         d, v, _, _ = gls_splits(y, times, n, np.full(PREPS, rho))
@@ -196,6 +248,16 @@ def gls_sup_pvalue(length: int, grid_index: int, sup_w: float) -> float:
     return float((PREPS - np.searchsorted(table["sup"][grid_index], sup_w, side="left") + 1) / (PREPS + 1))
 
 
+def gls_sup_pvalues(lengths: np.ndarray, grid_index: int, sup_w: np.ndarray) -> np.ndarray:
+    """gls_sup_pvalue of many series at once (one table look-up per length)."""
+    out = np.empty(len(lengths))
+    for m in np.unique(lengths):
+        sel = lengths == m
+        law = gls_table(int(m))["sup"][grid_index]
+        out[sel] = (PREPS - np.searchsorted(law, sup_w[sel], side="left") + 1) / (PREPS + 1)
+    return out
+
+
 def pooled_rho(r: np.ndarray, r_split: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, float, float] | None:
     """The grid values of rho compatible with a family's estimates taken as draws with one common rho,
     or None when they are not (homogeneity rejected at HOMOGENEITY_ALPHA) or the family is too small.
@@ -219,7 +281,6 @@ def pooled_rho(r: np.ndarray, r_split: np.ndarray, n: np.ndarray) -> tuple[np.nd
     means = np.array([gls_table(int(m))["mean"] for m in lengths])[inverse]  # series x grid
     var = np.array([gls_table(int(m))["var"] for m in lengths])[inverse]
     means_s = np.array([gls_table(int(m))["mean_split"] for m in lengths])[inverse]
-    var_s = np.array([gls_table(int(m))["var_split"] for m in lengths])[inverse]
     fine = np.linspace(PGRID[0], PGRID[-1], 261)
     h = np.interp(fine, PGRID, means.mean(axis=0))
     sd = np.sqrt(np.interp(fine, PGRID, var.mean(axis=0)) / len(r))
@@ -229,8 +290,9 @@ def pooled_rho(r: np.ndarray, r_split: np.ndarray, n: np.ndarray) -> tuple[np.nd
     # homogeneity at the point estimate (of the estimates around each series' best split)
     fine_s = np.interp(fine, PGRID, means_s.mean(axis=0))
     est_s = float(fine[np.argmin(np.abs(r_split.mean() - fine_s))])
-    m_i = np.array([np.interp(est_s, PGRID, row) for row in means_s])
-    v_i = np.array([np.interp(est_s, PGRID, row) for row in var_s])
+    # (each length's table interpolated once: the series of one length share it)
+    m_i = np.array([np.interp(est_s, PGRID, gls_table(int(m))["mean_split"]) for m in lengths])[inverse]
+    v_i = np.array([np.interp(est_s, PGRID, gls_table(int(m))["var_split"]) for m in lengths])[inverse]
     q = float(((r_split - m_i) ** 2 / v_i).sum())
     p_hom = float(chi2.sf(q, len(r) - 1))
     if p_hom < HOMOGENEITY_ALPHA:

@@ -25,6 +25,7 @@ import pandas as pd
 from .. import sql
 from ..errors import InternalError
 from .base import NEIGHBOURS, DetectSettings, Flag
+from .panel import SeriesPanel, from_arrow
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -79,7 +80,7 @@ def steps() -> list[Step]:
 
 class Inputs:
     """What a run's steps read, each frame computed once and only when a step asks for it: the
-    country's series (with implicit zeros, mirror/detect/series.sql), its context and estimates,
+    country's series (with implicit zeros, queries/detect/series.sql; a SeriesPanel), its context and estimates,
     the register's bans, and the store itself for the mirror build and the sanctions methods."""
 
     def __init__(self, store: Store, country: str, freq: str, level: str, settings: DetectSettings):
@@ -94,12 +95,12 @@ class Inputs:
         return sql.frame(self.store.con, name, **params)
 
     @cached_property
-    def series(self) -> pd.DataFrame:
-        series = self.query("detect_series", freq=self.freq, countries=self.countries,
-                            include_estimated=self.settings.uv_include_estimated)
-        series["period_start"] = pd.to_datetime(series.period_start)
-        series["period"] = series.period.astype(str)
-        return series
+    def series(self) -> SeriesPanel:
+        """The country's series as one matrix (panel.py), read through Arrow: never a long frame of strings."""
+        q = sql.get("detect_series")
+        params = q.bind({"freq": self.freq, "countries": self.countries,
+                         "include_estimated": self.settings.uv_include_estimated})
+        return from_arrow(self.store.con.sql(q.sql, params=params).to_arrow_table())
 
     @cached_property
     def estimated_kg(self) -> int:

@@ -31,6 +31,7 @@ import statsmodels.api as sm
 
 from .base import NEIGHBOURS, DetectSettings, fmt_amount
 from .inference import benjamini_hochberg, record_family
+from .panel import SeriesPanel
 from .registry import Inputs, step
 
 MIN_PRODUCTS = 4  # clusters on each side of the banned / other split
@@ -79,9 +80,9 @@ def did(panel: pd.DataFrame, banned: set[str], neighbours: tuple[str, ...], effe
             "neighbours": sorted(set(p[p.n == 1].destination))}
 
 
-def roundabout(panel: pd.DataFrame, direct: pd.DataFrame, bans: pd.DataFrame, target: str,
+def roundabout(panel: pd.DataFrame, direct: SeriesPanel, bans: pd.DataFrame, target: str,
                s: DetectSettings) -> list[dict]:
-    """``panel``: rows of detect_roundabout_panel; ``direct``: the series frame (suppliers' exports to
+    """``panel``: rows of detect_roundabout_panel; ``direct``: the run's series (suppliers' exports to
     the target, USD), for the fall of direct trade; ``bans``: the target's bans."""
     neighbours = NEIGHBOURS.get(target, ())
     supply = bans[bans.direction == "supply_to_target"]
@@ -126,7 +127,7 @@ def roundabout(panel: pd.DataFrame, direct: pd.DataFrame, bans: pd.DataFrame, ta
     return out
 
 
-def _substitution(res: dict, direct: pd.DataFrame, supplier: str, target: str, prefixes: tuple, effective):
+def _substitution(res: dict, direct: SeriesPanel, supplier: str, target: str, prefixes: tuple, effective):
     p = res["data"]
     post = p[(p.b == 1) & (p.n == 1) & (p.a == 1)]
     years = max(post.period.nunique(), 1)
@@ -134,8 +135,9 @@ def _substitution(res: dict, direct: pd.DataFrame, supplier: str, target: str, p
     def rise(beta: float) -> float:
         return float((post.usd * (1 - np.exp(-beta))).sum() / years)
 
-    d = direct[(direct.reporter == supplier) & (direct.partner == target) & (direct.flow == "export")
-               & (direct.unit == "USD") & (direct.hs != "TOTAL") & direct.hs.str.startswith(prefixes)]
+    k = direct.keys
+    d = direct.rows(((k.reporter == supplier) & (k.partner == target) & (k.flow == "export") & (k.unit == "USD")
+                     & (k.hs != "TOTAL") & k.hs.str.startswith(prefixes)).to_numpy(dtype=bool))
     if d.empty:
         return np.nan, np.nan, np.nan, rise(res["beta"]), np.nan
     after = pd.to_datetime(d.period_start) >= effective

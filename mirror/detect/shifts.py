@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from . import inference as inf
 from . import pooled as pooling
@@ -50,10 +50,10 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
         rows = np.array(wanted[lo:lo + CHUNK])
         V, T, n = inf.compact(L[rows], times)
         with np.errstate(all="ignore"):
-            rho, _ = inf.ar1(V, T, n, inf.best_split(V, n))
+            rho, _ = inf.ar1(V, T, n, inf.best_split(V, n), scale=False)
         for k, r in enumerate(rows):
             fits[int(r)] = (int(n[k]), float(rho[k]), None, None, np.nan, T[k])
-    pooled = _pooled(index, L, times, wanted, fits)
+    pooled = _pooled(index, L, times, wanted, fits, {r for r, _, _ in known})
     alone = [r for r in wanted if r not in pooled]
     for lo in range(0, len(alone), CHUNK):
         rows = np.array(alone[lo:lo + CHUNK])
@@ -85,8 +85,8 @@ def shift_tests(index: list[tuple], Y: np.ndarray, times: np.ndarray, labels: np
             continue
         for direction in ("rise",) if via else ("fall", "rise"):
             if r in pooled:  # each split's moderated score is standard normal at the true rho
-                zg = pooled[r]["z"][:, j - 1]
-                p = float(np.max(norm.cdf(zg) if direction == "fall" else norm.sf(zg)))
+                zg = pooled[r]["z"][:, j - 1]  # (ndtr: norm.cdf without its per-call checks, the same numbers)
+                p = float(np.max(ndtr(zg) if direction == "fall" else ndtr(-zg)))
                 tests.append((direction, r, (ban, via), j, p, float(pooled[r]["shift"][j - 1]), float(pooled[r]["zwork"][j - 1])))
                 continue
             p = inf.known_date_pvalue(n, j, rho, float(z[j - 1]), direction)
@@ -162,13 +162,15 @@ def _flag(kind, key, ban_via, logs, times, labels, j, T, n, p, q, shift, stat, r
                        "is not what the ban explains")}
 
 
-def _pooled(index: list[tuple], L: np.ndarray, times: np.ndarray, wanted: list[int], fits: dict) -> dict:
+def _pooled(index: list[tuple], L: np.ndarray, times: np.ndarray, wanted: list[int], fits: dict,
+            known: set[int] | None = None) -> dict:
     """The pooled path (inference.py): for each family of series (one reporter, flow and unit) whose
     persistence estimates are compatible with one AR(1) coefficient, every series' GLS shift at each
     coefficient of the family's interval, with its variance moderated toward a prior fitted over all
     pooled series of the run. Returns row -> p-value of the unknown-date test (maximised over the
     interval), its split and sup-W, the scores at every split for each coefficient (known dates),
-    and the shift at every split at the family's working coefficient."""
+    and the shift at every split at the family's working coefficient. The scores at every split are
+    kept for the rows in ``known`` (tested at a ban's date; None: every row), None for the others."""
     families: dict[tuple, list[int]] = {}
     for r in wanted:
         if r in fits:
@@ -179,7 +181,7 @@ def _pooled(index: list[tuple], L: np.ndarray, times: np.ndarray, wanted: list[i
             continue
         V, T, n = inf.compact(L[np.array(rows)], times)
         with np.errstate(all="ignore"):
-            r_own, _ = inf.ar1(V, T, n)
+            r_own, _ = inf.ar1(V, T, n, scale=False)
         found = pooling.pooled_rho(r_own, np.array([fits[r][1] for r in rows]), n)
         if found is None:
             continue
@@ -207,22 +209,25 @@ def _pooled(index: list[tuple], L: np.ndarray, times: np.ndarray, wanted: list[i
     for rows, grid, work, est, p_hom, V, T, n, name in chosen:
         keep = inf.trimmed(n, V.shape[1])
         zs, p = [], np.zeros(len(rows))
+        # every split's score only for the series tested at a known date; for the others, the largest
+        need = np.array([known is None or r in known for r in rows], dtype=bool)
         _, _, ssr_w, _ = pooling.gls_splits(V, T, n, np.full(len(rows), pooling.PGRID[work]))
         s2_best = np.nanmin(np.where(keep, ssr_w, np.nan), axis=1) / (n - 2)  # a shift's own variance
         for g in grid:
             d, v, ssr, _ = pooling.gls_splits(V, T, n, np.full(len(rows), pooling.PGRID[g]))
-            z = pooling.moderated_scores(d, v, ssr, n, d0, s02, s2_best)
-            sup = np.nanmax(np.where(keep & np.isfinite(z), z ** 2, -1.0), axis=1)
-            p = np.maximum(p, [pooling.gls_sup_pvalue(int(m), int(g), w) for m, w in zip(n, sup, strict=True)])
-            zs.append(z)
+            t, df = pooling.moderated_t(d, v, ssr, n, d0, s02, s2_best)
+            split, sup, _ = pooling.largest_scores(t, df, keep)
+            p = np.maximum(p, pooling.gls_sup_pvalues(n, int(g), sup))
+            zs.append(pooling.normal_scores(t[need], df[need]))
             if g == work:
-                z_work, d_work, sup_work = z, d, sup
+                z_work, d_work, sup_work, split_work = zs[-1], d, sup, split
         prior = "no variance prior" if d0 == 0 else ("variance shared" if np.isinf(d0) else f"variance prior df {d0:.0f}")
         text = (f"AR(1) rho {est:.2f} pooled over {len(rows)} series ({name}; homogeneity p={p_hom:.2f}), "
                 f"GLS at rho {pooling.PGRID[grid[0]]:g}-{pooling.PGRID[grid[-1]]:g}, {prior}")
-        Z = np.stack(zs, axis=1)  # rows x grid x splits
+        Z = np.stack(zs, axis=1)  # rows tested at a known date x grid x splits
+        at = np.cumsum(need) - 1  # a row's place among them
         for k, r in enumerate(rows):
-            zk = np.where(keep[k] & np.isfinite(z_work[k]), z_work[k] ** 2, -1.0)
-            out[r] = {"p": float(p[k]), "split": int(np.argmax(zk)) + 1, "sup": float(sup_work[k]),
-                      "z": Z[k], "zwork": z_work[k], "shift": d_work[k], "text": text}
+            out[r] = {"p": float(p[k]), "split": int(split_work[k]) + 1, "sup": float(sup_work[k]),
+                      "z": Z[at[k]] if need[k] else None, "zwork": z_work[at[k]] if need[k] else None,
+                      "shift": d_work[k], "text": text}
     return out

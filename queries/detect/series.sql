@@ -1,21 +1,22 @@
 -- name: detect_series(freq, countries, include_estimated:bool)
 -- Internal: every reported series as detectors read it: one row per (reporter, partner, flow, hs,
 -- unit, period) of current customs-reported figures at one frequency, the median where several
--- publishers or sources give the same figure (never their sum). Units: USD or kg. Only the trade
--- of `countries` (the country of interest and its neighbours) is read: a world store can be large.
--- Absence is data (queries/coverage): in a period whose pair-flow is published, a code of the
--- series with no figure (and no figure for a finer code inside it) is a zero the source did not
--- write - a row with amount 0 and figures 0 ("implicit zero"). Periods not published have no row.
+-- publishers or sources give the same figure (never their sum), and how many figures it is the
+-- median of. Units: USD or kg. Only the trade of `countries` (the country of interest and its
+-- neighbours) is read: a world store can be large. Absence is data (queries/coverage): in a period
+-- whose pair-flow is published, a code of the series with no figure (and no figure for a finer code
+-- inside it) is a zero the source did not write - a row with amount 0 and figures 0 ("implicit
+-- zero"). Periods not published have no row. Rows in no particular order: the detectors read them
+-- into a matrix (mirror/detect/panel.py); the versions behind a median are detect_figure_versions.
 WITH f AS (
-    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, hs_level, period, period_start, year, month,
-           'USD' AS unit, value AS amount, source, coalesce(publisher, source) AS who
+    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, hs_level, period, period_start, month,
+           'USD' AS unit, value AS amount
     FROM flows
     WHERE kind = 'reported' AND freq = $freq AND currency = 'USD' AND value IS NOT NULL
       AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
       AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
     UNION ALL
-    SELECT reporter_iso3, partner_iso3, flow, hs, hs_level, period, period_start, year, month,
-           'kg', net_weight_kg, source, coalesce(publisher, source)
+    SELECT reporter_iso3, partner_iso3, flow, hs, hs_level, period, period_start, month, 'kg', net_weight_kg
     FROM flows
     WHERE kind = 'reported' AND freq = $freq AND net_weight_kg IS NOT NULL
       -- a weight Comtrade estimated (isNetWgtEstimated) is no measurement: left out unless asked for
@@ -24,18 +25,14 @@ WITH f AS (
       AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
 ),
 reported AS (
-    SELECT reporter, partner, flow, hs, hs_level, unit, period, any_value(period_start) AS period_start,
-           any_value(year) AS year, any_value(month) AS month, median(amount) AS amount, count(*) AS figures,
-           string_agg(DISTINCT source, '+') AS sources, min(amount) AS low, max(amount) AS high,
-           -- every version, so a conflict between publishers is a finding and not only a median
-           CASE WHEN count(*) > 1 THEN string_agg(who || ': ' || printf('%,.0f', amount), '; ' ORDER BY amount) END
-               AS versions
+    SELECT reporter, partner, flow, hs, unit, period, any_value(period_start) AS period_start,
+           any_value(month) AS month, median(amount) AS amount, count(*) AS figures
     FROM f
     GROUP BY reporter, partner, flow, hs, hs_level, unit, period
 ),
-series AS (SELECT DISTINCT reporter, partner, flow, hs, hs_level, unit FROM reported WHERE hs <> 'TOTAL'),
+series AS (SELECT DISTINCT reporter, partner, flow, hs, unit FROM f WHERE hs <> 'TOTAL'),
 published AS (
-    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, period, period_start, period_end, year, month
+    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, period, period_start, period_end, month
     FROM coverage_pairs
     WHERE kind = 'reported' AND freq = $freq
       AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
@@ -46,8 +43,8 @@ present AS (
     WHERE list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3)
 ),
 implicit AS (
-    SELECT s.reporter, s.partner, s.flow, s.hs, s.hs_level, s.unit, p.period, p.period_start, p.year, p.month,
-           0.0 AS amount, 0 AS figures, 'implicit zero' AS sources, 0.0 AS low, 0.0 AS high, NULL AS versions
+    SELECT s.reporter, s.partner, s.flow, s.hs, s.unit, p.period, p.period_start, p.month,
+           0.0 AS amount, 0 AS figures
     FROM series AS s
     JOIN published AS p USING (reporter, partner, flow)
     ANTI JOIN present AS x
@@ -56,7 +53,37 @@ implicit AS (
 )
 SELECT * FROM reported
 UNION ALL
-SELECT * FROM implicit
+SELECT * FROM implicit;
+
+-- name: detect_figure_versions(freq, countries, include_estimated:bool, reporters, codes)
+-- Internal: every version behind a median of detect_series (the same figures) where several
+-- publishers or sources give one figure, for the given reporters and HS codes only (the series a
+-- run found several figures for): one row per (reporter, partner, flow, hs, unit, period) with the
+-- lowest and highest figure and each publisher's, so that a conflict is a finding and not only a median.
+WITH f AS (
+    SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, hs_level, period, period_start,
+           'USD' AS unit, value AS amount, coalesce(publisher, source) AS who
+    FROM flows
+    WHERE kind = 'reported' AND freq = $freq AND currency = 'USD' AND value IS NOT NULL
+      AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
+      AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
+      AND list_contains($reporters, reporter_iso3) AND list_contains($codes, hs)
+    UNION ALL
+    SELECT reporter_iso3, partner_iso3, flow, hs, hs_level, period, period_start, 'kg', net_weight_kg,
+           coalesce(publisher, source)
+    FROM flows
+    WHERE kind = 'reported' AND freq = $freq AND net_weight_kg IS NOT NULL
+      AND ($include_estimated OR NOT coalesce(is_net_wgt_estimated, false))
+      AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
+      AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
+      AND list_contains($reporters, reporter_iso3) AND list_contains($codes, hs)
+)
+SELECT reporter, partner, flow, hs, unit, period, any_value(period_start) AS period_start, median(amount) AS amount,
+       min(amount) AS low, max(amount) AS high,
+       string_agg(who || ': ' || printf('%,.0f', amount), '; ' ORDER BY amount) AS versions
+FROM f
+GROUP BY reporter, partner, flow, hs, hs_level, unit, period
+HAVING count(*) > 1
 ORDER BY reporter, partner, flow, hs, unit, period_start;
 
 -- name: detect_estimated_weights(freq, countries)

@@ -2,7 +2,7 @@
 (CPU seconds of the process, all threads, and wall seconds), and DuckDB's profile of each statement
 (the EXPLAIN ANALYZE tree, as JSON) summarised as its costliest operators.
 
-    python benchmarks/profile_mirror.py STORE [--method fixed] [--memory-limit 1GB] [--top 12]
+    python benchmarks/profile_mirror.py STORE [--method fixed] [--level 6] [--memory-limit 1GB] [--top 12]
         [--profiles DIR]
 
 The store: e.g. one kept by ``bench_mirror.py --keep DIR``. Read-only; changes nothing in
@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("store")
     parser.add_argument("--method", default="fixed", help="cif_fob setting (default fixed; 'default': Settings())")
     parser.add_argument("--memory-limit", default="1GB")
+    parser.add_argument("--level", default="6", help="HS level of the build (6, 4, 2, TOTAL)")
     parser.add_argument("--top", type=int, default=12, help="steps to list")
     parser.add_argument("--profiles", help="keep DuckDB's JSON profiles here")
     args = parser.parse_args()
@@ -105,12 +106,12 @@ def main() -> None:
         sql.run, sql.script, sql.frame = run, script, frame
         try:
             c, t = _cpu(), time.perf_counter()
-            db.engine.build(settings, "6", "A")
+            db.engine.build(settings, args.level, "A")
             total_cpu, total_wall = _cpu() - c, time.perf_counter() - t
         finally:
             sql.run, sql.script, sql.frame = orig_run, orig_script, orig_frame
             db.con.execute("PRAGMA disable_profiling")
-    print(f"\n**engine.build ({settings.cif_fob}) on {args.store}: {total_cpu:.1f} cpu-s, {total_wall:.1f} wall-s "
+    print(f"\n**engine.build ({settings.cif_fob}, level {args.level}) on {args.store}: {total_cpu:.1f} cpu-s, {total_wall:.1f} wall-s "
           f"(profiling on)**\n")
     print("| step | calls | cpu-s | share of build CPU | wall-s | costliest operators (DuckDB profile: s, rows) |")
     print("|---|---|---|---|---|---|")

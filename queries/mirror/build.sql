@@ -6,30 +6,22 @@ SELECT year, count(*) AS figures FROM figures WHERE valid_to_load IS NULL AND fr
 
 -- name: build_resolved(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
 -- Internal: one figure per flow between two countries at one HS level and frequency
--- (resolved_flows), for the periods beginning in years year_from..year_to (one chunk of the build),
+-- (mirror_flows: resolved_flows on integer keys), for the periods beginning in years
+-- year_from..year_to (one chunk of the build),
 -- as the slim temp table mp_resolved: the flow's packed pair_key (exporter, importer, period, hs),
 -- is_export (which side reported it), the figure and its net weight, and prov_id, a hash of its
 -- provenance (source, release, how resolved, valuation), decoded through mp_prov. Only the columns
 -- the build reads are copied: strings stay in the store. prov_parts holds the provenance of summed
--- figures (their source list is made here); sample_flow, for about one flow in 4,000, the flow as
--- it was resolved (check_mirror_key_decoding decodes its key against it).
+-- figures (their source list is made here); sample_flow, for about one figure in 4,000 published
+-- at the build's level, the flow as published (check_mirror_key_decoding decodes its key against it).
 -- One row per (period, reporter, partner, flow, hs); current USD.
 CREATE OR REPLACE TEMP TABLE mp_resolved AS
-WITH r AS (
-    SELECT
-        CASE WHEN flow = 'export' THEN pair_key(year, month, reporter_iso3, partner_iso3, hs)
-             ELSE pair_key(year, month, partner_iso3, reporter_iso3, hs) END AS pair_key,
-        *
-    FROM resolved_flows($level, $freq, $source_order, $dedupe)
-    WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3 AND flow IN ('export', 'import')
-      AND period_start >= make_date($year_from, 1, 1) AND period_start <= make_date($year_to, 12, 31)
-)
 SELECT
-    pair_key, flow = 'export' AS is_export, value, net_weight_kg, alternatives,
+    key AS pair_key, is_export, value, net_weight_kg, alternatives,
     hash(source, release, resolved_from, coalesce(valuation, '')) AS prov_id,
     CASE WHEN resolved_from <> 'reported' THEN [source, release, resolved_from, valuation] END AS prov_parts,
-    CASE WHEN pair_key % 3989 = 17 THEN concat_ws('|', reporter_iso3, partner_iso3, hs, period_start) END AS sample_flow
-FROM r;
+    sample_flow
+FROM mirror_flows($level, $freq, $source_order, $dedupe, $year_from, $year_to);
 
 -- name: resolved_key_duplicates
 -- Internal: how many figures of mp_resolved (the chunk just resolved) share a side and pair_key with

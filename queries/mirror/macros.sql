@@ -125,3 +125,75 @@ CREATE OR REPLACE TEMP MACRO iso_chr(n) AS
 CREATE OR REPLACE TEMP MACRO pair_key(y, m, exporter, importer, h) AS
     ((((y - 1900) * 13 + coalesce(m, 0))::BIGINT << 50) | (iso_num(exporter) << 35) | (iso_num(importer) << 20)
      | CASE WHEN h = 'TOTAL' THEN 0 ELSE CAST(h AS BIGINT) END);
+
+-- resolved_flows for the mirror build: the same choice of one figure per flow and the same sums
+-- (a code published is used as published, else its children one level down, HS6 -> HS4 -> HS2 ->
+-- TOTAL; the same source lists, valuations, weights and resolved_from labels), for flows between
+-- two countries (exports and imports) in periods beginning in years year_from..year_to, computed
+-- on integers: each figure's pair_key (the flow, with its own code as a number) and is_export, so
+-- that the sums group and anti-join on one BIGINT and a flag instead of five strings (a TOTAL
+-- build of a BACI year: minutes on strings). sample_flow: for about one figure in 4,000 published
+-- at the build's level, the flow as published (check_mirror_key_decoding). One row per (side,
+-- pair_key); the key's code is at `level`.
+CREATE OR REPLACE TEMP MACRO mirror_flows(level, freq_wanted, source_order, dedupe, year_from, year_to) AS TABLE
+WITH c AS (
+    SELECT
+        flow = 'export' AS is_export,
+        pair_key(year, month, CASE WHEN flow = 'export' THEN reporter_iso3 ELSE partner_iso3 END,
+                 CASE WHEN flow = 'export' THEN partner_iso3 ELSE reporter_iso3 END, hs) AS key,
+        hs_level, value, net_weight_kg, valuation, source, release, alternatives,
+        CASE WHEN hs_level = level
+              AND pair_key(year, month, CASE WHEN flow = 'export' THEN reporter_iso3 ELSE partner_iso3 END,
+                           CASE WHEN flow = 'export' THEN partner_iso3 ELSE reporter_iso3 END, hs) % 3989 = 17
+             THEN concat_ws('|', reporter_iso3, partner_iso3, hs, period_start) END AS sample_flow
+    FROM chosen_flows(freq_wanted, source_order, dedupe)
+    WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3 AND flow IN ('export', 'import')
+      AND period_start >= make_date(year_from, 1, 1) AND period_start <= make_date(year_to, 12, 31)
+      AND (level = 'TOTAL' OR hs_level <> 'TOTAL')
+),
+r6 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '6'),
+d4 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '4'),
+r4 AS (
+    SELECT * FROM d4
+    UNION ALL
+    -- the parent's key: the same flow bits, the code divided by 100 (271019 -> 2710)
+    SELECT r6.is_export, (r6.key >> 20 << 20) | ((r6.key & 1048575) // 100) AS key, sum(r6.value),
+           CASE WHEN count(r6.net_weight_kg) = count(*) THEN sum(r6.net_weight_kg) END,
+           CASE WHEN min(r6.valuation) = max(r6.valuation) THEN min(r6.valuation) END,
+           source_list(r6.source), max(r6.release), max(r6.alternatives), NULL::VARCHAR, 'sum of HS6'
+    FROM r6
+    ANTI JOIN d4 ON d4.is_export = r6.is_export AND d4.key = (r6.key >> 20 << 20) | ((r6.key & 1048575) // 100)
+    WHERE level IN ('4', '2', 'TOTAL')
+    GROUP BY r6.is_export, (r6.key >> 20 << 20) | ((r6.key & 1048575) // 100)
+),
+d2 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '2'),
+r2 AS (
+    SELECT * FROM d2
+    UNION ALL
+    SELECT r4.is_export, (r4.key >> 20 << 20) | ((r4.key & 1048575) // 100) AS key, sum(r4.value),
+           CASE WHEN count(r4.net_weight_kg) = count(*) THEN sum(r4.net_weight_kg) END,
+           CASE WHEN min(r4.valuation) = max(r4.valuation) THEN min(r4.valuation) END,
+           source_list(r4.source), max(r4.release), max(r4.alternatives), NULL::VARCHAR,
+           CASE WHEN bool_and(r4.resolved_from = 'reported') THEN 'sum of HS4' ELSE 'sum of HS4/HS6' END
+    FROM r4
+    ANTI JOIN d2 ON d2.is_export = r4.is_export AND d2.key = (r4.key >> 20 << 20) | ((r4.key & 1048575) // 100)
+    WHERE level IN ('2', 'TOTAL')
+    GROUP BY r4.is_export, (r4.key >> 20 << 20) | ((r4.key & 1048575) // 100)
+),
+dt AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = 'TOTAL'),
+rt AS (
+    SELECT * FROM dt
+    UNION ALL
+    SELECT r2.is_export, r2.key >> 20 << 20 AS key, sum(r2.value),
+           CASE WHEN count(r2.net_weight_kg) = count(*) THEN sum(r2.net_weight_kg) END,
+           CASE WHEN min(r2.valuation) = max(r2.valuation) THEN min(r2.valuation) END,
+           source_list(r2.source), max(r2.release), max(r2.alternatives), NULL::VARCHAR, 'sum of HS2'
+    FROM r2
+    ANTI JOIN dt ON dt.is_export = r2.is_export AND dt.key = r2.key >> 20 << 20
+    WHERE level = 'TOTAL'
+    GROUP BY r2.is_export, r2.key >> 20 << 20
+)
+SELECT * FROM r6 WHERE level = '6'
+UNION ALL SELECT * FROM r4 WHERE level = '4'
+UNION ALL SELECT * FROM r2 WHERE level = '2'
+UNION ALL SELECT * FROM rt WHERE level = 'TOTAL';

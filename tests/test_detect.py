@@ -236,3 +236,26 @@ def test_the_price_neutral_variant_deflates_by_the_worlds_unit_value(db, tmp_pat
         assert "No tonnes are reported for it" in reason and "report(s) a period in the store" in reason, reason
         moved = float(reason.split("the level moved ")[1].split("%")[0])
         assert abs(moved) < 15, reason
+
+
+def test_the_series_panel_holds_every_row_of_detect_series(db):
+    # the matrix the detectors read (panel.py) against the rows of the query it is read from
+    from mirror import simulate_anomalies as sa
+    from mirror import sql
+    from mirror.detect.panel import from_arrow
+
+    sa.to_store(sa.anomaly_panel(7), db)
+    params = {"freq": "A", "countries": ["PRK", "CHN", "RUS"], "include_estimated": False}
+    rows = sql.frame(db.con, "detect_series", **params)
+    q = sql.get("detect_series")
+    panel = from_arrow(db.con.sql(q.sql, params=q.bind(params)).to_arrow_table())
+    keys = ["reporter", "partner", "flow", "hs", "unit"]
+    assert panel.index == sorted(set(map(tuple, rows[keys].to_numpy().tolist())))
+    assert (np.diff(panel.starts.astype("int64")) > 0).all() and panel.freq == "A"
+    row = {k: i for i, k in enumerate(panel.index)}
+    col = {lab: c for c, lab in enumerate(panel.labels)}
+    r = [row[tuple(k)] for k in rows[keys].to_numpy().tolist()]
+    c = [col[str(p)] for p in rows.period]
+    assert np.array_equal(panel.Y[r, c], rows.amount.to_numpy()) and np.array_equal(panel.figures[r, c], rows.figures)
+    assert np.isnan(panel.Y).sum() == panel.Y.size - len(rows)
+    assert panel.implicit.sum() == (rows.figures == 0).sum()

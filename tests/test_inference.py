@@ -1,6 +1,8 @@
 """Calibrated inference (mirror/detect/inference.py): its pieces against statsmodels, its size on
 panels where nothing happened, and what a rise after a ban is called."""
 
+import warnings
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -227,3 +229,40 @@ def test_a_rise_through_a_neighbour_after_a_ban_is_possible_evasion(db, tmp_path
     assert len(shift) >= 1 and shift.explained_by.isna().all()
     assert shift.reason.str.contains("possible evasion through CHN").any()
     assert not ((flags.detector == "level_shift") & (flags.hs != "8429")).any()
+
+
+def test_row_medians_are_numpys_nanmedian():
+    # the AR(1) fit's medians, taken without numpy's masked arrays: the same numbers, ties, infinities
+    # and empty rows included
+    rng = np.random.default_rng(5)
+    for width in (1, 2, 7, 24):
+        x = rng.normal(size=(400, width))
+        x[rng.random(x.shape) < 0.3] = np.nan
+        x[::9] = np.round(x[::9])
+        x[5, :] = np.nan
+        x[7, 0] = np.inf
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanmedian(x, axis=1)
+        assert np.array_equal(inf.nanmedian_rows(x), expected, equal_nan=True)
+
+
+def test_the_largest_score_is_found_at_the_largest_t():
+    # the pooled path's sup over splits, computed at one split per series, equals the sup of every
+    # split's score, also where the largest t is beyond floating point (its score is infinite and
+    # left out) or no split is kept
+    rng = np.random.default_rng(6)
+    t = rng.standard_t(5, size=(300, 20)) * 3
+    t[0, 4] = 1e300
+    t[1, :] = np.nan
+    t[2, 3] = np.inf
+    df = np.where(rng.random((300, 1)) < 0.2, np.inf, rng.integers(8, 40, (300, 1)).astype(float))
+    keep = rng.random((300, 20)) < 0.8
+    keep[3] = False
+    keep[0, 4] = keep[2, 3] = True
+    split, sup, full = pooling.largest_scores(t, df, keep)
+    with np.errstate(all="ignore"):
+        z = pooling.normal_scores(t, df)
+    w = np.where(keep & np.isfinite(z), z ** 2, -1.0)
+    assert np.array_equal(sup, w.max(axis=1)) and np.array_equal(split, w.argmax(axis=1))
+    assert 0 in full and 2 not in full  # an infinite t is no score; a t beyond the tails' range is

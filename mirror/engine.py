@@ -59,10 +59,12 @@ class Engine:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
         self._built: Built | None = None
+        self._reconstructed: tuple | None = None  # the build and country rc_* were made for
         self.gravity = None  # the fitted CIF/FOB gravity model of the current build, if any
 
     def invalidate(self) -> None:
         self._built = None
+        self._reconstructed = None
 
     def _data_version(self) -> tuple:
         return tuple(sql.run(self.con, "data_state").fetchone())
@@ -263,9 +265,14 @@ class Engine:
         query, level = _BY_QUERY[options.check("by", by, options.ReconstructBy)]
         iso3 = resolve(self.con, country)
         self.build(settings, level, freq)
-        sql.run(self.con, "build_reconstruction", country=iso3, freq=check_freq(freq)).fetchall()
-        sql.script(self.con, "build_reconstruction_totals")
-        sql.run(self.con, "build_reporting_periods", country=iso3, freq=check_freq(freq)).fetchall()
+        # rc_* are tables, so the same country on the same build (by partner, then by period: the
+        # report) reads them again instead of rebuilding them
+        key = (self._built.key, iso3)
+        if self._reconstructed != key:
+            sql.run(self.con, "build_reconstruction", country=iso3, freq=check_freq(freq)).fetchall()
+            sql.script(self.con, "build_reconstruction_totals")
+            sql.run(self.con, "build_reporting_periods", country=iso3, freq=check_freq(freq)).fetchall()
+            self._reconstructed = key
         year_from, year_to = years or (None, None)
         frame = sql.frame(self.con, query, year_from=year_from, year_to=year_to)
         frame.insert(0, "country", iso3)

@@ -131,25 +131,43 @@ CREATE OR REPLACE TEMP MACRO pair_key(y, m, exporter, importer, h) AS
 -- TOTAL; the same source lists, valuations, weights and resolved_from labels), for flows between
 -- two countries (exports and imports) in periods beginning in years year_from..year_to, computed
 -- on integers: each figure's pair_key (the flow, with its own code as a number) and is_export, so
--- that the sums group and anti-join on one BIGINT and a flag instead of five strings (a TOTAL
--- build of a BACI year: minutes on strings). sample_flow: for about one figure in 4,000 published
--- at the build's level, the flow as published (check_mirror_key_decoding). One row per (side,
--- pair_key); the key's code is at `level`.
+-- that the sums group and anti-join on one BIGINT and a flag instead of five strings, and its
+-- provenance as numbers into the chunk's dictionaries (dict): its source as one bit of a mask (a
+-- sum's sources are the bits of its parts), its release and valuation as their rank among the
+-- chunk's. A TOTAL build of a BACI year took minutes on strings. sample_flow: for about one figure
+-- in 4,000 published at the build's level, the flow as published (check_mirror_key_decoding). One
+-- row per (side, pair_key); the key's code is at `level`.
 CREATE OR REPLACE TEMP MACRO mirror_flows(level, freq_wanted, source_order, dedupe, year_from, year_to) AS TABLE
-WITH c AS (
-    SELECT
-        flow = 'export' AS is_export,
-        pair_key(year, month, CASE WHEN flow = 'export' THEN reporter_iso3 ELSE partner_iso3 END,
-                 CASE WHEN flow = 'export' THEN partner_iso3 ELSE reporter_iso3 END, hs) AS key,
-        hs_level, value, net_weight_kg, valuation, source, release, alternatives,
-        CASE WHEN hs_level = level
-              AND pair_key(year, month, CASE WHEN flow = 'export' THEN reporter_iso3 ELSE partner_iso3 END,
-                           CASE WHEN flow = 'export' THEN partner_iso3 ELSE reporter_iso3 END, hs) % 3989 = 17
-             THEN concat_ws('|', reporter_iso3, partner_iso3, hs, period_start) END AS sample_flow
-    FROM chosen_flows(freq_wanted, source_order, dedupe)
+WITH f AS NOT MATERIALIZED (
+    SELECT * FROM chosen_flows(freq_wanted, source_order, dedupe)
     WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3 AND flow IN ('export', 'import')
       AND period_start >= make_date(year_from, 1, 1) AND period_start <= make_date(year_to, 12, 31)
       AND (level = 'TOTAL' OR hs_level <> 'TOTAL')
+),
+dict AS (
+    SELECT list(DISTINCT source ORDER BY source) AS sources, list(DISTINCT release ORDER BY release) AS releases,
+           coalesce(list(DISTINCT valuation ORDER BY valuation) FILTER (WHERE valuation IS NOT NULL), []) AS valuations,
+           CASE WHEN count(DISTINCT source) > 64
+                THEN error('a mirror build reads at most 64 sources in one chunk of years (one bit each); '
+                           || 'this store has ' || count(DISTINCT source) || '. Fix: load fewer sources into one store.')
+           END AS too_many
+    FROM f
+),
+c AS (
+    SELECT
+        f.flow = 'export' AS is_export,
+        pair_key(f.year, f.month, CASE WHEN f.flow = 'export' THEN f.reporter_iso3 ELSE f.partner_iso3 END,
+                 CASE WHEN f.flow = 'export' THEN f.partner_iso3 ELSE f.reporter_iso3 END, f.hs) AS key,
+        f.hs_level, f.value, f.net_weight_kg,
+        list_position(d.valuations, f.valuation) AS valuation_rank,
+        1::UBIGINT << (list_position(d.sources, f.source) - 1) AS source_bits,
+        list_position(d.releases, f.release) AS release_rank,
+        f.alternatives,
+        CASE WHEN f.hs_level = level
+              AND pair_key(f.year, f.month, CASE WHEN f.flow = 'export' THEN f.reporter_iso3 ELSE f.partner_iso3 END,
+                           CASE WHEN f.flow = 'export' THEN f.partner_iso3 ELSE f.reporter_iso3 END, f.hs) % 3989 = 17
+             THEN concat_ws('|', f.reporter_iso3, f.partner_iso3, f.hs, f.period_start) END AS sample_flow
+    FROM f CROSS JOIN dict AS d
 ),
 r6 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '6'),
 d4 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '4'),
@@ -159,8 +177,8 @@ r4 AS (
     -- the parent's key: the same flow bits, the code divided by 100 (271019 -> 2710)
     SELECT r6.is_export, (r6.key >> 20 << 20) | ((r6.key & 1048575) // 100) AS key, sum(r6.value),
            CASE WHEN count(r6.net_weight_kg) = count(*) THEN sum(r6.net_weight_kg) END,
-           CASE WHEN min(r6.valuation) = max(r6.valuation) THEN min(r6.valuation) END,
-           source_list(r6.source), max(r6.release), max(r6.alternatives), NULL::VARCHAR, 'sum of HS6'
+           CASE WHEN min(r6.valuation_rank) = max(r6.valuation_rank) THEN min(r6.valuation_rank) END,
+           bit_or(r6.source_bits), max(r6.release_rank), max(r6.alternatives), NULL::VARCHAR, 'sum of HS6'
     FROM r6
     ANTI JOIN d4 ON d4.is_export = r6.is_export AND d4.key = (r6.key >> 20 << 20) | ((r6.key & 1048575) // 100)
     WHERE level IN ('4', '2', 'TOTAL')
@@ -172,8 +190,8 @@ r2 AS (
     UNION ALL
     SELECT r4.is_export, (r4.key >> 20 << 20) | ((r4.key & 1048575) // 100) AS key, sum(r4.value),
            CASE WHEN count(r4.net_weight_kg) = count(*) THEN sum(r4.net_weight_kg) END,
-           CASE WHEN min(r4.valuation) = max(r4.valuation) THEN min(r4.valuation) END,
-           source_list(r4.source), max(r4.release), max(r4.alternatives), NULL::VARCHAR,
+           CASE WHEN min(r4.valuation_rank) = max(r4.valuation_rank) THEN min(r4.valuation_rank) END,
+           bit_or(r4.source_bits), max(r4.release_rank), max(r4.alternatives), NULL::VARCHAR,
            CASE WHEN bool_and(r4.resolved_from = 'reported') THEN 'sum of HS4' ELSE 'sum of HS4/HS6' END
     FROM r4
     ANTI JOIN d2 ON d2.is_export = r4.is_export AND d2.key = (r4.key >> 20 << 20) | ((r4.key & 1048575) // 100)
@@ -186,14 +204,23 @@ rt AS (
     UNION ALL
     SELECT r2.is_export, r2.key >> 20 << 20 AS key, sum(r2.value),
            CASE WHEN count(r2.net_weight_kg) = count(*) THEN sum(r2.net_weight_kg) END,
-           CASE WHEN min(r2.valuation) = max(r2.valuation) THEN min(r2.valuation) END,
-           source_list(r2.source), max(r2.release), max(r2.alternatives), NULL::VARCHAR, 'sum of HS2'
+           CASE WHEN min(r2.valuation_rank) = max(r2.valuation_rank) THEN min(r2.valuation_rank) END,
+           bit_or(r2.source_bits), max(r2.release_rank), max(r2.alternatives), NULL::VARCHAR, 'sum of HS2'
     FROM r2
     ANTI JOIN dt ON dt.is_export = r2.is_export AND dt.key = r2.key >> 20 << 20
     WHERE level = 'TOTAL'
     GROUP BY r2.is_export, r2.key >> 20 << 20
+),
+resolved AS (
+    SELECT * FROM r6 WHERE level = '6'
+    UNION ALL SELECT * FROM r4 WHERE level = '4'
+    UNION ALL SELECT * FROM r2 WHERE level = '2'
+    UNION ALL SELECT * FROM rt WHERE level = 'TOTAL'
 )
-SELECT * FROM r6 WHERE level = '6'
-UNION ALL SELECT * FROM r4 WHERE level = '4'
-UNION ALL SELECT * FROM r2 WHERE level = '2'
-UNION ALL SELECT * FROM rt WHERE level = 'TOTAL';
+-- the provenance decoded: a sum's sources sorted and '+'-joined, as source_list makes them
+SELECT r.is_export, r.key, r.value, r.net_weight_kg, d.valuations[r.valuation_rank] AS valuation,
+       CASE WHEN bit_count(r.source_bits) = 1 THEN d.sources[1 + CAST(round(log2(r.source_bits)) AS INTEGER)]
+            ELSE array_to_string(list_filter(d.sources, lambda s, i: (r.source_bits >> (i - 1)) & 1 = 1), '+')
+       END AS source,
+       d.releases[r.release_rank] AS release, r.alternatives, r.sample_flow, r.resolved_from, d.too_many
+FROM resolved AS r CROSS JOIN dict AS d;

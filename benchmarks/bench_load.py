@@ -167,15 +167,21 @@ def main() -> None:
                         help="api: Comtrade API CSV (camelCase); r: comtradr results saved by readr::write_csv (NA)")
     parser.add_argument("--panel-flows", type=int, default=1_000_000,
                         help="flows a year of the simulated Parquet panel (two years; 0: leave it out)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="a folder for the files and stores, kept afterwards (generated files are reused; "
+                             "stores are made anew): to compare what two versions store")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        first, second = tmp / "comtrade_2021_r1.csv", tmp / "comtrade_2021_r2.csv"
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or Path(scratch)
+        tmp.mkdir(parents=True, exist_ok=True)
+        for old in tmp.glob("*.duckdb*"):
+            old.unlink()
+        first, second = tmp / f"comtrade_{args.layout}_{args.rows}_r1.csv", tmp / f"comtrade_{args.layout}_{args.rows}_r2.csv"
         t = time.perf_counter()
-        # Generated in a child process, one file after the other.
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            list(pool.map(make_file, [first, second], [args.rows, args.rows], [1, 1], [0, 10],
-                          [args.layout, args.layout]))
+        if not (first.exists() and second.exists()):  # generated in a child process, one file after the other
+            with ProcessPoolExecutor(max_workers=1) as pool:
+                list(pool.map(make_file, [first, second], [args.rows, args.rows], [1, 1], [0, 10],
+                              [args.layout, args.layout]))
         print(f"generated 2 x {args.rows:,} rows ({args.layout} layout) in {time.perf_counter() - t:.1f} s "
               f"({first.stat().st_size / 1e6:.0f} MB each)")
         store = str(tmp / "bench.duckdb")
@@ -199,7 +205,15 @@ PANEL_FLOOR = "floor: bare DuckDB CREATE TABLE AS SELECT * FROM read_parquet (in
 
 
 def panel(tmp: Path, flows: int) -> None:
-    made = measure.in_child(make_panel, str(tmp / "panel"), flows)
+    folder = tmp / f"panel_{flows}"
+    made_before = sorted(str(p) for p in folder.glob("reports_*.parquet"))
+    if len(made_before) == 2:  # a kept folder (--keep): the same panel again
+        import duckdb
+
+        count = duckdb.connect().execute("SELECT count(*) FROM read_parquet($p)", {"p": made_before}).fetchall()
+        made = {"paths": made_before, "reports": count[0][0]}
+    else:
+        made = measure.in_child(make_panel, str(folder), flows)
     first, second = made["paths"]
     store = str(tmp / "panel.duckdb")
     rows = [(PANEL_FLOOR, measure.in_child(bare_read_parquet_to_file, first, str(tmp / "panel_floor.duckdb"))),

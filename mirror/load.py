@@ -235,7 +235,7 @@ def insert_canonical(store: Store, rows: pd.DataFrame | str | Path | Iterable[st
             sql.script(con, "stage_problems")
             problems = sql.scalar(con, "count_problems")
             count = int(sql.scalar(con, "staged_count"))
-            info = RawInfo("simulated", None, count, {})
+            info = RawInfo("simulated", None, count, extra={"row_unit": "row"})  # the caller's source_row, not a line
             staged = StagedFile(Path(label), "simulated", source, release, count, problems, info)
             if problems:
                 found, total = problem_list(con, staged)

@@ -1,7 +1,7 @@
 """Readers for every supported source format, and the staging of one file into canonical rows.
 
 A file goes: checks of its bytes (text.py: there, readable, whole gzip, encoding) -> detect (or
---format) -> its reader (READERS) fills the temp table ``raw`` -> the format's staging query
+--format) -> its reader (READERS) fills the view ``raw`` -> the format's staging query
 fills ``staged`` (canonical columns) -> validate.sql lists ``problems``. Nothing here writes to
 the store; mirror/load.py does that, in one transaction.
 """

@@ -1,9 +1,10 @@
 """What every reader shares: matching a file's header to known columns, reading delimited text
-into the temporary ``raw`` table with DuckDB's CSV reader, and turning parser failures into
+into the temporary view ``raw`` with DuckDB's CSV reader, and turning parser failures into
 errors that name the file, the line, the value and the fix.
 
-A reader's job ends with a temporary table ``raw``: one VARCHAR column per known field, named
-by trade-mirror (never by the file), plus ``source_row`` (the line number in the file). The
+A reader's job ends with the temporary view ``raw`` (complete_raw, over the rows read into
+``raw_read``): one VARCHAR column per known field, named by trade-mirror (never by the file), plus
+``source_row`` (the line number in the file). The
 format's staging query then turns ``raw`` into canonical rows.
 """
 
@@ -74,7 +75,7 @@ class Reader(Protocol):
     """One source format family (a module of mirror/ingest). ``FORMATS`` names the formats it reads
     (format -> description) and ``SOURCE`` the source their figures belong to (None: the file's
     mapping names it); ``ORDER`` and ``DETECT`` its place in listings and in detection. ``sniff`` tells one of its formats from a header line (None: not ours);
-    ``read`` fills the temp table ``raw`` (VARCHAR fields + source_row, the physical line);
+    ``read`` fills the temp view ``raw`` (VARCHAR fields + source_row, the physical line);
     ``stage`` defines the view ``staged_rows`` over it in canonical columns."""
 
     FORMATS: dict[str, str]
@@ -186,26 +187,9 @@ def duckdb_encoding(encoding: str) -> str:
 
 def first_non_utf8_line(path: Path) -> tuple[int, str, str] | None:
     """(line number, offending byte in hex, the line read as Latin-1) of the first line that is not
-    UTF-8, or None when the whole file is UTF-8. Whole runs of lines are decoded at once (a line
-    break never falls inside a UTF-8 character, so a run decodes exactly when each of its lines
-    does); only a file with a bad byte is gone through line by line, to name the line."""
-    with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as fh:
-        rest = b""
-        for chunk in iter(lambda: fh.read(1 << 24), b""):
-            data = rest + chunk
-            cut = data.rfind(b"\n") + 1
-            try:
-                data[:cut].decode("utf-8")
-            except UnicodeDecodeError:
-                break
-            rest = data[cut:]
-        else:
-            try:
-                rest.decode("utf-8")
-                return None
-            except UnicodeDecodeError:
-                pass
-    return _first_bad_line(path)
+    UTF-8, or None when the whole file is UTF-8 (text.scan tells, on its one pass over the bytes);
+    only a file with a bad byte is gone through line by line, to name the line."""
+    return None if text.scan(path).utf8 else _first_bad_line(path)
 
 
 def _first_bad_line(path: Path) -> tuple[int, str, str] | None:
@@ -220,7 +204,7 @@ def _first_bad_line(path: Path) -> tuple[int, str, str] | None:
 
 def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *, delimiter: str = ",",
                    encoding: str = "utf-8") -> tuple[int, list[int] | None]:
-    """Read a delimited text file into the temp table ``raw`` with DuckDB's CSV reader. Returns the
+    """Read a delimited text file into the temp table ``raw_read`` with DuckDB's CSV reader. Returns the
     number of rows and, when rows and physical lines differ, the line each row starts on (for
     ``complete_raw``; None when row n is line n + 1).
 
@@ -287,11 +271,14 @@ def _physical(found: text.Records, row_line: int) -> int:
 
 def _may_end_in_delimiter(path: Path, delimiter: str) -> bool:
     """Whether some line ends in the delimiter: only such a line can hide an extra field that
-    DuckDB's reader drops. A byte search over the file (memory-mapped, no decoding) is far cheaper
-    than the line-by-line check, which then runs only when needed; gzip files always get it."""
+    DuckDB's reader drops. text.scan looks at the byte before every line break on its pass over
+    the bytes, far cheaper than the line-by-line check, which then runs only when needed; gzip
+    files always get it."""
     if is_gzip(path) or path.stat().st_size == 0:
         return True
     end = delimiter.encode()
+    if len(end) == 1 and end in text.LINE_END_DELIMITERS:
+        return end in text.scan(path).line_end_delimiters
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
         return data.find(end + b"\n") >= 0 or data.find(end + b"\r\n") >= 0 or data[-1:] == end
 
@@ -340,11 +327,13 @@ def replace_temp_table(con: duckdb.DuckDBPyConnection, name: str, relation: duck
 
 def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: list[str], first_row: int = 2,
                  lines: list[int] | None = None) -> None:
-    """Give ``raw`` exactly the fields a staging query reads, as text (absent optional ones as
-    NULL: bulk files have no ISO columns; user extracts have a handful of fields), and
-    ``source_row``: the line number in the file (``first_row`` for the first data row), from the
-    table's insertion order, which DuckDB keeps equal to file order; ``lines`` gives each row's
-    physical line where rows and lines differ (read_delimited)."""
+    """Put the view ``raw`` over the rows a reader left in ``raw_read``: exactly the fields a staging
+    query reads, as text (absent optional ones as NULL: bulk files have no ISO columns; user
+    extracts have a handful of fields), and ``source_row``: the line number in the file
+    (``first_row`` for the first data row), from the table's insertion order, which DuckDB keeps
+    equal to file order; ``lines`` gives each row's physical line where rows and lines differ
+    (read_delimited). The rows read are not copied (a second copy of a million rows cost more than
+    half a second) unless some field is not text or ``lines`` renumbers them."""
     varchar = duckdb.sqltype("VARCHAR")
     # Inside a transaction DuckDB numbers new rows from a large base (2**55): take the first rowid
     # as line `first_row`. Rows are numbered contiguously in insertion order, checked here.
@@ -352,17 +341,28 @@ def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: lis
     if count and high - low + 1 != count:
         raise InternalError(f"raw rowids are not contiguous ({low}..{high} for {count} rows)")
     offset = first_row - (low or 0)
+    table = con.table("raw_read")
+    read = [name for name in table.columns if name in fields]
+    if lines is None and len(read) == len(table.columns) and all(
+            str(kind) == "VARCHAR" for name, kind in zip(table.columns, table.types, strict=True)):
+        absent = con.values(offset).select(
+            ColumnExpression("col0").cast(duckdb.sqltype("BIGINT")).alias("row_offset"),
+            *[ConstantExpression(None).cast(varchar).alias(name) for name in fields if name not in read])
+        replace_temp_table(con, "raw_absent", absent)
+        sql.script(con, "define_raw_view")
+        return
     exprs = [(ColumnExpression("rowid") + ConstantExpression(offset)).alias("source_row")]
     for name in fields:
         value = ColumnExpression(name) if name in present else ConstantExpression(None)
         exprs.append(value.cast(varchar).alias(name))
-    replace_temp_table(con, "raw", con.table("raw").select(*exprs))
+    replace_temp_table(con, "raw_read", table.select(*exprs))
     if lines is not None:  # rows that start on other lines than row + 1 (multi-line cells)
         con.register("_line_map", pd.DataFrame({"row_line": range(first_row, first_row + len(lines)), "line": lines}))
         try:
             sql.run(con, "remap_source_rows")
         finally:
             con.unregister("_line_map")
+    sql.script(con, "define_raw_view_numbered")
 
 
 def run_staging(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:

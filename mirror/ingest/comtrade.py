@@ -201,7 +201,7 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawInfo:
     values = con.table("json_records").select(
         ColumnExpression("record"),
         FunctionExpression("json_extract_string", ColumnExpression("rec"), paths).alias("_values"))
-    replace_temp_table(con, "raw", values.select(*[
+    replace_temp_table(con, "raw_read", values.select(*[
         FunctionExpression("list_extract", ColumnExpression("_values"), ConstantExpression(i + 1)).alias(name)
         for i, (_, name) in enumerate(used)]))
     complete_raw(con, FIELDS, header.fields, first_row=1)

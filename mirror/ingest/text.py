@@ -75,14 +75,21 @@ def is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
+# Delimiters whose presence at a line's end the scan records (the comma, tab, semicolon and bar
+# that readers split on): only a line ending in its delimiter can hide an extra field.
+LINE_END_DELIMITERS = b",\t;|"
+
+
 @dataclass(frozen=True)
 class Scan:
-    """What one pass over a file's bytes found: its physical lines, and whether the last one ends
-    in a line break."""
+    """What one pass over a file's bytes found: its physical lines, whether the last one ends in a
+    line break, whether the bytes are UTF-8 and which delimiters end some line."""
 
     newlines: int
     ends_in_newline: bool
     trailing_blank: int = 0  # blank lines at the very end (harmless: the reader skips them)
+    utf8: bool = True  # the whole (decompressed) content decodes as UTF-8
+    line_end_delimiters: bytes = b""  # those of LINE_END_DELIMITERS that end a line (before CR LF or LF) or the file
 
     @property
     def lines(self) -> int:
@@ -92,8 +99,11 @@ class Scan:
 
 def scan(path: Path) -> Scan:
     """Count the file's line breaks, checking a gzip stream whole on the way (a download cut short,
-    or a proxy's error page appended, is named here, not reported as a parser error). Remembered
-    per file state, so that the checks before reading and the reader share one pass."""
+    or a proxy's error page appended, is named here, not reported as a parser error); on the same
+    pass, whether it is UTF-8 and which delimiters end a line. Remembered per file state, so that
+    the checks before reading and the reader share one pass (three passes over a 141 MB file cost
+    0.75 s; this one about half of that). The load's digest (load.sha256_of) stays a pass of its
+    own: a file loaded before is skipped after it alone."""
     info = path.stat()
     return _scan(str(path), info.st_mtime_ns, info.st_size)
 
@@ -101,12 +111,11 @@ def scan(path: Path) -> Scan:
 @lru_cache(maxsize=8)
 def _scan(name: str, _mtime_ns: int, _size: int) -> Scan:
     path = Path(name)
-    newlines, tail = 0, b""
+    lines = _LineScan()
     try:
         with (gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")) as fh:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
-                newlines += chunk.count(b"\n")
-                tail = (tail + chunk)[-256:]
+                lines.add(chunk)
     except EOFError:
         raise LoadError([Problem(str(path), None, None, None,
                                  "the gzip file is cut short (its compressed stream ends before its end marker)",
@@ -117,10 +126,57 @@ def _scan(name: str, _mtime_ns: int, _size: int) -> Scan:
                                  "bytes that are not gzip after the end of the gzip stream" if trailing
                                  else f"the gzip stream is damaged ({err})",
                                  "download the file again (a proxy or an interrupted transfer may have added to it)")]) from None
+    tail = lines.tail
     # the line breaks after the last character that is not one: the first ends the last line,
     # the others are blank lines (so a file ending in "\n\n" needs no slower line-by-line reading)
     ending = tail[len(tail.rstrip(b"\r\n")):]
-    return Scan(newlines, tail[-1:] == b"\n", max(ending.count(b"\n") - 1, 0))
+    ends = lines.delimiters | ({tail[-1]} & set(LINE_END_DELIMITERS) if tail else set())
+    return Scan(lines.newlines, tail[-1:] == b"\n", max(ending.count(b"\n") - 1, 0), lines.finish_utf8(),
+                bytes(sorted(ends)))
+
+
+class _LineScan:
+    """The per-chunk work of scan: line breaks counted and the byte before each (CR skipped) looked
+    up with NumPy, UTF-8 checked by runs of whole lines (a line break never falls inside a UTF-8
+    character; an all-ASCII run needs no decoding)."""
+
+    def __init__(self) -> None:
+        self.newlines = 0
+        self.delimiters: set[int] = set()
+        self.tail = b""  # the last bytes seen (at most 256)
+        self.utf8 = True
+        self._undecoded = b""  # the end of the last chunk after its last line break
+
+    def add(self, chunk: bytes) -> None:
+        import numpy as np
+
+        before = self.tail[-2:]
+        data = np.frombuffer(before + chunk, dtype=np.uint8)
+        breaks = np.flatnonzero(data == 10)
+        breaks = breaks[breaks >= len(before)]  # those of this chunk
+        self.newlines += len(breaks)
+        previous = data[np.maximum(breaks - 1, 0)]
+        crlf = (previous == 13) & (breaks >= 2)
+        previous = np.where(crlf, data[np.maximum(breaks - 2, 0)], previous)
+        wanted = np.frombuffer(LINE_END_DELIMITERS, dtype=np.uint8)
+        self.delimiters |= {int(d) for d in wanted if (previous[breaks > 0] == d).any()}
+        self.tail = (self.tail + chunk)[-256:]
+        if self.utf8:
+            run = self._undecoded + chunk
+            cut = run.rfind(b"\n") + 1
+            self.utf8 = run[:cut].isascii() or _decodes(run[:cut])
+            self._undecoded = run[cut:]
+
+    def finish_utf8(self) -> bool:
+        return self.utf8 and (self._undecoded.isascii() or _decodes(self._undecoded))
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def head_bytes(path: Path, size: int = 4096) -> bytes:

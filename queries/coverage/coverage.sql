@@ -92,21 +92,31 @@ WHERE EXISTS (SELECT 1 FROM cov_touched AS t WHERE t.kind = c.kind AND t.reporte
 
 -- name: coverage_insert_cells(year_from:int, year_to:int)
 -- Internal: the cells of the touched periods recomputed from the current figures; the years bound
--- the scan of figures (row groups of other years are skipped).
+-- the scan of figures (row groups of other years are skipped). The figures are grouped by cell and
+-- source first, so that the cell's sources are listed without a DISTINCT aggregate (a second hash
+-- table over every figure).
 INSERT INTO coverage_cells BY NAME
-SELECT f.kind, f.reporter_iso3, f.partner_iso3, f.flow, f.freq, f.period_start, f.period_end,
-       any_value(f.period) AS period, any_value(f.year) AS year, any_value(f.month) AS month,
-       bool_or(f.reporter_is_country) AS reporter_is_country, bool_or(f.partner_is_country) AS partner_is_country,
-       string_agg(DISTINCT f.source, '+' ORDER BY f.source) AS sources, count(*) AS figures,
-       bool_or(l.format = 'baci' OR coalesce(TRY_CAST(json_extract_string(l.options, '$.complete') AS BOOLEAN), false))
-           AS complete
-FROM flows AS f
-JOIN loads AS l USING (load_id)
-SEMI JOIN cov_touched AS t USING (kind, reporter_iso3, freq, period_start, period_end)
-WHERE f.freq IN ('A', 'M') AND f.flow IN ('export', 'import', 're-export', 're-import')
-  AND l.format NOT IN ('public-record', 'un1718')
-  AND f.year BETWEEN $year_from AND $year_to
-GROUP BY f.kind, f.reporter_iso3, f.partner_iso3, f.flow, f.freq, f.period_start, f.period_end;
+WITH by_source AS (
+    SELECT f.kind, f.reporter_iso3, f.partner_iso3, f.flow, f.freq, f.period_start, f.period_end, f.source,
+           any_value(f.period) AS period, any_value(f.year) AS year, any_value(f.month) AS month,
+           bool_or(f.reporter_is_country) AS reporter_is_country, bool_or(f.partner_is_country) AS partner_is_country,
+           count(*) AS figures,
+           bool_or(l.format = 'baci' OR coalesce(TRY_CAST(json_extract_string(l.options, '$.complete') AS BOOLEAN), false))
+               AS complete
+    FROM flows AS f
+    JOIN loads AS l USING (load_id)
+    SEMI JOIN cov_touched AS t USING (kind, reporter_iso3, freq, period_start, period_end)
+    WHERE f.freq IN ('A', 'M') AND f.flow IN ('export', 'import', 're-export', 're-import')
+      AND l.format NOT IN ('public-record', 'un1718')
+      AND f.year BETWEEN $year_from AND $year_to
+    GROUP BY f.kind, f.reporter_iso3, f.partner_iso3, f.flow, f.freq, f.period_start, f.period_end, f.source
+)
+SELECT kind, reporter_iso3, partner_iso3, flow, freq, period_start, period_end,
+       any_value(period) AS period, any_value(year) AS year, any_value(month) AS month,
+       bool_or(reporter_is_country) AS reporter_is_country, bool_or(partner_is_country) AS partner_is_country,
+       string_agg(source, '+' ORDER BY source) AS sources, sum(figures) AS figures, bool_or(complete) AS complete
+FROM by_source
+GROUP BY kind, reporter_iso3, partner_iso3, flow, freq, period_start, period_end;
 
 -- name: coverage_scope
 -- Internal: the reporter-periods whose coverage rows are recomputed (cov_scope): the touched ones,

@@ -27,8 +27,18 @@ SELECT
     -- no estimation flags in this format (Comtrade's own flags: see comtrade.sql)
     NULL::BOOLEAN AS is_net_wgt_estimated, NULL::BOOLEAN AS is_qty_estimated, NULL::BOOLEAN AS is_alt_qty_estimated,
     NULL::SMALLINT AS legacy_estimation_flag,
-    NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS reject_fix, NULL::VARCHAR AS apart_reason,
-    NULL::VARCHAR AS reject_field, NULL::VARCHAR AS reject_value,
+    -- a country code that the reference list does not have is refused, naming it (it has no
+    -- is_country, which every stored figure needs); a missing code is stage_problems' to name
+    CASE WHEN r.reporter_iso3 IS NOT NULL AND rc.iso3 IS NULL THEN 'unknown reporter ISO3 code'
+         WHEN r.partner_iso3 IS NOT NULL AND pc.iso3 IS NULL THEN 'unknown partner ISO3 code' END AS reject_reason,
+    CASE WHEN (r.reporter_iso3 IS NOT NULL AND rc.iso3 IS NULL) OR (r.partner_iso3 IS NOT NULL AND pc.iso3 IS NULL)
+         THEN 'name countries by the ISO3 codes of data/countries.csv (e.g. CHN, PRK; upper case): correct the '
+              || 'code, or leave the row out' END AS reject_fix,
+    NULL::VARCHAR AS apart_reason,
+    CASE WHEN r.reporter_iso3 IS NOT NULL AND rc.iso3 IS NULL THEN 'reporter'
+         WHEN r.partner_iso3 IS NOT NULL AND pc.iso3 IS NULL THEN 'partner' END AS reject_field,
+    CASE WHEN r.reporter_iso3 IS NOT NULL AND rc.iso3 IS NULL THEN r.reporter_iso3
+         WHEN r.partner_iso3 IS NOT NULL AND pc.iso3 IS NULL THEN r.partner_iso3 END AS reject_value,
     r.period AS period_text, r.reporter_iso3 AS reporter_text, r.partner_iso3 AS partner_text, r.flow AS flow_text,
     r.hs AS hs_text, CAST(r.value AS VARCHAR) AS value_text, NULL::VARCHAR AS net_weight_text,
     NULL::VARCHAR AS quantity_text, NULL::VARCHAR AS unit_text

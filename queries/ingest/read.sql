@@ -1,7 +1,8 @@
 -- name: read_delimited(path, names, delim, encoding)
 -- One row per data line of a delimited file, the fields trade-mirror uses as text, in file order
--- (rowid 0 = line 2). Lines the parser cannot split are stored in raw_rejects, not skipped.
-CREATE TEMP TABLE raw AS
+-- (rowid 0 = line 2), into raw_read (complete_raw puts the view `raw` over it). Lines the parser
+-- cannot split are stored in raw_rejects, not skipped.
+CREATE TEMP TABLE raw_read AS
 SELECT COLUMNS(lambda c: NOT starts_with(c, '_ignored_'))
 FROM read_csv(
     $path,
@@ -20,17 +21,32 @@ FROM read_csv(
 );
 
 -- name: drop_raw
--- Internal: forget the last file's rows before reading the next.
-DROP TABLE IF EXISTS raw;
+-- Internal: forget the last file's rows before reading the next (`raw` is only ever a view).
+DROP VIEW IF EXISTS raw;
+DROP TABLE IF EXISTS raw_read;
+DROP TABLE IF EXISTS raw_absent;
 
 -- name: raw_count
--- Internal: the number of rows read into `raw`.
-SELECT count(*) FROM raw;
+-- Internal: the number of rows read into raw_read.
+SELECT count(*) FROM raw_read;
 
 -- name: remap_source_rows
 -- Internal: each row's physical line (registered as _line_map: row_line = row + 1, line) where a
--- quoted cell holding a line break makes rows and lines differ.
-UPDATE raw SET source_row = m.line FROM _line_map AS m WHERE raw.source_row = m.row_line;
+-- quoted cell holding a line break makes rows and lines differ (raw_read numbered by complete_raw).
+UPDATE raw_read SET source_row = m.line FROM _line_map AS m WHERE raw_read.source_row = m.row_line;
+
+-- name: define_raw_view
+-- Internal: `raw` as the staging queries read it, without copying the rows read: raw_read's
+-- fields, source_row from its rowid (insertion order = file order) plus the one-row raw_absent's
+-- offset, and raw_absent's NULL text columns for the fields the file does not have.
+CREATE OR REPLACE TEMP VIEW raw AS
+SELECT r.rowid + a.row_offset AS source_row, r.*, a.* EXCLUDE (row_offset)
+FROM raw_read AS r CROSS JOIN raw_absent AS a;
+
+-- name: define_raw_view_numbered
+-- Internal: `raw` over a raw_read that complete_raw rebuilt with every field and source_row
+-- (fields that were not text, rows whose physical lines differ from their row numbers).
+CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM raw_read;
 
 -- name: read_rejects
 -- One row per line the CSV parser refused in the last read_delimited: line, column, error kind.
@@ -84,11 +100,16 @@ WHERE json_type(s.rec) = 'OBJECT' AND e.type = 'DOUBLE' AND e.value = 'NaN'
 ORDER BY record, key
 LIMIT 1000;
 
--- name: materialise_raw
--- Replace `raw` with the relation registered as _relation (a projection of the file's fields).
+-- name: materialise_raw_read
+-- Replace raw_read with the relation registered as _relation (a projection of the file's fields).
 CREATE OR REPLACE TEMP TABLE raw_next AS SELECT * FROM _relation;
-DROP TABLE IF EXISTS raw;
-ALTER TABLE raw_next RENAME TO raw;
+DROP VIEW IF EXISTS raw;
+DROP TABLE IF EXISTS raw_read;
+ALTER TABLE raw_next RENAME TO raw_read;
+
+-- name: materialise_raw_absent
+-- The one-row table of `raw`'s row offset and absent fields (registered as _relation).
+CREATE OR REPLACE TEMP TABLE raw_absent AS SELECT * FROM _relation;
 
 -- name: read_series(path)
 -- The public record's series table: the direction of each estimate series, and which series are not flows.
@@ -129,8 +150,8 @@ DROP TABLE IF EXISTS raw_rejects;
 DROP TABLE IF EXISTS raw_rejects_scan;
 
 -- name: raw_rowids
--- The range and count of rowids in `raw` (for line numbers from insertion order).
-SELECT min(rowid), max(rowid), count(*) FROM raw;
+-- The range and count of rowids in raw_read (for line numbers from insertion order).
+SELECT min(rowid), max(rowid), count(*) FROM raw_read;
 
 -- name: define_ingest_macros
 -- Macros every staging query uses. R (write_csv, readr, data.table::fwrite), pandas, Stata and

@@ -134,7 +134,12 @@ class Engine:
         chunk = {"level": level, "freq": freq, "source_order": sources, "year_from": year_from, "year_to": year_to}
         dedupe = level != "6" and sql.scalar(self.con, "competing_figures", freq=freq, level=level,
                                              year_from=year_from, year_to=year_to) > 0
-        sql.run(self.con, "build_resolved", dedupe=dedupe, **chunk).fetchall()
+        try:
+            sql.run(self.con, "build_resolved", dedupe=dedupe, **chunk).fetchall()
+        except duckdb.InvalidInputException as err:  # mirror_flows' one bit per source (macros.sql)
+            if "at most 64 sources" not in str(err):
+                raise
+            raise StoreError(str(err).split("Invalid Input Error: ", 1)[-1]) from None
         duplicates = sql.scalar(self.con, "resolved_key_duplicates")
         if duplicates and not dedupe:
             sql.run(self.con, "build_resolved", dedupe=True, **chunk).fetchall()

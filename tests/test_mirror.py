@@ -357,3 +357,29 @@ def test_a_reporters_misreported_product_is_corrected_toward_its_partners(tmp_pa
     err = {name: np.abs(np.log(frame.set_index(key).value_reconciled_usd / truth)).reindex(
         f[f.misreported > 0].set_index(key).index).median() for name, frame in (("with", m), ("without", plain))}
     assert err["with"] < err["without"] / 2
+
+
+def test_more_sources_than_a_build_can_tell_apart_is_a_clear_error(db):
+    # mirror_flows carries a sum's sources as one bit each of a 64-bit mask: a 65th source in one
+    # chunk of years must be refused with the reason and a fix, never folded into another's bit.
+    from mirror.errors import StoreError
+    from mirror.load import insert_canonical
+    from mirror.paths import data_dir
+
+    codes = pd.read_csv(data_dir() / "hs_codes.csv", dtype=str)
+    codes = codes[(codes.classification == "H5") & (codes.level == "6")].hs.head(65).tolist()
+
+    def frame(hs, value):
+        return pd.DataFrame({"source_row": [2, 3], "freq": "A", "period": "2018", "year": 2018,
+                             "reporter_iso3": ["CHN", "USA"], "reporter_code": None, "partner_iso3": ["USA", "CHN"],
+                             "partner_code": None, "flow": ["export", "import"], "classification": "H5",
+                             "hs": hs, "hs_level": "6", "value": [value, value * 1.05],
+                             "valuation": ["FOB", "CIF"], "net_weight_kg": None})
+
+    for i, hs in enumerate(codes[:64]):
+        insert_canonical(db, frame(hs, 100.0 + i), source=f"src{i:02d}", release="r1", label=f"source {i}")
+    total = db.mirror(level="TOTAL", cif_fob="fixed")
+    assert len(total) == 1 and total.source_exporter.iloc[0].count("+") == 63  # all 64, each once
+    insert_canonical(db, frame(codes[64], 7.0), source="src64", release="r1", label="source 64")
+    with pytest.raises(StoreError, match="at most 64 sources.*Fix"):
+        db.mirror(level="TOTAL", cif_fob="fixed")

@@ -146,11 +146,7 @@ WITH f AS NOT MATERIALIZED (
 ),
 dict AS (
     SELECT list(DISTINCT source ORDER BY source) AS sources, list(DISTINCT release ORDER BY release) AS releases,
-           coalesce(list(DISTINCT valuation ORDER BY valuation) FILTER (WHERE valuation IS NOT NULL), []) AS valuations,
-           CASE WHEN count(DISTINCT source) > 64
-                THEN error('a mirror build reads at most 64 sources in one chunk of years (one bit each); '
-                           || 'this store has ' || count(DISTINCT source) || '. Fix: load fewer sources into one store.')
-           END AS too_many
+           coalesce(list(DISTINCT valuation ORDER BY valuation) FILTER (WHERE valuation IS NOT NULL), []) AS valuations
     FROM f
 ),
 c AS (
@@ -160,7 +156,12 @@ c AS (
                  CASE WHEN f.flow = 'export' THEN f.partner_iso3 ELSE f.reporter_iso3 END, f.hs) AS key,
         f.hs_level, f.value, f.net_weight_kg,
         list_position(d.valuations, f.valuation) AS valuation_rank,
-        1::UBIGINT << (list_position(d.sources, f.source) - 1) AS source_bits,
+        -- (in the bits every row's sum reads, so that the check cannot be left out of a plan)
+        1::UBIGINT << CASE WHEN len(d.sources) > 64
+                           THEN error('a mirror build reads at most 64 sources in one chunk of years (one bit each); '
+                                      || 'this store has ' || len(d.sources) || ' in it. Fix: load fewer sources '
+                                      || 'into one store, or the years of some in another store.')
+                           ELSE list_position(d.sources, f.source) - 1 END AS source_bits,
         list_position(d.releases, f.release) AS release_rank,
         f.alternatives,
         CASE WHEN f.hs_level = level
@@ -222,5 +223,5 @@ SELECT r.is_export, r.key, r.value, r.net_weight_kg, d.valuations[r.valuation_ra
        CASE WHEN bit_count(r.source_bits) = 1 THEN d.sources[1 + CAST(round(log2(r.source_bits)) AS INTEGER)]
             ELSE array_to_string(list_filter(d.sources, lambda s, i: (r.source_bits >> (i - 1)) & 1 = 1), '+')
        END AS source,
-       d.releases[r.release_rank] AS release, r.alternatives, r.sample_flow, r.resolved_from, d.too_many
+       d.releases[r.release_rank] AS release, r.alternatives, r.sample_flow, r.resolved_from
 FROM resolved AS r CROSS JOIN dict AS d;

@@ -25,7 +25,9 @@ FROM staged_rows;
 -- dollar), a net weight at most 1e14 kg (ten times the world's annual seaborne trade), a quantity
 -- at most 1e15 of its unit. A period must have begun, and a flow needs two different countries.
 CREATE OR REPLACE TEMP TABLE problems AS
-WITH s AS (SELECT * FROM staged WHERE apart_reason IS NULL),
+-- (s is not materialised: each check reads only its own columns of staged, where a materialised
+-- CTE would copy all fifty of them first)
+WITH s AS NOT MATERIALIZED (SELECT * FROM staged WHERE apart_reason IS NULL),
 unknown_codes AS (
     SELECT c.hs, c.classification
     FROM (SELECT DISTINCT hs, classification FROM s WHERE hs_level IN ('2', '4', '6')) AS c
@@ -34,7 +36,12 @@ unknown_codes AS (
         WHERE h.hs = c.hs AND h.classification = coalesce(c.classification, h.classification))
 ),
 -- keys that occur more than once (a hash aggregate: cheaper than numbering every key's rows)
-repeated AS (SELECT figure_key, min(source_row) AS first_row FROM staged GROUP BY figure_key HAVING count(*) > 1),
+-- (the first line of each is found for the repeated keys alone)
+repeated_keys AS (SELECT figure_key FROM staged GROUP BY figure_key HAVING count(*) > 1),
+repeated AS (
+    SELECT figure_key, min(source_row) AS first_row FROM staged SEMI JOIN repeated_keys USING (figure_key)
+    GROUP BY figure_key
+),
 dup AS (
     SELECT s.source_row, r.first_row
     FROM staged AS s JOIN repeated AS r USING (figure_key)

@@ -266,3 +266,24 @@ def test_the_largest_score_is_found_at_the_largest_t():
     w = np.where(keep & np.isfinite(z), z ** 2, -1.0)
     assert np.array_equal(sup, w.max(axis=1)) and np.array_equal(split, w.argmax(axis=1))
     assert 0 in full and 2 not in full  # an infinite t is no score; a t beyond the tails' range is
+
+
+def test_null_tables_kept_on_disk_are_the_simulated_ones(tmp_path, monkeypatch):
+    # The tables are simulated from a fixed seed and kept between processes (detect/table_cache):
+    # read back they must be the very numbers a simulation gives, and a damaged file is simulated again.
+    import numpy as np
+
+    from mirror.detect import inference, pooled, table_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    for name, simulate in (("null", inference._simulate_null_table), ("gls", pooled.gls_table_simulated)):
+        fresh = simulate(9)
+        first = table_cache.kept(name, 9, lambda s=simulate: s(9))
+        assert table_cache.path_for(name, 9).exists()
+        again = table_cache.kept(name, 9, lambda: pytest.fail("a kept table must not be simulated again"))
+        for table in (first, again):
+            assert table.keys() == fresh.keys() and table["length"] == fresh["length"] == 9
+            for key, value in fresh.items():
+                assert np.array_equal(np.asarray(table[key]), np.asarray(value), equal_nan=True), (name, key)
+        table_cache.path_for(name, 9).write_bytes(b"not a table")
+        assert np.array_equal(table_cache.kept(name, 9, lambda s=simulate: s(9))["sup"], fresh["sup"], equal_nan=True)

@@ -37,6 +37,8 @@ from functools import cache
 import numpy as np
 from scipy.stats import norm
 
+from . import table_cache
+
 TRIM = 0.15
 RHO_CAP = 0.99
 RHO_GRID = np.array([-0.3, 0.0, 0.2, 0.4, 0.55, 0.7, 0.8, 0.88, 0.94, 0.97, 1.0])
@@ -187,7 +189,12 @@ def trimmed(n: np.ndarray, width: int) -> np.ndarray:
 @cache
 def null_table(length: int) -> dict:
     """The procedure run on simulated Gaussian AR(1) series of ``length`` observations for each rho
-    of RHO_GRID: the estimates' 2.5 and 97.5% quantiles, the sorted sup-W, and z at every split."""
+    of RHO_GRID: the estimates' 2.5 and 97.5% quantiles, the sorted sup-W, and z at every split.
+    Kept on disk between processes (table_cache)."""
+    return table_cache.kept("null", length, lambda: _simulate_null_table(length))
+
+
+def _simulate_null_table(length: int) -> dict:
     m = min(length, MAX_SIMULATED_LENGTH)
     rng = np.random.default_rng(20_231_993 + m)  # fixed: the same p-values on every run
     out = {"lo": [], "hi": [], "mean": [], "var": [], "sup": [], "z": []}

@@ -19,6 +19,7 @@ from functools import cache
 import numpy as np
 from scipy.stats import norm
 
+from . import table_cache
 from .inference import MAX_SIMULATED_LENGTH, RHO_GRID, ar1, best_split, null_table, trimmed
 
 POOL_MIN_SERIES = 6  # series a family needs before its persistence is pooled
@@ -208,6 +209,11 @@ PREPS = 20_000  # simulated series per rho of the pooled path's tables
 
 @cache
 def gls_table(length: int) -> dict:
+    """gls_table_simulated, kept on disk between processes (table_cache)."""
+    return table_cache.kept("gls", length, lambda: gls_table_simulated(length))
+
+
+def gls_table_simulated(length: int) -> dict:
     """Null laws of the pooled path for series of ``length`` observations, for each rho of PGRID: the
     mean and variance of ar1's estimate (each series demeaned as one; and around its best split, as
     search estimates it), and the sorted sup over

@@ -126,6 +126,13 @@ CREATE OR REPLACE TEMP MACRO pair_key(y, m, exporter, importer, h) AS
     ((((y - 1900) * 13 + coalesce(m, 0))::BIGINT << 50) | (iso_num(exporter) << 35) | (iso_num(importer) << 20)
      | CASE WHEN h = 'TOTAL' THEN 0 ELSE CAST(h AS BIGINT) END);
 
+-- mirror_flows' pieces, each written once: the key of a code's parent (the same flow bits, the code
+-- divided by 100: 271019 -> 2710), and the aggregates that make a sum's weight (all parts weighed,
+-- else none) and its rank-coded valuation (the one of all its parts that state one, else none).
+CREATE OR REPLACE TEMP MACRO parent_key(key) AS (key >> 20 << 20) | ((key & 1048575) // 100);
+CREATE OR REPLACE TEMP MACRO sum_weight(w) AS CASE WHEN count(w) = count(*) THEN sum(w) END;
+CREATE OR REPLACE TEMP MACRO sole_rank(r) AS CASE WHEN min(r) = max(r) THEN min(r) END;
+
 -- resolved_flows for the mirror build: the same choice of one figure per flow and the same sums
 -- (a code published is used as published, else its children one level down, HS6 -> HS4 -> HS2 ->
 -- TOTAL; the same source lists, valuations, weights and resolved_from labels), for flows between
@@ -175,37 +182,30 @@ d4 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_
 r4 AS (
     SELECT * FROM d4
     UNION ALL
-    -- the parent's key: the same flow bits, the code divided by 100 (271019 -> 2710)
-    SELECT r6.is_export, (r6.key >> 20 << 20) | ((r6.key & 1048575) // 100) AS key, sum(r6.value),
-           CASE WHEN count(r6.net_weight_kg) = count(*) THEN sum(r6.net_weight_kg) END,
-           CASE WHEN min(r6.valuation_rank) = max(r6.valuation_rank) THEN min(r6.valuation_rank) END,
+    SELECT r6.is_export, parent_key(r6.key) AS key, sum(r6.value), sum_weight(r6.net_weight_kg), sole_rank(r6.valuation_rank),
            bit_or(r6.source_bits), max(r6.release_rank), max(r6.alternatives), NULL::VARCHAR, 'sum of HS6'
     FROM r6
-    ANTI JOIN d4 ON d4.is_export = r6.is_export AND d4.key = (r6.key >> 20 << 20) | ((r6.key & 1048575) // 100)
+    ANTI JOIN d4 ON d4.is_export = r6.is_export AND d4.key = parent_key(r6.key)
     WHERE level IN ('4', '2', 'TOTAL')
-    GROUP BY r6.is_export, (r6.key >> 20 << 20) | ((r6.key & 1048575) // 100)
+    GROUP BY r6.is_export, parent_key(r6.key)
 ),
 d2 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '2'),
 r2 AS (
     SELECT * FROM d2
     UNION ALL
-    SELECT r4.is_export, (r4.key >> 20 << 20) | ((r4.key & 1048575) // 100) AS key, sum(r4.value),
-           CASE WHEN count(r4.net_weight_kg) = count(*) THEN sum(r4.net_weight_kg) END,
-           CASE WHEN min(r4.valuation_rank) = max(r4.valuation_rank) THEN min(r4.valuation_rank) END,
+    SELECT r4.is_export, parent_key(r4.key) AS key, sum(r4.value), sum_weight(r4.net_weight_kg), sole_rank(r4.valuation_rank),
            bit_or(r4.source_bits), max(r4.release_rank), max(r4.alternatives), NULL::VARCHAR,
            CASE WHEN bool_and(r4.resolved_from = 'reported') THEN 'sum of HS4' ELSE 'sum of HS4/HS6' END
     FROM r4
-    ANTI JOIN d2 ON d2.is_export = r4.is_export AND d2.key = (r4.key >> 20 << 20) | ((r4.key & 1048575) // 100)
+    ANTI JOIN d2 ON d2.is_export = r4.is_export AND d2.key = parent_key(r4.key)
     WHERE level IN ('2', 'TOTAL')
-    GROUP BY r4.is_export, (r4.key >> 20 << 20) | ((r4.key & 1048575) // 100)
+    GROUP BY r4.is_export, parent_key(r4.key)
 ),
 dt AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = 'TOTAL'),
 rt AS (
     SELECT * FROM dt
     UNION ALL
-    SELECT r2.is_export, r2.key >> 20 << 20 AS key, sum(r2.value),
-           CASE WHEN count(r2.net_weight_kg) = count(*) THEN sum(r2.net_weight_kg) END,
-           CASE WHEN min(r2.valuation_rank) = max(r2.valuation_rank) THEN min(r2.valuation_rank) END,
+    SELECT r2.is_export, r2.key >> 20 << 20 AS key, sum(r2.value), sum_weight(r2.net_weight_kg), sole_rank(r2.valuation_rank),
            bit_or(r2.source_bits), max(r2.release_rank), max(r2.alternatives), NULL::VARCHAR, 'sum of HS2'
     FROM r2
     ANTI JOIN dt ON dt.is_export = r2.is_export AND dt.key = r2.key >> 20 << 20

@@ -102,7 +102,7 @@ SELECT source, release, kind, coalesce(publisher, '') AS publisher, coalesce(sou
 FROM flows
 WHERE partner_iso3 = $country OR reporter_iso3 = $country
 GROUP BY ALL
-ORDER BY source, release, kind, figures DESC, publisher;
+ORDER BY source, release, kind, figures DESC, publisher, source_url;  -- every group key: one order
 
 -- name: report_rebuilt_top(top:int)
 -- Internal: a rebuilt-by-partner frame (registered as report_input) with the partners beyond the

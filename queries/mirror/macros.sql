@@ -42,13 +42,18 @@ CREATE OR REPLACE TEMP MACRO source_list(src) AS
 -- as published; otherwise its children one level down are summed (HS6 -> HS4 -> HS2 -> TOTAL).
 -- A reporter that publishes both 2710 and 271019 is counted once, through 2710.
 -- `resolved_from` says which: 'reported', 'sum of HS6', 'sum of HS4', 'sum of HS2'.
-CREATE OR REPLACE TEMP MACRO resolved_flows(level, freq_wanted, source_order, dedupe) AS TABLE
+-- `partner_wanted` (NULL: every partner) and `codes_wanted` (codes of the level's length, NULL:
+-- every code) keep only the figures those flows are made of, before the sums (the sanctions layer
+-- asks for one target's banned goods, a few hundredths of the store).
+CREATE OR REPLACE TEMP MACRO resolved_flows(level, freq_wanted, source_order, dedupe, partner_wanted, codes_wanted) AS TABLE
 WITH c AS (
     SELECT
         period_start, period_end, period, year, month, reporter_iso3, partner_iso3, reporter_is_country,
         partner_is_country, flow, hs, hs_level, value, net_weight_kg, valuation, source, release, alternatives
     FROM chosen_flows(freq_wanted, source_order, dedupe)
-    WHERE level = 'TOTAL' OR hs_level <> 'TOTAL'
+    WHERE (level = 'TOTAL' OR hs_level <> 'TOTAL')
+      AND (partner_wanted IS NULL OR partner_iso3 = partner_wanted)
+      AND (codes_wanted IS NULL OR level <> 'TOTAL' AND list_contains(codes_wanted, left(hs, CAST(level AS INTEGER))))
 ),
 r6 AS (
     SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '6'

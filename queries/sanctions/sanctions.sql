@@ -36,15 +36,20 @@ CREATE OR REPLACE TEMP MACRO trade_severity(timing, exemption_effect, threshold_
 -- HS6 under the code (or the code itself where the reporter gave no HS6), with value / quantity in
 -- the threshold's unit; a figure at or below the threshold is not banned and is left out, one
 -- without a quantity in that unit is kept as 'not checkable'. One row per (measure, reporter, hs, period).
+-- The codes of one length that a target's bans name (never NULL: an empty list matches nothing).
+CREATE OR REPLACE TEMP MACRO banned_codes(country, level_wanted) AS (
+    SELECT coalesce(list(DISTINCT hs_prefix), []) FROM stg_measure_codes
+    WHERE target = country AND prefix_level = level_wanted AND measure_id NOT IN (SELECT measure_id FROM caps));
 CREATE OR REPLACE TEMP MACRO sanctioned_flows(country, freq_wanted, source_order, dedupe) AS TABLE
 WITH codes AS (  -- bans only: a capped good is not banned (caps are accounted for by cap_rows)
     SELECT * FROM stg_measure_codes
     WHERE target = country AND measure_id NOT IN (SELECT measure_id FROM caps)
 ),
 f AS (
-    SELECT * FROM resolved_flows('2', freq_wanted, source_order, dedupe)
-    UNION ALL SELECT * FROM resolved_flows('4', freq_wanted, source_order, dedupe)
-    UNION ALL SELECT * FROM resolved_flows('6', freq_wanted, source_order, dedupe)
+    -- each level's figures: the target's, in the codes its measures name at that level
+    SELECT * FROM resolved_flows('2', freq_wanted, source_order, dedupe, country, banned_codes(country, '2'))
+    UNION ALL SELECT * FROM resolved_flows('4', freq_wanted, source_order, dedupe, country, banned_codes(country, '4'))
+    UNION ALL SELECT * FROM resolved_flows('6', freq_wanted, source_order, dedupe, country, banned_codes(country, '6'))
 ),
 plain AS (
     SELECT c.*, f.reporter_iso3, f.partner_iso3, f.flow, f.hs, f.period, f.year, f.month, f.period_start, f.period_end,

@@ -104,11 +104,12 @@ def merge(con: duckdb.DuckDBPyConnection, load_id: int, staged: StagedFile, dige
           options: str) -> None:
     """Merge the staged rows into figures (new / revised / unchanged) and write the manifest row."""
     sql.run(con, "accept_rows").fetchall()
-    sql.run(con, "plan_merge").fetchall()
+    year_from, year_to = sql.run(con, "accepted_years").fetchone()
+    sql.run(con, "plan_merge", year_from=year_from, year_to=year_to).fetchall()
     sql.script(con, "coverage_touch_plan")  # the reporter-periods whose coverage update_coverage recomputes
     counts = dict(zip(("rows_new", "rows_revised", "rows_unchanged", "rows_breakdown", "rows_apart"),
                       sql.run(con, "plan_counts").fetchall()[0], strict=True))
-    sql.run(con, "close_revised", load_id=load_id).fetchall()
+    sql.run(con, "close_revised", load_id=load_id, year_from=year_from, year_to=year_to).fetchall()
     sql.run(con, "close_revised_apart", load_id=load_id).fetchall()
     if counts["rows_unchanged"] == 0 and counts["rows_apart"] == 0:  # every accepted row is a new version
         sql.run(con, "insert_every_accepted_figure", load_id=load_id).fetchall()

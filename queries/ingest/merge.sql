@@ -5,10 +5,18 @@ SELECT s.*
 FROM staged AS s
 WHERE NOT EXISTS (SELECT 1 FROM problems AS p WHERE p.source_row = s.source_row);
 
--- name: plan_merge
+-- name: accepted_years
+-- The first and last year of the accepted rows (one row; NULLs when none): a figure's current
+-- version has the same period, so plan_merge and close_revised read only the store's figures of
+-- those years (the row groups of other years are skipped, so a load into a 30-year store costs
+-- what a load into an empty one does).
+SELECT min(year), max(year) FROM accepted;
+
+-- name: plan_merge(year_from:int, year_to:int)
 -- One row per accepted figure: new (no current version), unchanged (same measures as the current
 -- version) or revised (different measures: the current version will be closed); with its
--- reporter-period, for the coverage update.
+-- reporter-period, for the coverage update. Current versions looked up among the figures of the
+-- accepted rows' years (accepted_years).
 CREATE OR REPLACE TEMP TABLE plan AS
 SELECT
     a.figure_key,
@@ -28,7 +36,8 @@ SELECT
         ELSE 'revised'
     END AS status
 FROM accepted AS a
-LEFT JOIN figures AS f ON a.apart_reason IS NULL AND f.figure_key = a.figure_key AND f.valid_to_load IS NULL
+LEFT JOIN (SELECT * FROM figures WHERE valid_to_load IS NULL AND year BETWEEN $year_from AND $year_to) AS f
+  ON a.apart_reason IS NULL AND f.figure_key = a.figure_key
 LEFT JOIN apart AS ap ON a.apart_reason IS NOT NULL AND ap.figure_key = a.figure_key AND ap.valid_to_load IS NULL;
 
 -- name: plan_counts
@@ -41,10 +50,10 @@ SELECT
     count(*) FILTER (WHERE is_apart)             AS rows_apart
 FROM plan;
 
--- name: close_revised(load_id:int)
--- Close the current version of every figure this load revises.
+-- name: close_revised(load_id:int, year_from:int, year_to:int)
+-- Close the current version of every figure this load revises (among the accepted rows' years).
 UPDATE figures SET valid_to_load = $load_id
-WHERE valid_to_load IS NULL
+WHERE valid_to_load IS NULL AND year BETWEEN $year_from AND $year_to
   AND figure_key IN (SELECT figure_key FROM plan WHERE status = 'revised' AND NOT is_apart);
 
 -- name: close_revised_apart(load_id:int)

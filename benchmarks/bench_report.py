@@ -3,9 +3,9 @@
 By default (what ``make bench`` runs): ``trade-mirror report`` on a store holding the bundled
 record only, as a user runs it - a whole process, run twice (the first run, then again with every
 cache a first run may leave) - beside the floor: a process that only imports what a report needs
-(``python -c "import pandas, duckdb, numpy, altair"``), and that floor plus the statistics
-libraries the detectors and the CIF/FOB model import (SciPy's stats, statsmodels), which the
-report pays without importing them itself. Prints a markdown table (CPU and wall seconds, peak
+(``python -c "import pandas, duckdb, numpy, altair"``), and, for reference, that floor plus
+SciPy's stats and statsmodels, which a report paid until the detectors and the CIF/FOB model took
+SciPy's special functions instead and the roundabout imported statsmodels only where it fits. Prints a markdown table (CPU and wall seconds, peak
 memory, CPU ratio to the floor).
 
     python benchmarks/bench_report.py [--repeat 3]
@@ -53,10 +53,10 @@ def bundled(repeat: int) -> None:
         made["no_ratio"] = True
         floor = measure.command([python, "-c", "import pandas, duckdb, numpy, altair"], repeat=repeat)
         floor["note"] = f"median of {repeat}"
-        # what the report imports beyond the floor and outside its own modules: SciPy's statistics
-        # (the CIF/FOB model, the intervals, the detectors) and statsmodels (the roundabout detector)
+        # what a report imported beyond the floor until issue 18: SciPy's statistics (now its special
+        # functions) and statsmodels (now only where the roundabout detector fits its regression)
         stats = measure.command([python, "-c", f"import pandas, duckdb, numpy, altair, {STATS}"], repeat=repeat)
-        stats["note"] = f"median of {repeat}; imported by mirror/cif_fob.py, intervals.py, detect/*"
+        stats["note"] = f"median of {repeat}; a reference: the report no longer imports them"
         argv = [cli, "report", "--db", store, "--out", out, "-q"]
         cache = {"XDG_CACHE_HOME": str(Path(tmp) / "cache")}  # empty: the first run is a first run
         first = measure.command(argv, env=cache)

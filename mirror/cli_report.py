@@ -23,7 +23,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .store import Store  # noqa: F401 - imported before the freeze below
 
     check_renderer(export_dir=args.export_dir)
-    # Everything a report runs on is imported now (pandas, DuckDB, Altair, SciPy, statsmodels: a
+    # Everything a report runs on is imported now (pandas, DuckDB, Altair, SciPy's special functions: a
     # million objects that live until the process ends). Frozen out of the garbage collector, they
     # are not walked again by every full collection the build triggers: a tenth of the report's CPU.
     # The command line's process only: the library never touches the collector.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
+from scipy.special import bdtrc  # binom.sf, without scipy.stats' 0.5 s import
 
 from .base import NEIGHBOURS, DetectSettings, pct
 from .gaps import stopped_series
@@ -60,7 +60,7 @@ def common_shocks(panel: SeriesPanel, s: DetectSettings) -> pd.DataFrame:
         period=panel.labels[col_of], n=n[which], k=k[which], _pair=pair_of, _col=col_of)
     cells = cells.sort_values(keys + ["period"]).reset_index(drop=True)
     p0 = (pair_k[cells._pair] - cells.k + 1) / (pair_n[cells._pair] - cells.n + 2)  # the pair's rate of falls elsewhere
-    cells = cells.assign(p0=p0, p=binom.sf(cells.k - 1, cells.n, p0), share=cells.k / cells.n)
+    cells = cells.assign(p0=p0, p=bdtrc(cells.k - 1, cells.n, p0), share=cells.k / cells.n)
     cells = cells[cells.n >= s.shock_min_series]
     if cells.empty:
         return pd.DataFrame()

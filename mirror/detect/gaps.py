@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import f as fdist
+from scipy.special import fdtrc  # f.sf, without scipy.stats' 0.5 s import
 
 from .base import DetectSettings, fmt_amount, pct, severity, verb
 
@@ -43,7 +43,7 @@ def _chow_f(n, n2, s1, s2, q1, q2):
 
 
 def _f_pvalue(f, n):
-    return fdist.sf(f, 1, np.maximum(np.asarray(n, dtype=float) - 2, 1))
+    return fdtrc(1, np.maximum(np.asarray(n, dtype=float) - 2, 1), f)
 
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import bdtrc, chdtrc, chdtri, fdtri, ndtr, ndtri, stdtr  # not scipy.stats (0.5 s)
 
 from . import table_cache
 from .inference import MAX_SIMULATED_LENGTH, RHO_GRID, ar1, best_split, null_table, trimmed
@@ -149,12 +149,11 @@ def moderated_scores(d: np.ndarray, v: np.ndarray, ssr: np.ndarray, n: np.ndarra
 def moderated_t(d: np.ndarray, v: np.ndarray, ssr: np.ndarray, n: np.ndarray, d0: float, s02: float,
                 s2_own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The moderated t of each shift and its degrees of freedom (rows x 1): see moderated_scores."""
-    from scipy.stats import f as fdist
 
     k = (n - 2).astype(float)[:, None]
     own = np.zeros(len(n), dtype=bool)
     if s2_own is not None and d0 > 0:
-        limit = fdist.ppf(0.99, n - 2, d0) if np.isfinite(d0) else chi2_ppf(0.99, n - 2) / (n - 2)
+        limit = fdtri(n - 2, d0, 0.99) if np.isfinite(d0) else chi2_ppf(0.99, n - 2) / (n - 2)
         own = s2_own / s02 > limit
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = ssr / k
@@ -172,10 +171,9 @@ def moderated_t(d: np.ndarray, v: np.ndarray, ssr: np.ndarray, n: np.ndarray, d0
 def normal_scores(t: np.ndarray, df: np.ndarray) -> np.ndarray:
     """The standard normal score with the tail probability of t under a t law with ``df`` degrees of
     freedom (a normal law where df is infinite). Increasing in |t| for each df."""
-    from scipy.stats import t as tdist
 
-    tail = np.where(np.isinf(df), norm.sf(np.abs(t)), tdist.sf(np.abs(t), np.where(np.isinf(df), 1.0, df)))
-    return np.sign(t) * norm.isf(tail)
+    tail = np.where(np.isinf(df), ndtr(-np.abs(t)), stdtr(np.where(np.isinf(df), 1.0, df), -np.abs(t)))
+    return np.sign(t) * -ndtri(tail)
 
 
 def largest_scores(t: np.ndarray, df: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -198,9 +196,7 @@ def largest_scores(t: np.ndarray, df: np.ndarray, keep: np.ndarray) -> tuple[np.
 
 
 def chi2_ppf(q: float, df) -> np.ndarray:
-    from scipy.stats import chi2
-
-    return chi2.ppf(q, df)
+    return chdtri(df, 1 - q)
 
 
 PGRID = np.round(np.arange(-0.3, 1.0001, 0.05), 2)  # the pooled path's rho grid (its tables are cheap)
@@ -277,8 +273,6 @@ def pooled_rho(r: np.ndarray, r_split: np.ndarray, n: np.ndarray) -> tuple[np.nd
     mean r-bar has mean h(rho) = mean m(rho, n_i) and variance mean s2(rho, n_i) / F. Returned: the
     grid values inside {rho: |r-bar - h(rho)| <= 1.96 sd} and the two bracketing it, the point
     estimate, and the homogeneity test's p-value (chi-square with F - 1 degrees of freedom)."""
-    from scipy.stats import chi2
-
     ok = np.isfinite(r) & np.isfinite(r_split)
     r, r_split, n = r[ok], r_split[ok], n[ok]
     if len(r) < POOL_MIN_SERIES:
@@ -300,7 +294,7 @@ def pooled_rho(r: np.ndarray, r_split: np.ndarray, n: np.ndarray) -> tuple[np.nd
     m_i = np.array([np.interp(est_s, PGRID, gls_table(int(m))["mean_split"]) for m in lengths])[inverse]
     v_i = np.array([np.interp(est_s, PGRID, gls_table(int(m))["var_split"]) for m in lengths])[inverse]
     q = float(((r_split - m_i) ** 2 / v_i).sum())
-    p_hom = float(chi2.sf(q, len(r) - 1))
+    p_hom = float(chdtrc(len(r) - 1, q))
     if p_hom < HOMOGENEITY_ALPHA:
         return None
     if inside.any():
@@ -333,10 +327,9 @@ def persistent_excess(r_split: np.ndarray, n: np.ndarray, grid: np.ndarray) -> f
     """One-sided binomial p-value of the number of series whose estimate (around the best split) is
     above the simulated 97.5% point at the top of the family's interval: a minority of random walks
     in a family of AR(1) series shows there first, and a family where it does is not pooled."""
-    from scipy.stats import binom
 
     above = 0
     for m in np.unique(n):
         hi = float(np.interp(PGRID[grid[-1]], RHO_GRID, null_table(int(m))["hi"]))
         above += int((r_split[n == m] > hi).sum())
-    return float(binom.sf(above - 1, len(r_split), 0.025)) if above else 1.0
+    return float(bdtrc(above - 1, len(r_split), 0.025)) if above else 1.0

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as tdist
+from scipy.special import stdtr  # t.sf(x, df) = stdtr(df, -x), without scipy.stats' import
 
 from .base import DetectSettings, fmt_amount
 from .inference import benjamini_hochberg, record_family
@@ -69,7 +69,7 @@ def relabelling_tonnes(pairs: pd.DataFrame, bans: pd.DataFrame, target: str, fre
             if row.kg_exporter > 0:
                 r = float(np.log(row.kg_importer / row.kg_exporter))
                 stat = (r - mean) / (sd * np.sqrt(1 + 1 / n))
-                p = float(tdist.sf(stat, n - 1))
+                p = float(stdtr(n - 1, -stat))
             else:  # the neighbour reported no such exports to the importer at all
                 stat, p = np.inf, 0.0
             tests.append({"measure": in_force.measure, "effective": pd.Timestamp(in_force.effective),

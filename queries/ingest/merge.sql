@@ -62,8 +62,10 @@ UPDATE apart SET valid_to_load = $load_id
 WHERE valid_to_load IS NULL
   AND figure_key IN (SELECT figure_key FROM plan WHERE status = 'revised' AND is_apart);
 
--- name: insert_figures(load_id:int)
--- Add the new and revised figures as current versions.
+-- name: insert_figures(load_id:int, every:bool)
+-- Add the new and revised figures as current versions. `every`: the plan is all new or revised
+-- figures and no kept-apart ones (a first load, a new year), so every accepted row is one and the
+-- plan is not read again to pick them (a bound constant: the subquery is folded away).
 INSERT INTO figures BY NAME
 SELECT
     a.figure_key, a.source, a.release, a.kind, a.freq, a.period, a.year, a.month, a.period_start, a.period_end,
@@ -74,23 +76,8 @@ SELECT
     a.is_net_wgt_estimated, a.is_qty_estimated, a.is_alt_qty_estimated, a.legacy_estimation_flag,
     $load_id AS load_id, a.source_row, $load_id AS valid_from_load, NULL AS valid_to_load
 FROM accepted AS a
-JOIN plan AS p ON p.figure_key = a.figure_key AND NOT p.is_apart
-WHERE p.status IN ('new', 'revised');
-
--- name: insert_every_accepted_figure(load_id:int)
--- Add every accepted figure as a current version: insert_figures for a merge whose plan is all new
--- or revised figures and no kept-apart ones (a first load, a new year), without joining the plan
--- again to pick them.
-INSERT INTO figures BY NAME
-SELECT
-    a.figure_key, a.source, a.release, a.kind, a.freq, a.period, a.year, a.month, a.period_start, a.period_end,
-    a.reporter_iso3, a.reporter_code, a.reporter_is_country, a.partner_iso3, a.partner_code, a.partner_is_country,
-    a.flow, a.classification, a.hs, a.hs_level, a.product, a.value, a.currency, a.valuation,
-    a.net_weight_kg, a.quantity, a.quantity_unit, a.breakdown,
-    a.publisher, a.source_url, a.quote, a.series_id, a.note,
-    a.is_net_wgt_estimated, a.is_qty_estimated, a.is_alt_qty_estimated, a.legacy_estimation_flag,
-    $load_id AS load_id, a.source_row, $load_id AS valid_from_load, NULL AS valid_to_load
-FROM accepted AS a;
+WHERE $every
+   OR a.figure_key IN (SELECT figure_key FROM plan WHERE NOT is_apart AND status IN ('new', 'revised'));
 
 -- name: insert_apart(load_id:int)
 -- Add the new and revised kept-apart figures (shares, balances, rates ...).

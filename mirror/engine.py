@@ -3,7 +3,9 @@ converted CIF -> FOB, with reporter reliability and reconciled values; and a cou
 rebuilt from its partners' reports. Python only sequences the named SQL steps of
 queries/mirror/; no table is pulled into Python except the rows a caller asked for.
 
-The build is cached per connection: the same settings on an unchanged store reuse it.
+The build is cached per connection: the same settings on an unchanged store reuse it; a large
+build is also kept on disk beside the store (mirror/build_cache.py), so that the next process
+reads it instead of building the world again.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import options, sql
+from .build_cache import BuildCache
 from .countries import resolve
 from .errors import InternalError, StoreError, allowed
 from .settings import Settings, check_freq, check_level
@@ -33,6 +36,9 @@ PRODUCT_BIAS_MIN_FLOWS = 6
 # The build resolves and pairs the reports a chunk of consecutive years at a time, each chunk at most
 # this many current figures (a BACI year: about 18 million), so that memory does not grow with years.
 CHUNK_FIGURES = 20_000_000
+
+# The views a build defines over its tables (defined again over a kept build's).
+VIEW_SCRIPTS = ("define_mirror_pairs", "build_mirror_final", "build_reconciled")
 
 # Each costs a fraction of the build: one pass over a slim table, or a sample. The keys' uniqueness
 # is counted right after resolving (_resolve), where a duplicate still decides whether to choose.
@@ -61,6 +67,7 @@ class Engine:
         self._built: Built | None = None
         self._reconstructed: tuple | None = None  # the build and country rc_* were made for
         self.gravity = None  # the fitted CIF/FOB gravity model of the current build, if any
+        self.cache = BuildCache(con)
 
     def invalidate(self) -> None:
         self._built = None
@@ -69,17 +76,23 @@ class Engine:
     def _data_version(self) -> tuple:
         return tuple(sql.run(self.con, "data_state").fetchone())
 
-    def build(self, settings: Settings, level: str, freq: str) -> None:
+    def build(self, settings: Settings, level: str, freq: str, *, kept: bool = True) -> None:
+        """The mirror at a level and frequency in this connection's temp tables (or views over a
+        kept build of the same data, settings and code, unless ``kept`` is False)."""
         level, freq = check_level(level), check_freq(freq)
         key = (settings, level, freq, self._data_version())
-        if self._built and self._built.key == key:
+        if self._built and self._built.key == key and (kept or self.cache.restored is None):
             return
+        self.gravity = None
+        if kept and self.cache.restore(key, VIEW_SCRIPTS):
+            self._built = Built(key)
+            return
+        self.cache.release()
         con = self.con
         sql.run(con, "build_mirror_level", level=level, freq=freq).fetchall()
-        self._pair_reports(settings, level, freq)
+        figures = self._pair_reports(settings, level, freq)
         sql.script(con, "define_mirror_pairs")
         sql.script(con, "build_hk_reexports")
-        self.gravity = None
         method = settings.cif_fob
         if method == "fixed":
             sql.script(con, "build_no_cif_fob_estimates")
@@ -99,30 +112,35 @@ class Engine:
         sql.script(con, "build_reconciled")
         self._check_build()
         self._built = Built(key)
+        self.cache.save(key, figures)
 
-    def _pair_reports(self, settings: Settings, level: str, freq: str) -> None:
+    def _pair_reports(self, settings: Settings, level: str, freq: str) -> int:
         """Both reports of every flow side by side (mp_base), a chunk of consecutive years at a
-        time (_year_chunks), so that resolving and joining hold one chunk, not the store."""
+        time (_year_chunks), so that resolving and joining hold one chunk, not the store. The
+        figures of the frequency (what decides whether the build is kept on disk)."""
         sql.script(self.con, "create_mirror_base")
-        for year_from, year_to in self._year_chunks(freq):
+        chunks, figures = self._year_chunks(freq)
+        for year_from, year_to in chunks:
             self._resolve(settings, level, freq, year_from, year_to)
             sql.script(self.con, "insert_mirror_base")
         sql.script(self.con, "build_mirror_prov")
+        return figures
 
-    def _year_chunks(self, freq: str) -> list[tuple[int, int]]:
+    def _year_chunks(self, freq: str) -> tuple[list[tuple[int, int]], int]:
         """Consecutive years of figures, each chunk at most CHUNK_FIGURES figures (a year more when
         one year alone is larger): a BACI-scale store is built a year at a time, the bundled record
-        in one go."""
+        in one go. Also the figures of every year."""
         chunks: list[list[int]] = []
-        size = 0
+        size = total = 0
         for year, figures in sql.run(self.con, "flow_years", freq=freq).fetchall():
+            total += figures
             if chunks and size + figures <= CHUNK_FIGURES:
                 chunks[-1][1] = year
                 size += figures
             else:
                 chunks.append([year, year])
                 size = figures
-        return [(a, b) for a, b in chunks] or [(1900, 1900)]  # an empty store: one empty chunk
+        return [(a, b) for a, b in chunks] or [(1900, 1900)], total  # an empty store: one empty chunk
 
     def _resolve(self, settings: Settings, level: str, freq: str, year_from: int, year_to: int) -> None:
         """One figure per flow of a chunk of years (build_resolved). Choosing between competing
@@ -254,7 +272,7 @@ class Engine:
 
         if not settings.cif_fob.startswith("gravity"):
             settings = replace(settings, cif_fob="gravity")
-        self.build(settings, level, freq)
+        self.build(settings, level, freq, kept=False)  # the fitted model is not kept on disk
         if self.gravity is None:
             raise StoreError("the gravity CIF/FOB model needs at least 10 pairs that both sides report, with "
                              "geography; this store has fewer, so the fixed factor is used. Fix: load both sides "

@@ -15,6 +15,11 @@ step in its own fresh process (CPU seconds of every thread, wall seconds, peak r
 
     python benchmarks/bench_scale.py [--years 3] [--flows 10000000] [--memory-limit 8GB]
         [--country CHN] [--dir DIR (kept; default a temporary folder)] [--skip-flags]
+        [--steps data,load,mirror]
+
+``--steps`` runs some of the parts: with ``--dir``, a later run takes up the data and the store
+an earlier one left there (a 30-year panel is two hours of generating and loading; a load of a
+chunk already in the store is skipped, so an interrupted load step resumes where it stopped).
 
 Prints one markdown table per part and the time per 10 million flows. Not a test.
 """
@@ -22,6 +27,7 @@ Prints one markdown table per part and the time per 10 million flows. Not a test
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -35,6 +41,21 @@ import measure  # noqa: E402
 from bench_mirror import FLOOR_SQL  # noqa: E402
 
 FLOOR = "floor: bare DuckDB full outer join from Parquet"
+
+
+def existing_data(out: str, years: list[int]) -> dict | None:
+    """The Parquet files an earlier run generated in ``out`` (its manifest.json), if it made every year's."""
+    import json
+
+    manifest = Path(out) / "manifest.json"
+    if not manifest.exists():
+        return None
+    made = json.loads(manifest.read_text())
+    if made["years"] != years or not all(Path(p).exists() for p in made["paths"]):
+        return None
+    return {**made, "no_ratio": True, "note": f"{made['flows']:,} flows, {made['reports']:,} reports (generated "
+            f"earlier: {made['cpu_s']:.2f} cpu-s)", "cpu_s": made["cpu_s"], "wall_s": made["wall_s"],
+            "peak_mb": made["peak_mb"]}
 
 
 def make_data(out: str, flows: int, years: list[int]) -> dict:
@@ -109,19 +130,32 @@ def main() -> None:
     parser.add_argument("--country", default="CHN")
     parser.add_argument("--dir", help="keep the data and the store here")
     parser.add_argument("--skip-flags", action="store_true")
+    parser.add_argument("--steps", default="data,load,mirror",
+                        help="which parts to run (data, load, mirror); the others take up what --dir holds")
     args = parser.parse_args()
+    steps = set(args.steps.split(","))
     years = list(range(2021 - args.years + 1, 2022))
     work = Path(args.dir or tempfile.mkdtemp(prefix="mirror-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     store, spill = str(work / "store.duckdb"), work / "spill"
     spill.mkdir(exist_ok=True)
     try:
-        made = measure.in_child(make_data, str(work / "data"), args.flows, years)
+        made = None if "data" in steps else existing_data(str(work / "data"), years)
+        if made is None:
+            made = measure.in_child(make_data, str(work / "data"), args.flows, years)
+            (work / "data" / "manifest.json").write_text(json.dumps({**made, "years": years}))
         rows = [("generator (to Parquet)", made)]
-        rows += [(f"load year {i + 1} of {len(years)}", measure.in_child(load_year, p, store, args.memory_limit))
-                 for i, p in enumerate(made["paths"])]
+        if "load" in steps:
+            for i, p in enumerate(made["paths"]):
+                rows.append((f"load year {i + 1} of {len(years)}", measure.in_child(load_year, p, store,
+                                                                                    args.memory_limit)))
+                r = rows[-1][1]
+                print(f"load year {i + 1}: {r['cpu_s']:.2f} cpu-s, {r['wall_s']:.1f} s, {r['peak_mb']:,.0f} MB; "
+                      f"{r['note']}", file=sys.stderr, flush=True)
         measure.table(rows, floor="generator (to Parquet)",
                       title=f"**{len(years)} years x {args.flows:,} flows: the data and the loads**")
+        if "mirror" not in steps:
+            return
         built = measure.in_child(build, store, args.memory_limit, args.country)
         for c, w in built["after"].values():  # the one-country questions after it are not the build's
             built["cpu_s"], built["wall_s"] = built["cpu_s"] - c, built["wall_s"] - w

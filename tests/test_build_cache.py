@@ -89,7 +89,8 @@ def test_other_settings_or_code_are_never_read_from_a_kept_build(tmp_path, panel
     monkeypatch.setattr(build_cache, "code_digest", lambda: "another version")
     with mirror.open(path, read_only=True) as db:
         db.mirror(level="TOTAL")
-        assert db.engine.cache.restored is None
+        assert db.engine.cache.restored is None  # built again, and kept beside a read-only store too
+        assert len(db.engine.cache.kept()) == 3
 
 
 def test_small_builds_are_not_kept_and_an_unusable_folder_or_file_only_costs_a_build(tmp_path, panel, monkeypatch):

@@ -5,8 +5,9 @@
 SELECT count(*), max(load_id), max_by(sha256 || '@' || CAST(finished_at AS VARCHAR), load_id) FROM loads;
 
 -- name: attach_build_cache_write(path)
--- Internal: a new build cache file, written under a temporary name (the engine renames it when whole).
-ATTACH $path AS mirror_cache_write;
+-- Internal: a new build cache file, written under a temporary name (the engine renames it when whole);
+-- writable even when the store is open read only (an attached file would be read only by default).
+ATTACH $path AS mirror_cache_write (READ_WRITE);
 
 -- name: write_build_cache
 -- Internal: the tables a built mirror's views and faces read (mp_pairs, mp_final, mp_reconciled,

@@ -15,7 +15,11 @@ time (benchmarks/generate.py ``to_store``) beside bare ``CREATE TABLE AS SELECT 
 read_parquet`` into a DuckDB file.
 
     python benchmarks/bench_mirror.py [--flows 1000000,3000000] [--memory-limit 1GB]
-        [--pandas-max 3000000] [--keep DIR (each size's Parquet and store)]
+        [--pandas-max 3000000] [--keep DIR (each size's Parquet and store)] [--reuse DIR]
+
+``--reuse DIR`` skips the generator and the loads and measures the mirror rows again on the files
+``--keep DIR`` left (a store copy each run): before and after a change in one sitting, minutes
+instead of the hour a 10M-flow store takes to load on a shared machine.
 
 Every DuckDB process (floor and trade-mirror) runs under the same memory limit (spilling beyond
 it). pandas is skipped above ``--pandas-max`` flows (7.1 GB at 10M flows, issue 18). Prints one
@@ -205,20 +209,40 @@ def _try(fn, *args: object) -> dict:
         return {"skipped": f"failed: {first[:160]}"}
 
 
+def kept_data(flows: int, folder: Path, tmp: Path) -> tuple[dict, str]:
+    """A size's Parquet files and store as --keep left them in ``folder`` (the store copied, so that
+    the kept one is never changed): the mirror measured again without generating and loading."""
+    paths = sorted(str(p) for p in folder.glob(f"{flows}_reports_*.parquet"))
+    kept = folder / f"store_{flows}.duckdb"
+    if not paths or not kept.exists():
+        raise SystemExit(f"--reuse {folder}: no {flows}_reports_*.parquet or store_{flows}.duckdb there. Fix: run "
+                         f"once with --keep {folder} --flows {flows}.")
+    store = tmp / kept.name
+    shutil.copy(kept, store)
+    import pyarrow.parquet as pq
+
+    reports = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+    return {"paths": paths, "reports": reports, "flows": flows, "kept": True}, str(store)
+
+
 def run_size(flows: int, args: argparse.Namespace, tmp: Path) -> dict:
     data = tmp / f"data_{flows}"
-    made = measure.in_child(make_data, str(data), flows, args.countries, args.products)
-    paths = made["paths"]
-    store = str(tmp / f"store_{flows}.duckdb")
-    floor_store = str(tmp / f"floor_{flows}.duckdb")
-    loads = [("floor: bare CREATE TABLE AS SELECT * FROM read_parquet", measure.in_child(
-                 insert_floor, paths, floor_store, args.memory_limit)),
-             ("trade-mirror: insert_canonical per row group", measure.in_child(
-                 insert_tool, paths, store, args.memory_limit))]
-    Path(floor_store).unlink()
-    measure.table([("generator (benchmarks/generate.py, to Parquet)", made)] + loads,
-                  floor="floor: bare CREATE TABLE AS SELECT * FROM read_parquet",
-                  title=f"**{flows:,} flows: the data** (the generator for scale; the store's insert beside the floor's)")
+    if args.reuse:
+        made, store = kept_data(flows, Path(args.reuse), tmp)
+        paths, loads = made["paths"], []
+    else:
+        made = measure.in_child(make_data, str(data), flows, args.countries, args.products)
+        paths = made["paths"]
+        store = str(tmp / f"store_{flows}.duckdb")
+        floor_store = str(tmp / f"floor_{flows}.duckdb")
+        loads = [("floor: bare CREATE TABLE AS SELECT * FROM read_parquet", measure.in_child(
+                     insert_floor, paths, floor_store, args.memory_limit)),
+                 ("trade-mirror: insert_canonical per row group", measure.in_child(
+                     insert_tool, paths, store, args.memory_limit))]
+        Path(floor_store).unlink()
+        measure.table([("generator (benchmarks/generate.py, to Parquet)", made)] + loads,
+                      floor="floor: bare CREATE TABLE AS SELECT * FROM read_parquet",
+                      title=f"**{flows:,} flows: the data** (the generator for scale; the store's insert beside the floor's)")
     spill = tmp / f"spill_{flows}"
     spill.mkdir()
     rows = [(FLOOR, measure.in_child(floor_join, paths, args.memory_limit, str(spill))),
@@ -231,13 +255,13 @@ def run_size(flows: int, args: argparse.Namespace, tmp: Path) -> dict:
     rows.append(("polars join + reliability", _try(polars_merge, paths)))
     measure.table(rows, floor=FLOOR, title=f"**{flows:,} flows ({made['reports']:,} reports): the mirror**, "
                                            f"DuckDB memory limit {args.memory_limit}")
-    if args.keep:
+    if args.keep and not args.reuse:
         keep = Path(args.keep)
         keep.mkdir(parents=True, exist_ok=True)
         for p in paths:
             shutil.copy(p, keep / f"{flows}_{Path(p).name}")
         shutil.copy(store, keep / f"store_{flows}.duckdb")
-    shutil.rmtree(data)
+    shutil.rmtree(data, ignore_errors=True)
     Path(store).unlink()
     shutil.rmtree(spill, ignore_errors=True)
     return {"flows": flows, "made": made, "loads": dict(loads), "mirror": dict(rows)}
@@ -251,6 +275,8 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit of every DuckDB process")
     parser.add_argument("--pandas-max", type=int, default=3_000_000, help="skip pandas above this many flows")
     parser.add_argument("--keep", help="copy each size's Parquet file and store here")
+    parser.add_argument("--reuse", help="measure the mirror again on what --keep left in this folder (no generating, "
+                                        "no loading: the code's builds beside the floor and the peers)")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.flows.split(",")]
     results = []
@@ -271,12 +297,13 @@ def main() -> None:
             cells.append("-" if m.get("skipped") else
                          f"{m['cpu_s'] / (r['flows'] / 1e6):.2f} ({m['cpu_s'] / f['cpu_s']:.2f}x), {m['peak_mb']:,.0f} MB")
         print(f"| {label} | " + " | ".join(cells) + " |")
-    insert = "trade-mirror: insert_canonical per row group"
-    print("| insert into the store | " + " | ".join(
-        f"{r['loads'][insert]['cpu_s'] / (r['flows'] / 1e6):.2f}, {r['loads'][insert]['peak_mb']:,.0f} MB"
-        for r in results) + " |")
-    print("| generator | " + " | ".join(
-        f"{r['made']['cpu_s'] / (r['flows'] / 1e6):.2f}, {r['made']['peak_mb']:,.0f} MB" for r in results) + " |")
+    if not args.reuse:  # (reused files were neither generated nor loaded in this run)
+        insert = "trade-mirror: insert_canonical per row group"
+        print("| insert into the store | " + " | ".join(
+            f"{r['loads'][insert]['cpu_s'] / (r['flows'] / 1e6):.2f}, {r['loads'][insert]['peak_mb']:,.0f} MB"
+            for r in results) + " |")
+        print("| generator | " + " | ".join(
+            f"{r['made']['cpu_s'] / (r['flows'] / 1e6):.2f}, {r['made']['peak_mb']:,.0f} MB" for r in results) + " |")
     first, last = results[0], results[-1]
     for label in labels[:3]:
         if first["mirror"][label].get("skipped") or last["mirror"][label].get("skipped"):

@@ -35,6 +35,11 @@ PIPELINE_ESTIMATE_FILE = Path("public_record") / "pipeline_crude_estimate.csv"
 
 ProgressCallback = Callable[[str, str], None]  # (file name, step)
 
+# The literals of stage_canonical (queries/ingest/canonical.sql): one value for every row, kept once.
+CANONICAL_CONSTANTS = ("kind", "month", "product", "currency", "breakdown", "publisher", "source_url", "quote",
+                       "series_id", "note", "is_net_wgt_estimated", "is_qty_estimated", "is_alt_qty_estimated",
+                       "legacy_estimation_flag", "apart_reason", "net_weight_text", "quantity_text", "unit_text")
+
 
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
@@ -211,7 +216,7 @@ def insert_canonical(store: Store, rows: pd.DataFrame | str | Path | Iterable[st
     source_row, freq, period, year, reporter_iso3, reporter_code, partner_iso3, partner_code, flow,
     classification, hs, hs_level, value, valuation, net_weight_kg. Idempotent: the same rows (the
     same Parquet bytes) under the same label again are skipped."""
-    from .ingest.base import run_staging
+    from .ingest.base import run_staging, stage_keys
 
     store.require_writable("insert simulated rows")
     con = store.con
@@ -234,7 +239,7 @@ def insert_canonical(store: Store, rows: pd.DataFrame | str | Path | Iterable[st
             sql.script(con, "coverage_touch_start")
             load_id = sql.scalar(con, "next_load_id")
             run_staging(con, "stage_canonical", {"source": source, "release": release})
-            sql.script(con, "stage_keys")
+            stage_keys(con, CANONICAL_CONSTANTS)
             sql.script(con, "stage_problems")
             problems = sql.scalar(con, "count_problems")
             count = int(sql.scalar(con, "staged_count"))

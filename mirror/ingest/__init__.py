@@ -20,7 +20,7 @@ import duckdb
 from .. import sql
 from ..errors import FormatError, LoadError, OptionError, Problem, allowed
 from . import text
-from .base import LoadOptions, RawInfo, Reader, first_line
+from .base import LoadOptions, RawInfo, Reader, first_line, stage_keys
 from .text import is_gzip
 
 
@@ -138,7 +138,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, options: LoadOptions)
     if info.rows == 0:
         raise LoadError([Problem(str(path), 2, None, None, "the file has a header but no data rows",
                                  "download the file again, or check the query that produced it")])
-    sql.script(con, "stage_keys")
+    stage_keys(con, info.constants)
     sql.script(con, "stage_problems")
     problems = sql.scalar(con, "problem_count")
     info.extra["notes"] = notes + list(info.extra.get("notes", []))

@@ -69,6 +69,9 @@ class RawInfo:
     extra: dict[str, object] = field(default_factory=dict)  # JSON-able: kept in the load's manifest row
     source: str | None = None  # the source the file names for itself (a generic CSV's mapping)
     stage_params: dict[str, object] = field(default_factory=dict)  # what the format's staging view needs
+    # staged columns that hold one value for the whole file (literals of the format's staging):
+    # stored once, not per row (stage_keys)
+    constants: tuple[str, ...] = ()
 
 
 class Reader(Protocol):
@@ -203,7 +206,7 @@ def _first_bad_line(path: Path) -> tuple[int, str, str] | None:
 
 
 def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *, delimiter: str = ",",
-                   encoding: str = "utf-8") -> tuple[int, list[int] | None]:
+                   encoding: str = "utf-8", types: dict[str, str] | None = None) -> tuple[int, list[int] | None]:
     """Read a delimited text file into the temp table ``raw_read`` with DuckDB's CSV reader. Returns the
     number of rows and, when rows and physical lines differ, the line each row starts on (for
     ``complete_raw``; None when row n is line n + 1).
@@ -214,18 +217,100 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *
     ``store_rejects`` and reported; none is skipped silently. A quoted cell holding a line break
     (Excel's multi-line cells) is read as one cell, and messages give the physical line; a blank
     line between rows is refused (the reader would skip it silently, and it often marks two
-    files joined into one)."""
+    files joined into one).
+
+    ``types`` (field -> DuckDB type): measures a format's staging can take typed (read_typed); the
+    other fields, and every field of a file the typed read does not fit, are read as text."""
     duck_encoding = duckdb_encoding(encoding)
     scanned = text.scan(path)  # a damaged gzip stream is named before the parser sees it
     sql.script(con, "drop_raw")
     sql.script(con, "clear_read_rejects")
+    if types and read_typed(con, path, header, types, delimiter=delimiter, encoding=encoding):
+        return _checked_rows(con, path, header, scanned, delimiter, encoding, rejects=[])
     try:
         sql.run(con, "read_delimited", path=str(path), names=header.fields, delim=delimiter, encoding=duck_encoding)
     except duckdb.Error as err:
-        raise FormatError([Problem(str(path), _line_of(err), None, None,
-                                   f"the file cannot be read as {'tab' if delimiter == chr(9) else 'comma'}-separated text "
-                                   f"({_error_summary(err)})",
-                                   "check that the file is the format you named (--format) and is not truncated")]) from None
+        raise _unreadable(path, err, delimiter) from None
+    return _checked_rows(con, path, header, scanned, delimiter, encoding, rejects=sql.run(con, "read_rejects").fetchall())
+
+
+def _unreadable(path: Path, err: duckdb.Error, delimiter: str) -> FormatError:
+    return FormatError([Problem(str(path), _line_of(err), None, None,
+                                f"the file cannot be read as {'tab' if delimiter == chr(9) else 'comma'}-separated text "
+                                f"({_error_summary(err)})",
+                                "check that the file is the format you named (--format) and is not truncated")])
+
+
+# What the typed read's first look at a file tells apart: a missing-value token (define_ingest_macros'
+# is_missing_token: NA, NaN, NULL, ., #N/A) or other text where a number is typed.
+_HEAD_ROWS = 200
+_TOKENS = {"NA", "NAN", "NULL", ".", "#N/A"}
+
+
+def read_typed(con: duckdb.DuckDBPyConnection, path: Path, header: Header, types: dict[str, str], *,
+               delimiter: str, encoding: str) -> bool:
+    """Read the file into raw_read with the fields of ``types`` typed (DuckDB parses the numbers
+    while it splits the lines; the other fields as text), and say whether that read stands: every
+    value parsed (no reject) and every typed number is one the staging takes as it is (finite,
+    not negative, within the smallest plausible bound). Otherwise raw_read is dropped and the
+    caller reads every field as text, so that a file with a token (NA), a number written with a
+    comma, an infinity, a negative or huge figure, or a line the parser refuses gets exactly the
+    error, naming the value as written, and the figures it gets read as text. A file whose first
+    rows already hold such a value is read as text straight away (R's NA in every empty field)."""
+    typed = {name: kind for name, kind in types.items() if name in header.fields}
+    if not typed or not _head_fits_types(path, header, typed, delimiter, encoding):
+        return False
+    columns = {name: typed.get(name, "VARCHAR") for name in header.fields}
+    try:
+        sql.run(con, "read_delimited_typed", path=str(path), names=header.fields, types=columns, delim=delimiter,
+                encoding=duckdb_encoding(encoding))
+    except duckdb.Error as err:  # the text read would fail the same way: the file's bytes, not a value
+        raise _unreadable(path, err, delimiter) from None
+    doubles = [name for name, kind in typed.items() if kind == "DOUBLE"]
+    if sql.scalar(con, "read_reject_count") or (doubles and any(
+            sql.run(con, "typed_measures_out_of_range", doubles=doubles).fetchone())):
+        sql.script(con, "drop_raw")
+        sql.script(con, "clear_read_rejects")
+        return False
+    return True
+
+
+def _head_fits_types(path: Path, header: Header, typed: dict[str, str], delimiter: str, encoding: str) -> bool:
+    """Whether the first rows' typed fields are empty or numbers (a cheap look: the typed read
+    decides), so that a file whose measures are written as R's NA is not read twice."""
+    where = [i for i, name in enumerate(header.fields) if name in typed]
+    try:
+        with open_text(path, encoding) as fh:
+            reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+            next(reader, None)
+            for number, row in enumerate(reader):
+                if number >= _HEAD_ROWS:
+                    break
+                for i in where:
+                    value = row[i].strip() if i < len(row) else ""
+                    if value and (value.upper() in _TOKENS or not _is_number(value, typed[header.fields[i]])):
+                        return False
+    except (csv.Error, UnicodeError, OSError, EOFError, gzip.BadGzipFile):
+        return False
+    return True
+
+
+def _is_number(value: str, kind: str) -> bool:
+    if kind == "BOOLEAN":
+        return value.lower() in {"true", "false", "t", "f", "1", "0", "yes", "no", "y", "n"}
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _checked_rows(con: duckdb.DuckDBPyConnection, path: Path, header: Header, scanned: text.Scan, delimiter: str,
+                  encoding: str, rejects: list[tuple]) -> tuple[int, list[int] | None]:
+    """After a read into raw_read: the lines the parser refused (``rejects``) or that DuckDB's
+    reader read silently wrong (an extra trailing field, blank lines, rows that are not lines) as
+    a FormatError; else the row count and each row's physical line where rows and lines differ."""
+    duck_encoding = duckdb_encoding(encoding)
     rows = sql.scalar(con, "raw_count")
     ncols = len(header.columns)
     found = None
@@ -235,7 +320,6 @@ def read_delimited(con: duckdb.DuckDBPyConnection, path: Path, header: Header, *
         except csv.Error as err:
             raise FormatError([Problem(str(path), None, None, None, f"the file cannot be split into rows ({err})",
                                        "check that the file is the format you named and is not truncated")]) from None
-    rejects = sql.run(con, "read_rejects").fetchall()
     if found is not None and rejects:  # DuckDB counts rows; say the physical line
         rejects = [(_physical(found, line), *rest) for line, *rest in rejects]
     if found is not None and found.blank:
@@ -326,15 +410,17 @@ def replace_temp_table(con: duckdb.DuckDBPyConnection, name: str, relation: duck
 
 
 def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: list[str], first_row: int = 2,
-                 lines: list[int] | None = None) -> None:
+                 lines: list[int] | None = None, types: dict[str, str] | None = None) -> bool:
     """Put the view ``raw`` over the rows a reader left in ``raw_read``: exactly the fields a staging
     query reads, as text (absent optional ones as NULL: bulk files have no ISO columns; user
     extracts have a handful of fields), and ``source_row``: the line number in the file
     (``first_row`` for the first data row), from the table's insertion order, which DuckDB keeps
     equal to file order; ``lines`` gives each row's physical line where rows and lines differ
     (read_delimited). The rows read are not copied (a second copy of a million rows cost more than
-    half a second) unless some field is not text or ``lines`` renumbers them."""
-    varchar = duckdb.sqltype("VARCHAR")
+    half a second) unless some field is not text or ``lines`` renumbers them.
+
+    ``types``: the fields read_delimited may have read typed. Returns True when raw_read holds them
+    typed (absent ones are then NULLs of their type), False when every field is text."""
     # Inside a transaction DuckDB numbers new rows from a large base (2**55): take the first rowid
     # as line `first_row`. Rows are numbered contiguously in insertion order, checked here.
     low, high, count = sql.run(con, "raw_rowids").fetchall()[0]
@@ -343,18 +429,21 @@ def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: lis
     offset = first_row - (low or 0)
     table = con.table("raw_read")
     read = [name for name in table.columns if name in fields]
-    if lines is None and len(read) == len(table.columns) and all(
-            str(kind) == "VARCHAR" for name, kind in zip(table.columns, table.types, strict=True)):
+    kinds = dict(zip(table.columns, map(str, table.types), strict=True))
+    typed = bool(types) and any(kinds.get(name, "VARCHAR") != "VARCHAR" for name in types)
+    want = {name: (types or {}).get(name, "VARCHAR") if typed else "VARCHAR" for name in fields}
+    if lines is None and len(read) == len(table.columns) and all(kinds[name] == want[name] for name in read):
         absent = con.values(offset).select(
             ColumnExpression("col0").cast(duckdb.sqltype("BIGINT")).alias("row_offset"),
-            *[ConstantExpression(None).cast(varchar).alias(name) for name in fields if name not in read])
+            *[ConstantExpression(None).cast(duckdb.sqltype(want[name])).alias(name) for name in fields
+              if name not in read])
         replace_temp_table(con, "raw_absent", absent)
         sql.script(con, "define_raw_view")
-        return
+        return typed
     exprs = [(ColumnExpression("rowid") + ConstantExpression(offset)).alias("source_row")]
     for name in fields:
         value = ColumnExpression(name) if name in present else ConstantExpression(None)
-        exprs.append(value.cast(varchar).alias(name))
+        exprs.append(value.cast(duckdb.sqltype(want[name])).alias(name))
     replace_temp_table(con, "raw_read", table.select(*exprs))
     if lines is not None:  # rows that start on other lines than row + 1 (multi-line cells)
         con.register("_line_map", pd.DataFrame({"row_line": range(first_row, first_row + len(lines)), "line": lines}))
@@ -363,12 +452,27 @@ def complete_raw(con: duckdb.DuckDBPyConnection, fields: list[str], present: lis
         finally:
             con.unregister("_line_map")
     sql.script(con, "define_raw_view_numbered")
+    return typed
 
 
-def run_staging(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> None:
+def stage_keys(con: duckdb.DuckDBPyConnection, constants: tuple[str, ...] = ()) -> None:
+    """Materialise the format's staged_rows view as ``staged``, with each row's figure_key: the
+    columns that vary per row are stored, the load's source and release and the format's other
+    ``constants`` once (queries/ingest/validate.sql: stage_constants, stage_keys, define_staged).
+    A million Comtrade rows hold a dozen such columns: about 100 MB less in memory."""
+    names = ["source", "release", *constants]
+    sql.run(con, "stage_constants", constants=names).fetchall()
+    sql.run(con, "stage_keys", constants=names).fetchall()
+    sql.script(con, "define_staged")
+
+
+def run_staging(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object], macros: str | None = None) -> None:
     """Define the format's staging view over ``raw``. A view takes no parameters, so the load's
-    parameters go first into the one-row temp table ``load_params`` that the view reads."""
+    parameters go first into the one-row temp table ``load_params`` that the view reads.
+    ``macros``: a block of the format's own macros the view binds (after the shared ones)."""
     sql.script(con, "define_ingest_macros")
+    if macros:
+        sql.script(con, macros)
     sql.script(con, "define_country_years")
     sql.run(con, f"params_{name}", **params)
     sql.script(con, name)

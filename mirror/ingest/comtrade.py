@@ -63,6 +63,18 @@ ALIASES.update({
     "flag": "legacy_estimation_flag", "estimationflag": "legacy_estimation_flag",
 })
 
+# The measures a delimited Comtrade file's reader asks DuckDB to type as it reads (read_typed);
+# identifying fields stay text: they are checked, and named in messages, as written.
+MEASURE_TYPES = {"qty": "DOUBLE", "net_wgt": "DOUBLE", "cif_value": "DOUBLE", "fob_value": "DOUBLE",
+                 "primary_value": "DOUBLE", "is_qty_estimated": "BOOLEAN", "is_alt_qty_estimated": "BOOLEAN",
+                 "is_net_wgt_estimated": "BOOLEAN", "legacy_estimation_flag": "SMALLINT"}
+
+# The columns of stage_comtrade that are literals: the same for every row of a file (stage_keys);
+# the measures' text too when they were read typed (comtrade_measures_typed keeps none).
+CONSTANTS = ("kind", "product", "currency", "publisher", "source_url", "quote", "series_id", "note", "apart_reason",
+             "unit_text")
+TYPED_CONSTANTS = ("value_text", "net_weight_text", "quantity_text")
+
 REQUIRED = [
     ("ref_year", "period"),
     ("reporter_code", "reporter_iso"),
@@ -131,9 +143,11 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, options: LoadOpti
     delimiter = "\t" if fmt == "comtrade-bulk" else ","
     columns = read_header(path, delimiter, options.encoding)
     header = match_header(path, columns, ALIASES, format_name=fmt, required=REQUIRED, fix=FIX, display=DISPLAY)
-    rows, lines = read_delimited(con, path, header, delimiter=delimiter, encoding=options.encoding)
-    complete_raw(con, FIELDS, header.fields, lines=lines)
-    return RawInfo(fmt, header, rows, _column_names(header))
+    rows, lines = read_delimited(con, path, header, delimiter=delimiter, encoding=options.encoding,
+                                 types=MEASURE_TYPES)
+    typed = complete_raw(con, FIELDS, header.fields, lines=lines, types=MEASURE_TYPES)
+    return RawInfo(fmt, header, rows, _column_names(header), stage_params={"typed_measures": typed},
+                   constants=CONSTANTS + (TYPED_CONSTANTS if typed else ()))
 
 
 _NOT_A_REPLY = ("a Comtrade API reply is a JSON object with elapsedTime, count, data and error; "
@@ -205,7 +219,8 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path) -> RawInfo:
         FunctionExpression("list_extract", ColumnExpression("_values"), ConstantExpression(i + 1)).alias(name)
         for i, (_, name) in enumerate(used)]))
     complete_raw(con, FIELDS, header.fields, first_row=1)
-    return RawInfo("comtrade-api-json", header, records, _column_names(header), extra={"row_unit": "record"})
+    return RawInfo("comtrade-api-json", header, records, _column_names(header), extra={"row_unit": "record"},
+                   constants=CONSTANTS)
 
 
 def _column_names(header: Header) -> dict[str, str]:
@@ -218,4 +233,6 @@ def _column_names(header: Header) -> dict[str, str]:
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: str, release: str, info: RawInfo) -> None:
-    run_staging(con, "stage_comtrade", {"source": source, "release": release})
+    typed = info.stage_params.get("typed_measures", False)
+    run_staging(con, "stage_comtrade", {"source": source, "release": release},
+                macros="comtrade_measures_typed" if typed else "comtrade_measures_text")

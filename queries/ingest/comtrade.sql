@@ -2,6 +2,26 @@
 -- The load's parameters as a one-row temp table, read by the staging view below (views take no parameters).
 CREATE OR REPLACE TEMP TABLE load_params AS SELECT $source AS source, $release AS release;
 
+-- name: comtrade_measures_text
+-- Internal: how stage_comtrade reads the measures (values, weight, quantity, estimation flags) of a
+-- `raw` read as text: missing-value tokens are no figure, the rest is cast (a NULL beside text
+-- that is there is the row's problem, named with the text).
+CREATE OR REPLACE TEMP MACRO measure_field(x) AS missing_to_null(x);
+CREATE OR REPLACE TEMP MACRO measure_number(x) AS TRY_CAST(x AS DOUBLE);
+CREATE OR REPLACE TEMP MACRO measure_flag(x) AS TRY_CAST(x AS BOOLEAN);
+CREATE OR REPLACE TEMP MACRO measure_smallint(x) AS TRY_CAST(x AS SMALLINT);
+CREATE OR REPLACE TEMP MACRO measure_text(x) AS x;
+
+-- name: comtrade_measures_typed
+-- Internal: the same for a `raw` whose measures DuckDB's reader typed (base.read_typed): taken as
+-- read. Every value parsed and every number is finite, not negative and within the plausible
+-- bounds, so no check names a measure's text: it is not kept (NULL).
+CREATE OR REPLACE TEMP MACRO measure_field(x) AS x;
+CREATE OR REPLACE TEMP MACRO measure_number(x) AS x;
+CREATE OR REPLACE TEMP MACRO measure_flag(x) AS x;
+CREATE OR REPLACE TEMP MACRO measure_smallint(x) AS x;
+CREATE OR REPLACE TEMP MACRO measure_text(x) AS NULL::VARCHAR;
+
 -- name: stage_comtrade
 -- One staged row per data row of any Comtrade layout (API JSON/CSV, comtradr snake_case, bulk
 -- TSV, legacy long and short CSV), read into `raw` with trade-mirror's field names. Values in
@@ -12,9 +32,11 @@ CREATE OR REPLACE TEMP VIEW staged_rows AS
 WITH r AS (
     SELECT
         source_row,
-        upper(missing_to_null(freq_code))                     AS freq_code,
+        -- (a field's usual values pass as they are: the trims and token tests, a good part of
+        -- staging's time, run only on the others, which they leave as they were)
+        CASE WHEN freq_code IN ('A', 'M') THEN freq_code ELSE upper(missing_to_null(freq_code)) END AS freq_code,
         nullif(trim(ref_year), '')                            AS ref_year,
-        missing_to_null(ref_month)                            AS ref_month,
+        CASE WHEN ref_month = '52' THEN '52' ELSE missing_to_null(ref_month) END AS ref_month,
         nullif(trim(period), '')                              AS period_raw,
         nullif(trim(reporter_code), '')                       AS reporter_code,
         -- ISO columns are used only when a file has no codes (user extracts): Comtrade's own ISO
@@ -22,31 +44,33 @@ WITH r AS (
         upper(nullif(trim(reporter_iso), ''))                 AS reporter_iso,
         nullif(trim(partner_code), '')                        AS partner_code,
         upper(nullif(trim(partner_iso), ''))                  AS partner_iso,
-        missing_to_null(partner2_code)                        AS partner2_code,
-        upper(nullif(trim(flow_code), ''))                    AS flow_code,
+        CASE WHEN partner2_code = '0' THEN '0' ELSE missing_to_null(partner2_code) END AS partner2_code,
+        CASE WHEN flow_code IN ('X', 'M') THEN flow_code ELSE upper(nullif(trim(flow_code), '')) END AS flow_code,
         -- identifying fields as written, for messages (NaN, not NAN)
-        nullif(trim(flow_code), '')                           AS flow_code_text,
+        CASE WHEN flow_code IN ('X', 'M') THEN flow_code ELSE nullif(trim(flow_code), '') END AS flow_code_text,
         nullif(trim(flow_desc), '')                           AS flow_desc_text,
         nullif(trim(cmd_code), '')                            AS cmd_code_text,
         lower(nullif(trim(flow_desc), ''))                    AS flow_desc,
-        upper(missing_to_null(classification_code))           AS classification_code,
+        CASE WHEN classification_code IN ('H0', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6') THEN classification_code
+             ELSE upper(missing_to_null(classification_code)) END AS classification_code,
         upper(nullif(trim(cmd_code), ''))                     AS cmd_code,
-        upper(missing_to_null(customs_code))                  AS customs_code,
-        missing_to_null(mot_code)                             AS mot_code,
-        missing_to_null(mos_code)                             AS mos_code,
+        CASE WHEN customs_code = 'C00' THEN 'C00' ELSE upper(missing_to_null(customs_code)) END AS customs_code,
+        CASE WHEN mot_code = '0' THEN '0' ELSE missing_to_null(mot_code) END AS mot_code,
+        CASE WHEN mos_code = '0' THEN '0' ELSE missing_to_null(mos_code) END AS mos_code,
         missing_to_null(qty_unit_code)                        AS qty_unit_code,
         missing_to_null(qty_unit_abbr)                        AS qty_unit_abbr,
-        missing_to_null(qty)                                  AS qty,
-        missing_to_null(net_wgt)                              AS net_wgt,
-        missing_to_null(cif_value)                            AS cif_value,
-        missing_to_null(fob_value)                            AS fob_value,
-        missing_to_null(primary_value)                        AS primary_value,
+        -- measures: text with missing-value tokens made NULL, or typed as read (comtrade_measures_*)
+        measure_field(qty)                                    AS qty,
+        measure_field(net_wgt)                                AS net_wgt,
+        measure_field(cif_value)                              AS cif_value,
+        measure_field(fob_value)                              AS fob_value,
+        measure_field(primary_value)                          AS primary_value,
         -- Comtrade's estimation flags (True/False, TRUE/FALSE from R, true/false in JSON; the
         -- legacy flag is a number): kept so that detectors can set estimated weights apart.
-        missing_to_null(is_qty_estimated)                     AS is_qty_estimated,
-        missing_to_null(is_alt_qty_estimated)                 AS is_alt_qty_estimated,
-        missing_to_null(is_net_wgt_estimated)                 AS is_net_wgt_estimated,
-        missing_to_null(legacy_estimation_flag)               AS legacy_estimation_flag
+        measure_field(is_qty_estimated)                       AS is_qty_estimated,
+        measure_field(is_alt_qty_estimated)                   AS is_alt_qty_estimated,
+        measure_field(is_net_wgt_estimated)                   AS is_net_wgt_estimated,
+        measure_field(legacy_estimation_flag)                 AS legacy_estimation_flag
     FROM raw
 ),
 typed AS (
@@ -59,15 +83,15 @@ typed AS (
             WHEN TRY_CAST(ref_month AS INTEGER) BETWEEN 1 AND 12 THEN 'M'
             ELSE 'A'
         END AS f,
-        TRY_CAST(coalesce(primary_value, cif_value, fob_value) AS DOUBLE) AS v,
-        TRY_CAST(cif_value AS DOUBLE) AS cif,
-        TRY_CAST(fob_value AS DOUBLE) AS fob,
-        TRY_CAST(net_wgt AS DOUBLE) AS kg,
-        TRY_CAST(qty AS DOUBLE) AS q,
-        TRY_CAST(is_net_wgt_estimated AS BOOLEAN) AS est_wgt,
-        TRY_CAST(is_qty_estimated AS BOOLEAN) AS est_qty,
-        TRY_CAST(is_alt_qty_estimated AS BOOLEAN) AS est_alt_qty,
-        TRY_CAST(legacy_estimation_flag AS SMALLINT) AS legacy_flag,
+        measure_number(coalesce(primary_value, cif_value, fob_value)) AS v,
+        measure_number(cif_value) AS cif,
+        measure_number(fob_value) AS fob,
+        measure_number(net_wgt) AS kg,
+        measure_number(qty) AS q,
+        measure_flag(is_net_wgt_estimated) AS est_wgt,
+        measure_flag(is_qty_estimated) AS est_qty,
+        measure_flag(is_alt_qty_estimated) AS est_alt_qty,
+        measure_smallint(legacy_estimation_flag) AS legacy_flag,
         -- Flow codes: API/bulk letters, legacy numbers (1 import, 2 export, 3 re-export, 4 re-import),
         -- or only a description in user extracts.
         CASE coalesce(flow_code, '')
@@ -220,9 +244,9 @@ SELECT
     coalesce(l.partner_code, l.partner_iso)   AS partner_text,
     coalesce(l.flow_code_text, l.flow_desc_text) AS flow_text,
     l.cmd_code_text                           AS hs_text,
-    coalesce(l.primary_value, l.cif_value, l.fob_value) AS value_text,
-    l.net_wgt                                 AS net_weight_text,
-    l.qty                                     AS quantity_text,
+    measure_text(coalesce(l.primary_value, l.cif_value, l.fob_value)) AS value_text,
+    measure_text(l.net_wgt)                   AS net_weight_text,
+    measure_text(l.qty)                       AS quantity_text,
     NULL::VARCHAR                             AS unit_text
 FROM checked AS l
 LEFT JOIN countries AS rc ON rc.comtrade_code = l.reporter_code

@@ -20,6 +20,41 @@ FROM read_csv(
     rejects_scan = 'raw_rejects_scan'
 );
 
+-- name: read_delimited_typed(path, names, types, delim, encoding)
+-- Internal: read_delimited with some fields typed (`types`: every column's type, VARCHAR for text):
+-- DuckDB parses a format's measures while it splits the lines. Values that do not parse are kept
+-- in raw_rejects, not raised (a failed statement would end the load's transaction): any reject
+-- and the caller reads the file as text instead (base.read_typed).
+CREATE TEMP TABLE raw_read AS
+SELECT COLUMNS(lambda c: NOT starts_with(c, '_ignored_'))
+FROM read_csv(
+    $path,
+    header = true,
+    names = $names,
+    types = $types,
+    delim = $delim,
+    quote = '"',
+    escape = '"',
+    encoding = $encoding,
+    compression = 'auto',
+    strict_mode = true,
+    store_rejects = true,
+    rejects_table = 'raw_rejects',
+    rejects_scan = 'raw_rejects_scan'
+);
+
+-- name: read_reject_count
+-- Internal: how many lines or values the last read refused.
+SELECT count(*) FROM raw_rejects;
+
+-- name: typed_measures_out_of_range(doubles)
+-- Internal: per typed number field of raw_read (`doubles`), whether some value is one staging
+-- would not take as it is: not finite (an infinity, NaN), negative, or beyond 1e14 (the smallest
+-- plausible bound of validate.sql, a net weight's). The message about it quotes the text as
+-- written, so such a file is read as text.
+SELECT coalesce(bool_or(NOT (COLUMNS(lambda c: list_contains($doubles, c)) BETWEEN 0 AND 1e14)), false)
+FROM raw_read;
+
 -- name: drop_raw
 -- Internal: forget the last file's rows before reading the next (`raw` is only ever a view).
 DROP VIEW IF EXISTS raw;

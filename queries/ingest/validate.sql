@@ -1,8 +1,17 @@
--- name: stage_keys
--- Materialises the format's staged_rows view as `staged`, with figure_key: the md5 of what identifies a figure across releases (who reported
+-- name: stage_constants(constants)
+-- Internal: the staged columns that hold one value for the whole file (`constants`: the load's
+-- source and release, and the literals of the format's staging, such as Comtrade's kind, currency
+-- and publisher), once, in the one-row staged_constants: `staged` gives them to every row, so they
+-- are neither computed nor stored per row.
+CREATE OR REPLACE TEMP TABLE staged_constants AS
+SELECT COLUMNS(lambda c: list_contains($constants, c)) FROM staged_rows LIMIT 1;
+
+-- name: stage_keys(constants)
+-- Materialises the format's staged_rows view, but for its `constants`, as staged_varying, with
+-- figure_key: the md5 of what identifies a figure across releases (who reported
 -- what, for which partner, goods, period and unit, and for cited figures who published it where).
 -- The HS revision is left out on purpose: a later release of the same flow keeps its key.
-CREATE OR REPLACE TEMP TABLE staged AS
+CREATE OR REPLACE TEMP TABLE staged_varying AS
 SELECT
     md5_number(concat_ws('|',
         source, kind, coalesce(publisher, ''), coalesce(source_url, ''), coalesce(series_id, ''),
@@ -13,8 +22,14 @@ SELECT
         coalesce(currency, ''), coalesce(quantity_unit, ''), coalesce(breakdown, ''),
         coalesce(apart_reason, '')
     )) AS figure_key,
-    *
+    COLUMNS(lambda c: NOT list_contains($constants, c))
 FROM staged_rows;
+
+-- name: define_staged
+-- Internal: `staged`, what every later step reads: one row per staged row, its varying columns
+-- and the file's constants (stage_constants, stage_keys).
+CREATE OR REPLACE TEMP VIEW staged AS
+SELECT v.*, c.* FROM staged_varying AS v CROSS JOIN staged_constants AS c;
 
 -- name: stage_problems
 -- One row per problem found in `staged`: the row's line, the canonical field, the value as read,

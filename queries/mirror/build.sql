@@ -16,11 +16,7 @@ SELECT year, count(*) AS figures FROM figures WHERE valid_to_load IS NULL AND fr
 -- at the build's level, the flow as published (check_mirror_key_decoding decodes its key against it).
 -- One row per (period, reporter, partner, flow, hs); current USD.
 CREATE OR REPLACE TEMP TABLE mp_resolved AS
-SELECT
-    key AS pair_key, is_export, value, net_weight_kg, alternatives,
-    hash(source, release, resolved_from, coalesce(valuation, '')) AS prov_id,
-    CASE WHEN resolved_from <> 'reported' THEN [source, release, resolved_from, valuation] END AS prov_parts,
-    sample_flow
+SELECT key AS pair_key, is_export, value, net_weight_kg, alternatives, prov_id, prov_parts, sample_flow
 FROM mirror_flows($level, $freq, $source_order, $dedupe, $year_from, $year_to);
 
 -- name: resolved_key_duplicates
@@ -77,14 +73,16 @@ j AS (
     FROM x FULL OUTER JOIN m ON x.pair_key = m.pair_key
 )
 -- A side with no figure: did that reporter publish the period for this partner (then its absent
--- code is a zero it did not write) or is it not available? One lookup per one-sided row, on the
--- pair key with its HS bits cleared (mp_cov).
+-- code is a zero it did not write) or is it not available? One lookup per row, for the side it
+-- lacks (a pair has at least one side: a row with both looks up nothing), on the pair key with its
+-- HS bits cleared (mp_cov: one row per period-pair and flow).
 SELECT j.*,
-       j.value_exporter_usd IS NULL AND cx.period_pair IS NOT NULL AS exporter_reported_nothing,
-       j.value_importer_usd IS NULL AND cm.period_pair IS NOT NULL AS importer_reported_nothing
+       j.value_exporter_usd IS NULL AND c.period_pair IS NOT NULL AS exporter_reported_nothing,
+       j.value_importer_usd IS NULL AND c.period_pair IS NOT NULL AS importer_reported_nothing
 FROM j
-LEFT JOIN mp_cov AS cx ON j.value_exporter_usd IS NULL AND cx.flow = 'export' AND cx.period_pair = (j.pair_key >> 20) << 20
-LEFT JOIN mp_cov AS cm ON j.value_importer_usd IS NULL AND cm.flow = 'import' AND cm.period_pair = (j.pair_key >> 20) << 20;
+LEFT JOIN mp_cov AS c
+  ON c.period_pair = (j.pair_key >> 20) << 20
+ AND c.flow = CASE WHEN j.value_exporter_usd IS NULL THEN 'export' WHEN j.value_importer_usd IS NULL THEN 'import' END;
 INSERT INTO mp_resolved_sums SELECT is_export, sum(value) FROM mp_resolved GROUP BY is_export;
 INSERT INTO mp_resolved_sample SELECT pair_key, value, sample_flow FROM mp_resolved WHERE sample_flow IS NOT NULL AND is_export;
 INSERT INTO mp_prov_parts SELECT DISTINCT prov_id, prov_parts FROM mp_resolved WHERE prov_parts IS NOT NULL;
@@ -92,13 +90,17 @@ INSERT INTO mp_prov_parts SELECT DISTINCT prov_id, prov_parts FROM mp_resolved W
 -- name: build_mirror_prov
 -- Internal: mp_prov, the provenance dictionary of a build (a handful of rows): figures as published
 -- take theirs from the store's figures of the build's level (a superset of those chosen), sums
--- from what the chunks kept (mp_prov_parts).
+-- from what the chunks kept (mp_prov_parts). The distinct strings first, then their hash (a
+-- handful of hashes, not one per figure).
 CREATE OR REPLACE TEMP TABLE mp_prov AS
-SELECT DISTINCT hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id, source, release,
+SELECT hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id, source, release,
        'reported' AS resolved_from, valuation
-FROM stg_reported_usd
-WHERE freq = (SELECT freq FROM mp_level) AND hs_level = (SELECT level FROM mp_level)
-  AND reporter_is_country AND partner_is_country AND flow IN ('export', 'import')
+FROM (
+    SELECT DISTINCT source, release, valuation
+    FROM stg_reported_usd
+    WHERE freq = (SELECT freq FROM mp_level) AND hs_level = (SELECT level FROM mp_level)
+      AND reporter_is_country AND partner_is_country AND flow IN ('export', 'import')
+)
 UNION
 SELECT DISTINCT prov_id, prov_parts[1], prov_parts[2], prov_parts[3], prov_parts[4] FROM mp_prov_parts;
 

@@ -127,9 +127,10 @@ CREATE OR REPLACE TEMP MACRO iso_num(c) AS
     ((ascii(c[1]) - 65) * 676 + (ascii(c[2]) - 65) * 26 + (ascii(c[3]) - 65))::BIGINT;
 CREATE OR REPLACE TEMP MACRO iso_chr(n) AS
     chr(65 + (n // 676)::INTEGER) || chr(65 + ((n // 26) % 26)::INTEGER) || chr(65 + (n % 26)::INTEGER);
-CREATE OR REPLACE TEMP MACRO pair_key(y, m, exporter, importer, h) AS
-    ((((y - 1900) * 13 + coalesce(m, 0))::BIGINT << 50) | (iso_num(exporter) << 35) | (iso_num(importer) << 20)
+CREATE OR REPLACE TEMP MACRO pair_key_n(y, m, exporter_n, importer_n, h) AS
+    ((((y - 1900) * 13 + coalesce(m, 0))::BIGINT << 50) | (exporter_n << 35) | (importer_n << 20)
      | CASE WHEN h = 'TOTAL' THEN 0 ELSE CAST(h AS BIGINT) END);
+CREATE OR REPLACE TEMP MACRO pair_key(y, m, exporter, importer, h) AS pair_key_n(y, m, iso_num(exporter), iso_num(importer), h);
 
 -- mirror_flows' pieces, each written once: the key of a code's parent (the same flow bits, the code
 -- divided by 100: 271019 -> 2710), and the aggregates that make a sum's weight (all parts weighed,
@@ -143,12 +144,15 @@ CREATE OR REPLACE TEMP MACRO sole_rank(r) AS CASE WHEN min(r) = max(r) THEN min(
 -- TOTAL; the same source lists, valuations, weights and resolved_from labels), for flows between
 -- two countries (exports and imports) in periods beginning in years year_from..year_to, computed
 -- on integers: each figure's pair_key (the flow, with its own code as a number) and is_export, so
--- that the sums group and anti-join on one BIGINT and a flag instead of five strings, and its
--- provenance as numbers into the chunk's dictionaries (dict): its source as one bit of a mask (a
--- sum's sources are the bits of its parts), its release and valuation as their rank among the
--- chunk's. A TOTAL build of a BACI year took minutes on strings. sample_flow: for about one figure
--- in 4,000 published at the build's level, the flow as published (check_mirror_key_decoding). One
--- row per (side, pair_key); the key's code is at `level`.
+-- that the sums group and anti-join on one BIGINT and a flag instead of five strings. A TOTAL build
+-- of a BACI year took minutes on strings. Provenance comes out as mp_resolved keeps it: prov_id, a
+-- hash of (source, release, resolved_from, valuation), and for a sum prov_parts, those four. A figure
+-- used as published takes its prov_id from its own strings; the sums carry provenance as numbers
+-- into the chunk's dictionaries (dict): a source as one bit of a mask (a sum's sources are the bits
+-- of its parts), a release and a valuation as their rank among the chunk's, decoded once per sum.
+-- (At HS6 nothing is summed, and no dictionary is made.) sample_flow: for about one figure in 4,000
+-- published at the build's level, the flow as published (check_mirror_key_decoding). One row per
+-- (side, pair_key); the key's code is at `level`.
 CREATE OR REPLACE TEMP MACRO mirror_flows(level, freq_wanted, source_order, dedupe, year_from, year_to) AS TABLE
 WITH f AS NOT MATERIALIZED (
     SELECT * FROM chosen_flows(freq_wanted, source_order, dedupe)
@@ -156,77 +160,100 @@ WITH f AS NOT MATERIALIZED (
       AND period_start >= make_date(year_from, 1, 1) AND period_start <= make_date(year_to, 12, 31)
       AND (level = 'TOTAL' OR hs_level <> 'TOTAL')
 ),
+-- each country's number computed once (iso_num reads its argument three times: a CASE passed to it
+-- would be evaluated three times per row), then placed as exporter and importer by the side
+n AS (
+    SELECT flow = 'export' AS is_export, iso_num(reporter_iso3) AS reporter_n, iso_num(partner_iso3) AS partner_n,
+           year, month, hs, hs_level, value, net_weight_kg, valuation, source, release, alternatives,
+           reporter_iso3, partner_iso3, period_start
+    FROM f
+),
+k AS (
+    SELECT is_export,
+           pair_key_n(year, month, CASE WHEN is_export THEN reporter_n ELSE partner_n END,
+                      CASE WHEN is_export THEN partner_n ELSE reporter_n END, hs) AS key,
+           hs_level, value, net_weight_kg, valuation, source, release, alternatives, reporter_iso3, partner_iso3, hs,
+           period_start
+    FROM n
+),
+c AS (
+    SELECT is_export, key, hs_level, value, net_weight_kg, valuation, source, release, alternatives,
+           hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id,
+           CASE WHEN hs_level = level AND key % 3989 = 17
+                THEN concat_ws('|', reporter_iso3, partner_iso3, hs, period_start) END AS sample_flow
+    FROM k
+),
 dict AS (
     SELECT list(DISTINCT source ORDER BY source) AS sources, list(DISTINCT release ORDER BY release) AS releases,
            coalesce(list(DISTINCT valuation ORDER BY valuation) FILTER (WHERE valuation IS NOT NULL), []) AS valuations
     FROM f
 ),
-c AS (
+-- the figures with their provenance as numbers, for the sums
+ranked AS (
     SELECT
-        f.flow = 'export' AS is_export,
-        pair_key(f.year, f.month, CASE WHEN f.flow = 'export' THEN f.reporter_iso3 ELSE f.partner_iso3 END,
-                 CASE WHEN f.flow = 'export' THEN f.partner_iso3 ELSE f.reporter_iso3 END, f.hs) AS key,
-        f.hs_level, f.value, f.net_weight_kg,
-        list_position(d.valuations, f.valuation) AS valuation_rank,
-        -- (in the bits every row's sum reads, so that the check cannot be left out of a plan)
+        c.is_export, c.key, c.hs_level, c.value, c.net_weight_kg,
+        list_position(d.valuations, c.valuation) AS valuation_rank,
+        -- (in the bits every sum reads, so that the check cannot be left out of a plan that sums)
         1::UBIGINT << CASE WHEN len(d.sources) > 64
                            THEN error('a mirror build reads at most 64 sources in one chunk of years (one bit each); '
                                       || 'this store has ' || len(d.sources) || ' in it. Fix: load fewer sources '
                                       || 'into one store, or the years of some in another store.')
-                           ELSE list_position(d.sources, f.source) - 1 END AS source_bits,
-        list_position(d.releases, f.release) AS release_rank,
-        f.alternatives,
-        CASE WHEN f.hs_level = level
-              AND pair_key(f.year, f.month, CASE WHEN f.flow = 'export' THEN f.reporter_iso3 ELSE f.partner_iso3 END,
-                           CASE WHEN f.flow = 'export' THEN f.partner_iso3 ELSE f.reporter_iso3 END, f.hs) % 3989 = 17
-             THEN concat_ws('|', f.reporter_iso3, f.partner_iso3, f.hs, f.period_start) END AS sample_flow
-    FROM f CROSS JOIN dict AS d
+                           ELSE list_position(d.sources, c.source) - 1 END AS source_bits,
+        list_position(d.releases, c.release) AS release_rank,
+        c.alternatives
+    FROM c CROSS JOIN dict AS d
 ),
-r6 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '6'),
-d4 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '4'),
-r4 AS (
-    SELECT * FROM d4
-    UNION ALL
-    SELECT r6.is_export, parent_key(r6.key) AS key, sum(r6.value), sum_weight(r6.net_weight_kg), sole_rank(r6.valuation_rank),
-           bit_or(r6.source_bits), max(r6.release_rank), max(r6.alternatives), NULL::VARCHAR, 'sum of HS6'
+r6 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM ranked WHERE hs_level = '6'),
+d4 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM ranked WHERE hs_level = '4'),
+s4 AS (
+    SELECT r6.is_export, parent_key(r6.key) AS key, sum(r6.value) AS value, sum_weight(r6.net_weight_kg) AS net_weight_kg,
+           sole_rank(r6.valuation_rank) AS valuation_rank, bit_or(r6.source_bits) AS source_bits,
+           max(r6.release_rank) AS release_rank, max(r6.alternatives) AS alternatives, 'sum of HS6' AS resolved_from
     FROM r6
     ANTI JOIN d4 ON d4.is_export = r6.is_export AND d4.key = parent_key(r6.key)
     WHERE level IN ('4', '2', 'TOTAL')
     GROUP BY r6.is_export, parent_key(r6.key)
 ),
-d2 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = '2'),
-r2 AS (
-    SELECT * FROM d2
-    UNION ALL
+r4 AS (SELECT * FROM d4 UNION ALL SELECT * FROM s4),
+d2 AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM ranked WHERE hs_level = '2'),
+s2 AS (
     SELECT r4.is_export, parent_key(r4.key) AS key, sum(r4.value), sum_weight(r4.net_weight_kg), sole_rank(r4.valuation_rank),
-           bit_or(r4.source_bits), max(r4.release_rank), max(r4.alternatives), NULL::VARCHAR,
+           bit_or(r4.source_bits), max(r4.release_rank), max(r4.alternatives),
            CASE WHEN bool_and(r4.resolved_from = 'reported') THEN 'sum of HS4' ELSE 'sum of HS4/HS6' END
     FROM r4
     ANTI JOIN d2 ON d2.is_export = r4.is_export AND d2.key = parent_key(r4.key)
     WHERE level IN ('2', 'TOTAL')
     GROUP BY r4.is_export, parent_key(r4.key)
 ),
-dt AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM c WHERE hs_level = 'TOTAL'),
-rt AS (
-    SELECT * FROM dt
-    UNION ALL
+r2 AS (SELECT * FROM d2 UNION ALL SELECT * FROM s2),
+dt AS (SELECT * EXCLUDE (hs_level), 'reported' AS resolved_from FROM ranked WHERE hs_level = 'TOTAL'),
+st AS (
     SELECT r2.is_export, r2.key >> 20 << 20 AS key, sum(r2.value), sum_weight(r2.net_weight_kg), sole_rank(r2.valuation_rank),
-           bit_or(r2.source_bits), max(r2.release_rank), max(r2.alternatives), NULL::VARCHAR, 'sum of HS2'
+           bit_or(r2.source_bits), max(r2.release_rank), max(r2.alternatives), 'sum of HS2'
     FROM r2
     ANTI JOIN dt ON dt.is_export = r2.is_export AND dt.key = r2.key >> 20 << 20
     WHERE level = 'TOTAL'
     GROUP BY r2.is_export, r2.key >> 20 << 20
 ),
-resolved AS (
-    SELECT * FROM r6 WHERE level = '6'
-    UNION ALL SELECT * FROM r4 WHERE level = '4'
-    UNION ALL SELECT * FROM r2 WHERE level = '2'
-    UNION ALL SELECT * FROM rt WHERE level = 'TOTAL'
+sums AS (
+    SELECT * FROM s4 WHERE level = '4'
+    UNION ALL SELECT * FROM s2 WHERE level = '2'
+    UNION ALL SELECT * FROM st WHERE level = 'TOTAL'
+),
+-- a sum's provenance decoded: its sources sorted and '+'-joined, as source_list makes them
+decoded AS (
+    SELECT s.is_export, s.key, s.value, s.net_weight_kg, s.alternatives, s.resolved_from,
+           d.valuations[s.valuation_rank] AS valuation,
+           CASE WHEN bit_count(s.source_bits) = 1 THEN d.sources[1 + CAST(round(log2(s.source_bits)) AS INTEGER)]
+                ELSE array_to_string(list_filter(d.sources, lambda x, i: (s.source_bits >> (i - 1)) & 1 = 1), '+')
+           END AS source,
+           d.releases[s.release_rank] AS release
+    FROM sums AS s CROSS JOIN dict AS d
 )
--- the provenance decoded: a sum's sources sorted and '+'-joined, as source_list makes them
-SELECT r.is_export, r.key, r.value, r.net_weight_kg, d.valuations[r.valuation_rank] AS valuation,
-       CASE WHEN bit_count(r.source_bits) = 1 THEN d.sources[1 + CAST(round(log2(r.source_bits)) AS INTEGER)]
-            ELSE array_to_string(list_filter(d.sources, lambda s, i: (r.source_bits >> (i - 1)) & 1 = 1), '+')
-       END AS source,
-       d.releases[r.release_rank] AS release, r.alternatives, r.sample_flow, r.resolved_from
-FROM resolved AS r CROSS JOIN dict AS d;
+-- the figures published at the level, as published, and the sums
+SELECT is_export, key, value, net_weight_kg, alternatives, prov_id, NULL::VARCHAR[] AS prov_parts, sample_flow
+FROM c WHERE hs_level = level
+UNION ALL
+SELECT is_export, key, value, net_weight_kg, alternatives, hash(source, release, resolved_from, coalesce(valuation, '')),
+       [source, release, resolved_from, valuation], NULL::VARCHAR
+FROM decoded;

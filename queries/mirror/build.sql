@@ -12,7 +12,7 @@ SELECT year, count(*) AS figures FROM figures WHERE valid_to_load IS NULL AND fr
 -- is_export (which side reported it), the figure and its net weight, and prov_id, a hash of its
 -- provenance (source, release, how resolved, valuation), decoded through mp_prov. Only the columns
 -- the build reads are copied: strings stay in the store. prov_parts holds the provenance of summed
--- figures (their source list is made here); sample_flow, for about one figure in 4,000 published
+-- figures (their source list, made by mirror_flows); sample_flow, for about one figure in 4,000 published
 -- at the build's level, the flow as published (check_mirror_key_decoding decodes its key against it).
 -- One row per (period, reporter, partner, flow, hs); current USD.
 CREATE OR REPLACE TEMP TABLE mp_resolved AS

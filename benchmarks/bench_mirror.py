@@ -109,6 +109,7 @@ def tool_build(store: str, method: str | None, memory_limit: str) -> dict:
 
     with mirror.open(store, read_only=True, memory_limit=memory_limit) as db:
         settings = Settings(cif_fob=method) if method else Settings()
+        db.engine.cache.min_figures = float("inf")  # the build alone: not kept on disk (build_cache)
         db.engine.build(settings, "6", "A")
         # Computing the reconciled value of every flow is part of the job (the views compute it on read).
         rows, recon = db.con.execute(

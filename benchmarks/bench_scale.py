@@ -100,6 +100,7 @@ def build(store: str, memory_limit: str, country: str) -> dict:
         return r.ru_utime + r.ru_stime
 
     with mirror.open(store, read_only=True, memory_limit=memory_limit) as db:
+        db.engine.cache.min_figures = float("inf")  # the build alone: not kept on disk (build_cache)
         db.engine.build(Settings(), "6", "A")
         rows, recon = db.con.execute("SELECT count(*), sum(value_reconciled_usd) FROM mp_reconciled").fetchall()[0]
         c, t = cpu(), time.perf_counter()

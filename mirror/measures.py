@@ -16,20 +16,24 @@ class Measures:
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
+        self._competing: dict[tuple, bool] = {}  # (country, freq, data state) -> any competing figures
 
-    def _dedupe(self, freq: str) -> bool:
-        """Whether any flow has figures from several publishers (then one is chosen by source_order)."""
-        return sql.scalar(self.con, "competing_figures", freq=freq, level=None, year_from=None,
-                          year_to=None) > 0
+    def _dedupe(self, iso3: str, freq: str) -> bool:
+        """Whether any flow with the country as partner has figures from several publishers (then one
+        is chosen by source_order): counted once per country, frequency and state of the data."""
+        key = (iso3, freq, tuple(sql.run(self.con, "data_state").fetchone()))
+        if key not in self._competing:
+            self._competing[key] = sql.scalar(self.con, "sanctioned_competing_figures", country=iso3, freq=freq) > 0
+        return self._competing[key]
 
     def sanctioned_trade(self, settings: Settings, iso3: str, *, freq: str = "A", measure: str | None = None,
                          include_before: bool = False) -> pd.DataFrame:
         freq = check_freq(freq)
         return sql.frame(self.con, "sanctioned_trade_rows", country=iso3, freq=freq,
-                         source_order=list(settings.source_order), dedupe=self._dedupe(freq), measure=measure,
+                         source_order=list(settings.source_order), dedupe=self._dedupe(iso3, freq), measure=measure,
                          include_before=include_before)
 
     def summary(self, settings: Settings, iso3: str, *, freq: str = "A") -> pd.DataFrame:
         freq = check_freq(freq)
         return sql.frame(self.con, "sanctioned_trade_summary", country=iso3, freq=freq,
-                         source_order=list(settings.source_order), dedupe=self._dedupe(freq))
+                         source_order=list(settings.source_order), dedupe=self._dedupe(iso3, freq))

@@ -172,10 +172,18 @@ def _routes(index: list[tuple], bans: pd.DataFrame) -> dict[int, list[tuple]]:
     """Row number -> [(ban, neighbour)]: series between a third country and a neighbour of a ban's
     target (NEIGHBOURS) in the banned codes, in the direction the route runs - a supply ban's goods
     exported to the neighbour (or the neighbour's imports of them), a ban on the target's exports:
-    the goods imported from the neighbour (or its exports of them)."""
+    the goods imported from the neighbour (or its exports of them). A code's bans are looked up by
+    its prefixes (one dictionary probe per prefix length the bans use), not by filtering the ban
+    table per code: a neighbour such as China has tens of thousands of series."""
     out: dict[int, list[tuple]] = {}
     if bans.empty or "target" not in bans:
         return out
+    rows = list(bans.itertuples(index=False))
+    by_prefix: dict[tuple, list[int]] = {}
+    for j, (tgt, role, prefix) in enumerate(zip(bans.target, bans.direction, bans.hs_prefix, strict=True)):
+        if prefix:
+            by_prefix.setdefault((tgt, role, prefix), []).append(j)
+    lengths = sorted({len(p) for _, _, p in by_prefix})
     cache: dict[tuple, list] = {}
     for i, (reporter, partner, flow, hs, _unit) in enumerate(index):
         if hs == "TOTAL":
@@ -188,9 +196,9 @@ def _routes(index: list[tuple], bans: pd.DataFrame) -> dict[int, list[tuple]]:
                 role = "supply_to_target" if to_neighbour else "exports_from_target"
                 key = (hs, tgt, role)
                 if key not in cache:
-                    hit = bans[(bans.target == tgt) & (bans.direction == role)
-                               & bans.hs_prefix.map(lambda p, h=hs: bool(p) and h.startswith(p))]
-                    cache[key] = list(hit.drop_duplicates("measure").itertuples(index=False))
+                    hit = sorted(j for n in lengths if n <= len(hs) for j in by_prefix.get((tgt, role, hs[:n]), ()))
+                    seen: set = set()
+                    cache[key] = [rows[j] for j in hit if not (rows[j].measure in seen or seen.add(rows[j].measure))]
                 if cache[key]:
                     out.setdefault(i, []).extend((b, via) for b in cache[key])
     return out

@@ -17,7 +17,8 @@ from .registry import Inputs, detector, step
 
 
 def mirror_outliers(hits: pd.DataFrame, s: DetectSettings) -> list[dict]:
-    """``hits``: rows of detect_mirror_outliers (robust z computed in DuckDB over the whole mirror)."""
+    """``hits``: rows of detect_mirror_outliers (the country's pairs; robust z computed in DuckDB, the
+    cross-section over the whole mirror)."""
     out = []
     for r in hits.itertuples():
         side = "importer reports more" if r.log_ratio > 0 else "exporter reports more"
@@ -42,7 +43,8 @@ def _estimated_note(r: object) -> str:
 
 
 def unit_value_outliers(hits: pd.DataFrame, s: DetectSettings) -> list[dict]:
-    """``hits``: rows of detect_unit_values (robust z in DuckDB over every report with a weight)."""
+    """``hits``: rows of detect_unit_values (the country's trade; robust z in DuckDB against every report
+    with a weight)."""
     out = []
     for r in hits.itertuples():
         kind = "over-invoiced or under-weighed" if r.z > 0 else "under-invoiced or over-weighed"
@@ -68,10 +70,10 @@ detector("unit_value_outlier", "a price per kg far from the world distribution o
 def _mirror_outlier_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
     inputs.mirror_built()
     return mirror_outliers(inputs.query("detect_mirror_outliers", min_history=s.outlier_min_history, z=s.outlier_z,
-                                        min_ratio=s.outlier_min_ratio), s)
+                                        min_ratio=s.outlier_min_ratio, country=inputs.country), s)
 
 
 @step(produces=("unit_value_outlier",), queries=("detect_unit_values",), order=41)
 def _unit_value_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
     return unit_value_outliers(inputs.query("detect_unit_values", freq=inputs.freq, z=s.uv_z, min_ratio=s.uv_min_ratio,
-                                            include_estimated=s.uv_include_estimated), s)
+                                            include_estimated=s.uv_include_estimated, country=inputs.country), s)

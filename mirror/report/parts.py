@@ -3,12 +3,14 @@ each a chart or two from aggregated data and the tables behind them, in words an
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .. import charts, columns
+from ..options import EmptyResult
 from .findings import REFINED_CAP
 from .page import Section
 from .registry import Context, section
@@ -139,12 +141,29 @@ def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int, pair: tuple
     return b.section(section, f"no mirror pairs of {name}'s trade")
 
 
+def _country_mirror(db: Store, iso3: str, level: str, span: tuple[int, int]) -> pd.DataFrame:
+    """The country's mirror rows, its exports then its imports: two filtered reads (the store's
+    integer keys find them), never the world's rows in pandas. No rows is an answer here, not a
+    warning (a section says so)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyResult)
+        exports = db.mirror(exporter=iso3, level=level, years=span)
+        imports = db.mirror(importer=iso3, level=level, years=span)
+    if exports.empty or imports.empty:
+        return imports if exports.empty else exports
+    rows = pd.concat([exports, imports], ignore_index=True)
+    # a text column empty in one part comes back as floats there: its missing values stay None (as
+    # one read of the world gives them), not NaN, which a chart's JSON cannot hold
+    text = [c for c in rows.columns if rows[c].dtype == object]
+    rows[text] = rows[text].astype(object).where(rows[text].notna(), None)
+    return rows
+
+
 def pair_to_show(db: Store, names, iso3: str, span: tuple[int, int]) -> tuple[pd.DataFrame, str]:
     """The pair-product with the most years reported by both sides (the largest trade breaking
     ties) at HS4; when no pair of the country has both reports (the DPRK's case), the one with the
     most years reported by either side, titled as one-sided."""
-    rows = db.mirror(level="4", years=span)
-    rows = rows[(rows.exporter == iso3) | (rows.importer == iso3)]
+    rows = _country_mirror(db, iso3, "4", span)
     if rows.empty:
         return pd.DataFrame(), "One pair's two reports"
     both = rows[rows.reported_by == "both"]

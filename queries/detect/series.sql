@@ -167,15 +167,18 @@ WHERE (list_contains($countries, exporter) OR list_contains($countries, importer
   AND (reported_by = 'both'
        OR (reported_by = 'importer only, exporter reported nothing' AND list_contains($neighbours, exporter)));
 
--- name: detect_mirror_outliers(min_history:int, z:float, min_ratio:float)
--- Internal: candidate mirror outliers over the whole built mirror: ln(M_fob/X) robust z against the
--- pair-product's own periods and against all pairs of the product in the period (median and MAD
--- scaled by 1/0.6745, as statsmodels' robust scale). Only rows beyond the thresholds are returned.
+-- name: detect_mirror_outliers(min_history:int, z:float, min_ratio:float, country)
+-- Internal: candidate mirror outliers of `country`'s pairs in the built mirror: ln(M_fob/X) robust z
+-- against the pair-product's own periods and against all pairs of the product in the period (the
+-- whole world's; median and MAD scaled by 1/0.6745, as statsmodels' robust scale). Only rows beyond
+-- the thresholds are returned. The country is found by its integer key first (as in mirror_rows).
 WITH p AS (SELECT * FROM mp_final WHERE log_ratio IS NOT NULL),
 own AS (
     SELECT exporter, importer, hs, count(*) AS n_own, median(log_ratio) AS own_center,
            mad(log_ratio) / 0.6744897501960817 AS own_scale
-    FROM p GROUP BY exporter, importer, hs HAVING count(*) >= $min_history
+    FROM p
+    WHERE exporter_n = iso_num($country) AND exporter = $country OR importer_n = iso_num($country) AND importer = $country
+    GROUP BY exporter, importer, hs HAVING count(*) >= $min_history
 ),
 cs AS (
     SELECT hs, period, count(*) AS n_cs, median(log_ratio) AS cs_center, mad(log_ratio) / 0.6744897501960817 AS cs_scale
@@ -191,10 +194,10 @@ z AS (
 SELECT * FROM z
 WHERE abs(z_own) >= $z AND (abs(z_cs) >= $z OR z_cs IS NULL) AND abs(log_ratio) >= $min_ratio;
 
--- name: detect_unit_values(freq, z:float, min_ratio:float, include_estimated:bool)
--- Internal: candidate unit-value outliers over every reported figure with a value and a weight:
--- ln(USD/kg) robust z against the same product, period and side (exports FOB, imports CIF), in
--- cross-sections of at least 8 reports. Only rows beyond the thresholds are returned, each with
+-- name: detect_unit_values(freq, z:float, min_ratio:float, include_estimated:bool, country)
+-- Internal: candidate unit-value outliers of `country`'s trade (it the reporter or the partner):
+-- ln(USD/kg) robust z against the same product, period and side (exports FOB, imports CIF) over
+-- every reported figure with a value and a weight, in cross-sections of at least 8 reports. Only rows beyond the thresholds are returned, each with
 -- estimated_excluded: the reports of its cross-section left out because Comtrade estimated their
 -- weight (isNetWgtEstimated; a price per kg of an estimated weight is the estimator's, not the
 -- trader's), unless include_estimated.
@@ -225,7 +228,8 @@ SELECT u.*, cs.n, cs.center, (u.log_uv - cs.center) / nullif(cs.scale, 0) AS z,
        coalesce(e.estimated_excluded, 0) AS estimated_excluded
 FROM u JOIN cs USING (hs, period, flow)
 LEFT JOIN excluded AS e USING (hs, period, flow)
-WHERE abs((u.log_uv - cs.center) / nullif(cs.scale, 0)) >= $z AND abs(u.log_uv - cs.center) >= $min_ratio;
+WHERE (u.reporter = $country OR u.partner = $country)
+  AND abs((u.log_uv - cs.center) / nullif(cs.scale, 0)) >= $z AND abs(u.log_uv - cs.center) >= $min_ratio;
 
 -- name: detect_relabel_pairs(freq, exporters, target, prefixes)
 -- Internal: both reports, in kg and USD, of the target's banned products at HS6 between its

@@ -297,6 +297,16 @@ SELECT *, datediff('day', ov_start, ov_end) + 1 AS ov_days,
        full_amount * (datediff('day', ov_start, ov_end) + 1) / figure_days AS amount_in_cap_unit
 FROM ov WHERE full_amount IS NOT NULL;
 
+-- name: sanctioned_competing_figures(country, freq)
+-- Internal: whether flows to or from `country` as partner (every figure the banned-trade queries read
+-- has it as partner) have more than one current reported USD figure; zero lets them skip choosing one
+-- per flow. Scoped to the partner so that one country's question does not count the whole store's
+-- figures (competing_figures with no level). On one 64-bit hash of the flow's identity, as there. One
+-- row; figures beyond the first of their flow.
+SELECT count(*) - count(DISTINCT hash(reporter_iso3, partner_iso3, flow, hs, period_start, period_end))
+FROM stg_reported_usd
+WHERE freq = $freq AND partner_iso3 = $country;
+
 -- name: sanctioned_trade_rows(country, freq, source_order, dedupe:bool, measure, include_before:bool)
 -- Internal: partner-reported trade in banned goods, in the banned direction: one row per (measure,
 -- reporter, hs, period) from the measure's effective date (timed straddles, wind-down or after, with

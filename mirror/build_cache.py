@@ -14,8 +14,9 @@ deletes the files of earlier states.
 
 Only large builds are kept (``CACHE_MIN_FIGURES`` figures at the build's frequency or more):
 a small store builds faster than a file is written. A store folder that cannot be written to
-(read-only media) simply keeps nothing. The fitted gravity model (a Python object) is not kept:
-``Engine.cif_fob_model`` builds again.
+(read-only media) simply keeps nothing. Of the fitted gravity model (a Python object) the
+description a report's methods show is kept (table mp_model: ``cif_fob.describe``), so that
+``Engine.cif_fob_model`` reads it instead of fitting the world again.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from . import sql
 from .paths import queries_dir
@@ -55,6 +57,7 @@ class BuildCache:
         self.con = con
         self.min_figures = CACHE_MIN_FIGURES
         self.restored: Path | None = None  # the kept build this connection's mirror views read
+        self.model: pd.DataFrame | None = None  # the gravity model's description kept with it (None: none)
 
     def folder(self) -> Path | None:
         """``<store>.builds`` beside the store file (None for an in-memory database)."""
@@ -84,6 +87,8 @@ class BuildCache:
             sql.run(self.con, "attach_build_cache_read", path=str(path)).fetchall()
             sql.script(self.con, "drop_built_mirror_tables")
             sql.script(self.con, "restore_build_cache")
+            model = sql.frame(self.con, "build_cache_model")
+            self.model = model if len(model) else None
             self.restored = path
             for name in view_scripts:
                 sql.script(self.con, name)
@@ -98,11 +103,12 @@ class BuildCache:
         """Stop reading a kept build (before this connection builds its own tables)."""
         if self.restored is not None:
             sql.script(self.con, "release_build_cache")
-            self.restored = None
+            self.restored, self.model = None, None
 
-    def save(self, build_key: tuple, figures: int) -> Path | None:
-        """Keep the build just made (its tables are this connection's temp tables), if it is large
-        enough and the store's folder can be written; delete the kept builds of earlier states."""
+    def save(self, build_key: tuple, figures: int, model: pd.DataFrame | None = None) -> Path | None:
+        """Keep the build just made (its tables are this connection's temp tables) and ``model``, the
+        description of its gravity model (None: none fitted), if it is large enough and the store's
+        folder can be written; delete the kept builds of earlier states."""
         folder = self.folder()
         if folder is None or figures < self.min_figures:
             return None
@@ -115,7 +121,11 @@ class BuildCache:
             folder.mkdir(exist_ok=True)
             part.unlink(missing_ok=True)
             sql.run(self.con, "attach_build_cache_write", path=str(part)).fetchall()
-            sql.script(self.con, "write_build_cache")
+            self.con.register("mp_model_df", model if model is not None else _NO_MODEL)
+            try:
+                sql.script(self.con, "write_build_cache")
+            finally:
+                self.con.unregister("mp_model_df")
             os.replace(part, final)
         except (OSError, duckdb.Error):  # a read-only folder or a full disk: nothing is kept
             sql.script(self.con, "detach_build_cache_write")
@@ -139,6 +149,12 @@ class BuildCache:
         if folder is None or not folder.is_dir():
             return []
         return sorted(folder.glob("mirror-*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+# The description's columns when no model was fitted (cif_fob.describe's, typed as it types them).
+_NO_MODEL = pd.DataFrame({"term": pd.Series([], dtype=object), "coef": pd.Series([], dtype=float),
+                          "std_error": pd.Series([], dtype=float), "t": pd.Series([], dtype=float),
+                          "p_value": pd.Series([], dtype=float), "kind": pd.Series([], dtype=object)})
 
 
 def _state(path: Path) -> str:

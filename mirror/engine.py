@@ -67,6 +67,7 @@ class Engine:
         self._built: Built | None = None
         self._reconstructed: tuple | None = None  # the build and country rc_* were made for
         self.gravity = None  # the fitted CIF/FOB gravity model of the current build, if any
+        self.gravity_table: pd.DataFrame | None = None  # its description (cif_fob.describe), kept with the build
         self.cache = BuildCache(con)
 
     def invalidate(self) -> None:
@@ -83,9 +84,10 @@ class Engine:
         key = (settings, level, freq, self._data_version())
         if self._built and self._built.key == key and (kept or self.cache.restored is None):
             return
-        self.gravity = None
+        self.gravity, self.gravity_table = None, None
         if kept and self.cache.restore(key, VIEW_SCRIPTS):
             self._built = Built(key)
+            self.gravity_table = self.cache.model
             return
         self.cache.release()
         con = self.con
@@ -112,7 +114,11 @@ class Engine:
         sql.script(con, "build_reconciled")
         self._check_build()
         self._built = Built(key)
-        self.cache.save(key, figures)
+        if self.gravity is not None:
+            from . import cif_fob
+
+            self.gravity_table = cif_fob.describe(self.gravity, settings.max_margin)
+        self.cache.save(key, figures, model=self.gravity_table)
 
     def _pair_reports(self, settings: Settings, level: str, freq: str) -> int:
         """Both reports of every flow side by side (mp_base), a chunk of consecutive years at a
@@ -268,16 +274,14 @@ class Engine:
         statistics (pairs, flows, R2, within R2, residual s.d., clipping range), for the methods."""
         from dataclasses import replace
 
-        from . import cif_fob
-
         if not settings.cif_fob.startswith("gravity"):
             settings = replace(settings, cif_fob="gravity")
-        self.build(settings, level, freq, kept=False)  # the fitted model is not kept on disk
-        if self.gravity is None:
+        self.build(settings, level, freq)  # a kept build keeps the model's description too
+        if self.gravity_table is None:
             raise StoreError("the gravity CIF/FOB model needs at least 10 pairs that both sides report, with "
                              "geography; this store has fewer, so the fixed factor is used. Fix: load both sides "
                              "of more pairs.")
-        return cif_fob.describe(self.gravity, settings.max_margin)
+        return self.gravity_table.copy()
 
     def reliability(self, settings: Settings, level: str = "TOTAL", freq: str = "A") -> pd.DataFrame:
         self.build(settings, level, freq)

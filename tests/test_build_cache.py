@@ -29,7 +29,8 @@ def faces(db) -> dict[str, pd.DataFrame]:
     return {"hs6": db.mirror(level="6"), "hs4 of one country": db.mirror(exporter="CAN", level="4"),
             "total": db.mirror(level="TOTAL"), "rebuilt": db.reconstruct("CYP"),
             "rebuilt by period": db.reconstruct("CYP", by="period"), "reliability": db.reliability(level="6"),
-            "margins": db.cif_fob_estimates(level="6")}
+            "margins": db.cif_fob_estimates(level="6"),
+            "gravity model": db.cif_fob_model(level="TOTAL")}  # its description is kept: no fit again
 
 
 def test_a_kept_build_gives_a_later_process_the_tables_a_build_makes(tmp_path, panel, keep_every_build):

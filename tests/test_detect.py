@@ -118,6 +118,24 @@ def test_unit_value_outlier_on_either_side(db, tmp_path):
     assert out.score.iloc[0] > 4 and "over-invoiced or under-weighed" in out.reason.iloc[0]
 
 
+def test_a_flow_with_competing_figures_counts_once_at_their_median_price(db, tmp_path):
+    # The same twelve exporters; Ecuador's flow is also published by a second source, at 1/40 and
+    # 1/10 of the weight: the median of the two (1/20) is the outlier, counted once in the
+    # cross-section (never twice, which would also shift the world's centre).
+    rows, again = [], []
+    for i, e in enumerate(["VNM", "THA", "IND", "IDN", "ECU", "CHN", "MYS", "PHL", "BGD", "LKA", "PER", "ARG"]):
+        kg, usd = 1000 + 37 * i, 5.0 * (1000 + 37 * i) * (1 + 0.02 * (i % 4))
+        rows.append(row(e, "JPN", "X", "0306", usd, kg=kg / 40 if e == "ECU" else kg))
+        if e == "ECU":
+            again.append(row(e, "JPN", "X", "0306", usd, kg=kg / 10))
+    load_rows(db, tmp_path, rows)
+    load_rows(db, tmp_path, again, source="national")
+    out = db.flags(detector="unit_value_outlier", country="JPN")
+    assert out[["reporter", "hs", "period"]].values.tolist() == [["ECU", "0306", "2018"]]
+    kg = 1000 + 37 * 4
+    assert out.evidence.iloc[0].endswith(f", {(kg / 40 + kg / 10) / 2:,.0f} kg") and "(12 reports" in out.reason.iloc[0]
+
+
 def test_relabelling_importer_reports_more_from_a_neighbour_after_the_ban(db, tmp_path):
     # Korea and Russia agree on coal (2701) until 2016; after 2371 (Aug 2017) Korea reports 3x Russia's exports.
     rows = []

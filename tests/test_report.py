@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from mirror import charts
-from mirror.errors import OptionError
+from mirror.errors import MirrorError, OptionError
 from mirror.paths import data_dir
 from mirror.report import Report, Section, build_report, javascript_bundle, safe_json
+from mirror.report.page import Figure
 from mirror.store import Store
 
 PAYLOAD = "</script><script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>"
@@ -187,6 +188,36 @@ def test_specs_are_escaped_for_script_elements():
     text = safe_json({"name": "</script><!-- & \u2028\u2029"})
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text and "\u2029" not in text
     assert json.loads(text) == {"name": "</script><!-- & \u2028\u2029"}
+
+
+def test_a_column_with_no_value_at_all_renders_as_nulls_not_nan():
+    """A frame built by concatenating an empty frame (no report missing: zero gap rows) holds an
+    object column with no value; Altair's sanitiser under pandas 3 hands it over as NaN, which JSON
+    cannot hold. Found on a 9M-flow store: the whole page failed to render."""
+    values = pd.DataFrame({"year": [2019, 2020], "usd": [1.0, float("inf")]})
+    empty = pd.DataFrame([], columns=["year", "note"])
+    frame = pd.concat([values, empty], ignore_index=True)
+    chart = alt.Chart(frame).mark_bar().encode(x="year:O", y="usd:Q", tooltip=["note:N"])
+    figure = Figure("bars", "Bars", chart)
+    rows = next(iter(figure.spec()["datasets"].values()))
+    assert [r["note"] for r in rows] == [None, None] and rows[1]["usd"] is None
+    assert json.loads(safe_json(figure.spec()))["datasets"]
+    assert '"note": null' in Report(country="", years=None, sections=[Section("s", "S", figures=[figure])]).to_html()
+
+
+def test_a_non_finite_number_outside_the_data_is_named_as_a_chart_bug():
+    chart = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_point().encode(
+        x=alt.X("x:Q", scale=alt.Scale(domain=[0, float("nan")])))
+    with pytest.raises(MirrorError, match=r"'scaled'.*nan at /encoding/x/scale/domain\[1\]"):
+        Figure("scaled", "Scaled", chart).spec()
+
+
+def test_rebuilt_trade_sends_no_column_of_nulls_when_no_report_is_missing():
+    frame = pd.DataFrame({"year": [2019, 2020], "partner": ["CHN", "CHN"], "partner_name": ["China", "China"],
+                          "imports_usd": [5.0, 6.0], "exports_usd": [1.0, 2.0]})
+    spec = charts.rebuilt_trade(frame, "PRK", [2019, 2020], pd.DataFrame([], columns=["year", "direction", "missing"]))
+    rows = next(iter(spec.to_dict(validate=False)["datasets"].values()))
+    assert rows and all("missing" not in r for r in rows)
 
 
 def test_hostile_names_are_escaped_in_the_page(tmp_path):

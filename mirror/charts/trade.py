@@ -48,7 +48,7 @@ def rebuilt_trade(frame: pd.DataFrame, country: str = "PRK", years: list[int] | 
         missing_who = gaps["missing"] if "missing" in gaps else pd.Series("every partner", index=gaps.index)
         gaps = gaps.assign(kind="missing", usd=0.0, partner_name="no report in the store",
                            basis="not in the store: the report of " + missing_who + " (missing data, not a fall in trade)")
-        gaps = gaps.drop(columns=["missing"], errors="ignore")
+    gaps = gaps.drop(columns=["missing"], errors="ignore")  # said in basis; empty, it would be a column of nulls
     ranges = intervals.dropna(subset=["low", "high"]) if intervals is not None and len(intervals) else pd.DataFrame()
     if len(ranges):
         ranges = ranges.assign(kind="interval", usd=0.0, partner_name="90% interval of the total",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -121,16 +122,46 @@ class Figure:
 
     def spec(self) -> dict:
         if isinstance(self.chart, dict):  # a spec Altair's renderer hands over, already validated
-            return self.chart
+            return _missing_as_null(self.chart, self.id)
         try:
             # Altair's row guard (its data transformer, never switched off) applies either way; the
             # schema validation (a tenth of a second per report) is left to tests/test_report.py,
             # which validates every chart: the charts are trade-mirror's own, not a user's.
-            return self.chart.to_dict(validate=False)
+            return _missing_as_null(self.chart.to_dict(validate=False), self.id)
         except alt.MaxRowsError as err:
             raise MirrorError(f"The chart {self.id!r} got more rows than Altair draws ({str(err).splitlines()[0]}): "
                               "a bug in trade-mirror's report queries, which must aggregate first. Fix: report it; "
                               "meanwhile narrow the report with --years.") from None
+
+
+def _missing_as_null(spec: dict, chart_id: str) -> dict:
+    """The spec with every NaN or infinity in its data rows made null (in place), as Vega-Lite reads a
+    missing value. Altair means to do this for every frame but, under pandas 3, misses an object
+    column that holds no value at all (its ``apply`` turns the column to float, whose ``None`` is
+    NaN again): JSON has no NaN, so the whole page failed to render. A non-finite number anywhere
+    else in the spec (a scale's domain, a rule's value) is a bug in the chart, said so by name."""
+    def rows(values: object) -> None:
+        for row in values if isinstance(values, list) else ():
+            if isinstance(row, dict):
+                for key, value in row.items():
+                    if isinstance(value, float) and not math.isfinite(value):
+                        row[key] = None
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "values" or path == "/datasets":
+                    rows(value)
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}[{i}]")
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise MirrorError(f"The chart {chart_id!r} has {node} at {path} of its spec, which JSON cannot hold: a "
+                              "bug in trade-mirror's chart. Fix: report it; the tables hold the same numbers.")
+
+    walk(spec, "")
+    return spec
 
 
 @dataclass

@@ -11,8 +11,10 @@ ATTACH $path AS mirror_cache_write (READ_WRITE);
 
 -- name: write_build_cache
 -- Internal: the tables a built mirror's views and faces read (mp_pairs, mp_final, mp_reconciled,
--- queries/mirror/faces.sql), copied into the attached cache file; its scratch tables (the last
--- chunk's mp_resolved, the fits' working tables) are not kept. Detached when written.
+-- queries/mirror/faces.sql), copied into the attached cache file, and mp_model, the description of
+-- the build's gravity margin model (the registered mp_model_df: no rows where none was fitted); its
+-- scratch tables (the last chunk's mp_resolved, the fits' working tables) are not kept. Detached
+-- when written.
 CREATE TABLE mirror_cache_write.mp_level AS SELECT * FROM temp.mp_level;
 CREATE TABLE mirror_cache_write.mp_base AS SELECT * FROM temp.mp_base;
 CREATE TABLE mirror_cache_write.mp_prov AS SELECT * FROM temp.mp_prov;
@@ -23,6 +25,7 @@ CREATE TABLE mirror_cache_write.rel_country AS SELECT * FROM temp.rel_country;
 CREATE TABLE mirror_cache_write.mp_sigma AS SELECT * FROM temp.mp_sigma;
 CREATE TABLE mirror_cache_write.mp_interval AS SELECT * FROM temp.mp_interval;
 CREATE TABLE mirror_cache_write.mp_bias AS SELECT * FROM temp.mp_bias;
+CREATE TABLE mirror_cache_write.mp_model AS SELECT * FROM mp_model_df;
 DETACH mirror_cache_write;
 
 -- name: detach_build_cache_write
@@ -59,6 +62,11 @@ CREATE TEMP VIEW rel_country AS SELECT * FROM mirror_cache_read.rel_country;
 CREATE TEMP VIEW mp_sigma AS SELECT * FROM mirror_cache_read.mp_sigma;
 CREATE TEMP VIEW mp_interval AS SELECT * FROM mirror_cache_read.mp_interval;
 CREATE TEMP VIEW mp_bias AS SELECT * FROM mirror_cache_read.mp_bias;
+
+-- name: build_cache_model
+-- Internal: the gravity margin model's description kept with the build read now (term, coef,
+-- std_error, t, p_value, kind; no rows: no model was fitted), in the order it was written.
+SELECT * FROM mirror_cache_read.mp_model ORDER BY rowid;
 
 -- name: release_build_cache
 -- Internal: the views over a kept build dropped and its file detached, before a build on this

@@ -432,3 +432,10 @@ def test_the_javascript_bundle_is_kept_on_disk_and_rebuilt_when_cut_short(tmp_pa
     page.javascript_bundle.cache_clear()
     assert page.javascript_bundle() == first
     page.javascript_bundle.cache_clear()
+
+
+def test_grey_cells_are_said_to_be_the_country_s_silence_only_where_it_publishes_nothing(report, bundled):
+    intro = next(s for s in report.sections if s.id == "mirror").intro
+    assert "which for North Korea is the rule: it publishes nothing" in intro
+    china = next(s for s in build_report(bundled, country="CHN").sections if s.id == "mirror").intro
+    assert "publishes nothing" not in china and "the other side's report of the year is not in the store" in china

@@ -119,11 +119,16 @@ def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int, pair: tuple
     uv = uv[uv.year.between(*span)]
     if len(uv):  # a facet's label: '2701 Coal', the description on hover
         uv = uv.assign(product=uv.hs.map(lambda h: b.names.hs_label(h, 40)))
+    # whose silence the grey cells are: the country's own (North Korea's: it publishes nothing) or
+    # either side's in some years (a country that reports its trade)
+    own = ((cells.direction == "exports") & cells.exporter_reported_usd.notna()
+           | (cells.direction == "imports") & cells.importer_reported_usd.notna()) if len(cells) else pd.Series([], dtype=bool)
+    grey = (f"which for {name} is the rule: it publishes nothing" if not own.any() else
+            "where the other side's report of the year is not in the store")
     section = Section("mirror", "Mirror discrepancies",
                       "Each flow has two reports: the exporter's (FOB) and the importer's (CIF, converted to FOB here). "
                       "The discrepancy index (X − M) / (X + M) runs from −1 (only the importer reports) to 1 (only the "
-                      f"exporter reports); grey cells have one report only, which for {name} is the rule: it "
-                      "publishes nothing.",
+                      f"exporter reports); grey cells have one report only, {grey}.",
                       b.figure("discrepancy_heatmap", "Discrepancies by partner and year", cells,
                                lambda f: charts.discrepancy_heatmap(f, name), f"no mirror pairs of {name}'s trade")
                       + b.figure("pair_series", "One pair's two reports", pair, lambda f: charts.pair_series(f, title),

@@ -5,12 +5,13 @@ scale a build of the world is minutes, reading one country's rows from a kept bu
 What is kept: the tables a build's views and faces read (queries/mirror/cache.sql:
 write_build_cache), not its scratch tables; the views (mp_pairs, mp_final, mp_reconciled) are
 defined again over them, as a build defines them. One file per build,
-``<store>.builds/mirror-<level>-<freq>-<state>-<digest>.duckdb``: the state is the store's data (its
-loads, and the last load's file hash and time), the digest also covers the settings and this
-version's code (the mirror's SQL and the modules that fit it), so a kept build is used only where
-building again would give the same tables. A file is written under a temporary name and renamed
-when whole: a reader never sees half a build. The next build after a load writes a new file and
-deletes the files of earlier states.
+``<store>.builds/mirror-<level>-<freq>-<state>-<code>-<settings>.duckdb``: the state is the store's
+data (its loads, and the last load's file hash and time), the code a hash of this version's (the
+mirror's SQL and the modules that fit it), the settings a hash of the build's settings, so a kept
+build is used only where building again would give the same tables. A file is written under a
+temporary name and renamed when whole: a reader never sees half a build. The next build after a
+load, or after an upgrade of trade-mirror, writes a new file and deletes the files of earlier
+states or other code (about 200 MB each for HS4 of three BACI-scale years).
 
 Only large builds are kept (``CACHE_MIN_FIGURES`` figures at the build's frequency or more):
 a small store builds faster than a file is written. A store folder that cannot be written to
@@ -65,12 +66,13 @@ class BuildCache:
         return Path(path[0]).with_name(Path(path[0]).name + ".builds") if path and path[0] else None
 
     def _name(self, build_key: tuple) -> str:
-        """mirror-<level>-<freq>-<state>-<digest>.duckdb (_state: field 3 of the name)."""
+        """mirror-<level>-<freq>-<state>-<code>-<settings>.duckdb (_field: 3 and 4)."""
         settings, level, freq, _ = build_key
         loads, last_id, last = sql.run(self.con, "build_cache_state").fetchone()
         state = hashlib.sha256(f"{loads}|{last_id}|{last}".encode()).hexdigest()[:12]
+        code = code_digest()[:12]
         digest = hashlib.sha256(f"{settings!r}|{level}|{freq}|{code_digest()}".encode()).hexdigest()[:16]
-        return f"mirror-{level}-{freq}-{state}-{digest}.duckdb"
+        return f"mirror-{level}-{freq}-{state}-{code}-{digest}.duckdb"
 
     def restore(self, build_key: tuple, view_scripts: tuple[str, ...]) -> bool:
         """Read the kept build for ``build_key`` if there is one: its tables under the build's names,
@@ -137,9 +139,10 @@ class BuildCache:
         return final
 
     def _prune(self, kept: Path) -> None:
-        """Delete the kept builds of earlier states of the data, and the oldest beyond KEEP_FILES."""
+        """Delete the kept builds of earlier states of the data or of other code (this version never
+        reads them), and the oldest beyond KEEP_FILES."""
         for i, path in enumerate(self.kept()):
-            stale = _state(path) != _state(kept)
+            stale = _field(path, 3) != _field(kept, 3) or _field(path, 4) != _field(kept, 4)
             if path != kept and path != self.restored and (stale or i >= KEEP_FILES):
                 path.unlink(missing_ok=True)
 
@@ -157,6 +160,8 @@ _NO_MODEL = pd.DataFrame({"term": pd.Series([], dtype=object), "coef": pd.Series
                           "p_value": pd.Series([], dtype=float), "kind": pd.Series([], dtype=object)})
 
 
-def _state(path: Path) -> str:
-    parts = path.name.split("-")
-    return parts[3] if len(parts) > 4 else ""
+def _field(path: Path, i: int) -> str:
+    """Field ``i`` of a kept build's name (3: the data's state, 4: the code's hash); "" if it has none
+    (a file named as an earlier version named them: other code)."""
+    parts = path.name.removesuffix(".duckdb").split("-")
+    return parts[i] if len(parts) == 6 else ""

@@ -28,9 +28,13 @@ browser:
 	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && S= || S="sudo -n"; \
 	  $$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq chromium; }
 
+# One pytest worker per core (pytest-xdist), each test file on one worker (its module fixtures are
+# built once); TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= auto
+
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

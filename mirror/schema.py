@@ -4,6 +4,7 @@ rates) refilled from data/ whenever those files change."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 
@@ -46,15 +47,24 @@ def check(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                          f"uses {SCHEMA_VERSION}. Fix: open it read-write once to upgrade it.")
 
 
+SCHEMA_SCRIPTS = ("create_store", "create_sanctions_tables", "create_flags_table", "create_comtrade_fetches",
+                  "create_coverage_tables", "create_views")
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schema and (re)fill the reference tables when data/ changed. Atomic."""
+    """Create the schema and (re)fill the reference tables when data/ changed. Atomic. A store
+    prepared by this very schema and these reference files (meta 'prepared_sha') is left as it is:
+    every read-write open (each CLI command, each notebook) skipped a write transaction."""
+    digest = _reference_digest()
+    prepared = _prepared_digest(digest)
+    with contextlib.suppress(duckdb.CatalogException):  # a new file has no meta table yet
+        if meta(con, "prepared_sha") == prepared and meta(con, "coverage_schema") == SCHEMA_VERSION:
+            return
     with Transaction(con):
-        for script in ("create_store", "create_sanctions_tables", "create_flags_table", "create_comtrade_fetches",
-                       "create_coverage_tables", "create_views"):
+        for script in SCHEMA_SCRIPTS:
             sql.script(con, script)
         set_meta(con, "schema_version", SCHEMA_VERSION)
         set_meta(con, "mirror_version", __version__)
-        digest = _reference_digest()
         if meta(con, "reference_sha") != digest:
             sql.script(con, "clear_reference")
             sql.script(con, "clear_sanctions_reference")
@@ -64,6 +74,16 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         if meta(con, "coverage_schema") != SCHEMA_VERSION:
             rebuild_coverage(con)  # a store written before the coverage model: derive it once
             set_meta(con, "coverage_schema", SCHEMA_VERSION)
+        set_meta(con, "prepared_sha", prepared)
+
+
+def _prepared_digest(reference: str) -> str:
+    """What a prepared store's schema comes from: the schema scripts' SQL (a column added without a
+    new SCHEMA_VERSION changes it too), the versions, the reference files' digest."""
+    h = hashlib.sha256(f"{SCHEMA_VERSION}|{__version__}|{reference}".encode())
+    for script in SCHEMA_SCRIPTS:
+        h.update(sql.get(script).sql.encode())
+    return h.hexdigest()
 
 
 def _reference_digest() -> str:

@@ -7,6 +7,9 @@ MIRROR_DB is unset for every test.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,9 +27,21 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("MIRROR_DB", raising=False)
 
 
+@pytest.fixture(scope="session")
+def _new_store_file(tmp_path_factory) -> Path:
+    """A store as mirror.open makes it (schema, reference tables), made once per test process: each
+    test's store is a copy (creating one is about 2 s, copying it milliseconds)."""
+    path = tmp_path_factory.mktemp("new-store") / "new.duckdb"
+    mirror.open(path).close()
+    assert not Path(f"{path}.wal").exists()  # closed = checkpointed: the file is the whole store
+    return path
+
+
 @pytest.fixture
-def db(tmp_path):
-    store = mirror.open(tmp_path / "test.duckdb")
+def db(tmp_path, _new_store_file):
+    path = tmp_path / "test.duckdb"
+    shutil.copyfile(_new_store_file, path)
+    store = mirror.open(path)
     yield store
     store.close()
 
@@ -57,15 +72,31 @@ def cli(capsys):
     return run
 
 
+# Under pytest-xdist (make test runs a worker per core) each worker runs part of the suite: it
+# leaves the queries it ran in this folder, and the controller checks their union.
+_USED_DIR = "MIRROR_TEST_USED_QUERIES"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and os.environ.get(_USED_DIR) is None:
+        os.environ[_USED_DIR] = tempfile.mkdtemp(prefix="mirror-used-queries-")  # workers inherit it
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Every named query in queries/ must be executed by the suite (when the whole suite runs)."""
     from mirror import sql
 
+    folder = Path(os.environ[_USED_DIR])
+    if hasattr(session.config, "workerinput"):  # a worker: say what it ran, the controller judges
+        (folder / f"{session.config.workerinput['workerid']}.txt").write_text("\n".join(sorted(sql.used)))
+        return
+    used = set(sql.used).union(*(f.read_text().split() for f in folder.glob("*.txt")))
+    shutil.rmtree(folder, ignore_errors=True)
     if exitstatus != 0 or session.config.option.keyword or session.config.option.markexpr:
         return
     if session.testscollected < 100 or session.testsfailed:  # a partial run: nothing to say
         return
-    missing = sorted(set(sql.catalog()) - sql.used)
+    missing = sorted(set(sql.catalog()) - used)
     if missing:
         session.config.pluginmanager.get_plugin("terminalreporter").write_line(
             f"queries never executed by the tests: {', '.join(missing)}", red=True)

@@ -49,6 +49,9 @@ class WriterLock:
     process share it (DuckDB shares one database between a process's connections)."""
 
     def __init__(self, path: Path):
+        if str(path) == ":memory:":  # DuckDB's in-memory database (each its own): nothing on disk to lock
+            self.path, self.first = None, True
+            return
         self.path = path.resolve()
         self.first = self.path not in _HELD  # the first holder in this process (the one that may swap)
         if not self.first:

@@ -121,3 +121,13 @@ def test_a_python_refresh_swaps_in_its_working_copy_while_a_reader_holds_the_sto
     assert not list(tmp_path.glob("s.duckdb.swap-*"))
     with mirror.open(path, read_only=True) as db:
         assert db.con.execute("SELECT count(*), sum(value) FROM flows").fetchall()[0] == (5, 600.0)
+
+
+def test_an_in_memory_store_leaves_nothing_on_disk(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    count = "SELECT count(*) FROM flows"
+    with mirror.open(":memory:") as db, mirror.open(":memory:") as other:  # each its own database
+        load_rows(db, tmp_path / "in", [row("CHN", "PRK", "X", "2709", 100.0)])
+        assert db.con.execute(count).fetchone()[0] == 1 and other.con.execute(count).fetchone()[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no ':memory:.writer.lock' in the folder

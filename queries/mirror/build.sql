@@ -670,7 +670,8 @@ FROM sh2;
 -- publishers); zero lets the engine skip choosing one figure per flow. `level`: only the figures a
 -- mirror build at that HS level reads (between two countries, exports and imports, that level and
 -- finer) in periods beginning in years year_from..year_to (one chunk); NULLs: every figure of the
--- frequency (the sanctions layer). On one 64-bit hash of the flow's identity: a collision can only
+-- frequency (no caller now: the sanctions layer counts its country's own, in
+-- sanctioned_competing_figures). On one 64-bit hash of the flow's identity: a collision can only
 -- say "competing" where none compete, which costs the choice, never a wrong figure. (At HS6 the
 -- engine does not ask: it checks the resolved keys.) One row; figures beyond the first of their flow.
 SELECT count(*) - count(DISTINCT hash(reporter_iso3, partner_iso3, flow, hs, period_start, period_end))

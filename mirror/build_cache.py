@@ -110,7 +110,7 @@ class BuildCache:
     def save(self, build_key: tuple, figures: int, model: pd.DataFrame | None = None) -> Path | None:
         """Keep the build just made (its tables are this connection's temp tables) and ``model``, the
         description of its gravity model (None: none fitted), if it is large enough and the store's
-        folder can be written; delete the kept builds of earlier states."""
+        folder can be written; delete the kept builds of earlier states or other code (_prune)."""
         folder = self.folder()
         if folder is None or figures < self.min_figures:
             return None

@@ -38,14 +38,14 @@ def test_build_checks_run_after_every_build(db, tmp_path):
     for name in BUILD_CHECKS:
         assert sql.frame(db.con, name).empty, name
     assert sql.frame(db.con, "check_mirror_unique_keys").empty
-    # A second figure for one side of a flow would be caught, and so would a doubled pair row.
-    db.con.execute("INSERT INTO mp_resolved SELECT * FROM mp_resolved LIMIT 1")
-    assert len(sql.frame(db.con, "check_mirror_unique_keys")) == 1
+    # A second figure for one side of a flow (a second row of its key) would be caught, and so would
+    # the pair's values counted twice.
     db.con.execute("INSERT INTO mp_base SELECT * FROM mp_base LIMIT 1")
+    assert len(sql.frame(db.con, "check_mirror_unique_keys")) == 1
     assert len(sql.frame(db.con, "check_mirror_sums_equal_staged")) >= 1
     # A key that decodes to another flow would be caught on the sampled flows.
-    db.con.execute("INSERT INTO mp_resolved_sample SELECT pair_key, value, 'CHN|PRK|2709|2018-01-01' FROM mp_resolved "
-                   "WHERE is_export")
+    db.con.execute("INSERT INTO mp_resolved_sample SELECT pair_key, value_exporter_usd, 'CHN|PRK|2709|2018-01-01' "
+                   "FROM mp_base WHERE value_exporter_usd IS NOT NULL")
     db.con.execute("UPDATE mp_base SET pair_key = pair_key + 1")
     assert len(sql.frame(db.con, "check_mirror_key_decoding")) >= 1
 

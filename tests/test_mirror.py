@@ -133,6 +133,26 @@ def test_one_figure_per_flow_by_source_preference(db, tmp_path):
     assert sorted(alternatives.value) == [90, 100]
 
 
+def test_competing_hs6_figures_are_found_as_the_chunk_is_paired_and_one_is_chosen(db, tmp_path):
+    # At HS6 figures enter as published and nothing is counted before pairing: a second source's
+    # figure for a flow shows as a repeated key of the paired chunk, which is then paired again,
+    # choosing. Both shapes: a flow the importer reports too (CHN->PRK 270900: 100 or 90, import 106)
+    # and one only the exporter reports (RUS->PRK 271019: 7 or 8, never a second row); its 2019
+    # figure has no competitor and is kept.
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "270900", 100), row("PRK", "CHN", "M", "270900", 106),
+                             row("RUS", "PRK", "X", "271019", 7), row("RUS", "PRK", "X", "271019", 5, year=2019)])
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "270900", 90), row("RUS", "PRK", "X", "271019", 8)], source="gacc")
+    m = db.mirror(level="6")
+    assert len(m) == 3 and not m.duplicated(["year", "exporter", "importer", "hs"]).any()
+    r = one(m, exporter="CHN", year=2018)
+    assert (r.value_exporter_usd, r.value_importer_usd, r.source_exporter, r.figures_considered) == (100, 106, "comtrade", 3)
+    r = one(m, exporter="RUS", year=2018)
+    assert (r.value_exporter_usd, r.source_exporter, r.figures_considered) == (7, "comtrade", 2)
+    assert one(m, exporter="RUS", year=2019).value_exporter_usd == 5
+    r = one(db.mirror(level="6", source_order=("gacc", "comtrade")), exporter="RUS", year=2018)
+    assert (r.value_exporter_usd, r.source_exporter) == (8, "gacc")
+
+
 def test_importer_reporting_fob_is_not_converted(db, tmp_path):
     load_rows(db, tmp_path, [row("CHN", "PRK", "X", "2709", 100),
                              row("PRK", "CHN", "M", "2709", 104, valuation="FOB")])

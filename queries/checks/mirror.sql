@@ -1,11 +1,11 @@
 -- name: check_mirror_unique_keys
--- Internal: offending rows of a built mirror: two figures of one side for the same flow (pair_key =
--- period, exporter, importer, hs) in mp_resolved (the chunk last resolved) - then mp_base, their
--- full outer join, would hold the flow twice. The engine counts them after resolving each chunk
--- (resolved_key_duplicates, one pass) and lists them with this only when there are any.
-SELECT pair_key, is_export, count(*) AS rows
-FROM mp_resolved
-GROUP BY pair_key, is_export
+-- Internal: offending rows of a built mirror: a pair_key (period, exporter, importer, hs) that
+-- mp_base holds more than once - a side with two figures for one flow makes a second row of its
+-- key, whether or not the other side reported it. The engine finds repeats per chunk as it pairs it
+-- (mirror_chunk_keys, sorted) and lists them with this only when there are any.
+SELECT pair_key, count(*) AS rows
+FROM mp_base
+GROUP BY pair_key
 HAVING count(*) > 1;
 
 -- name: check_mirror_key_decoding

@@ -5,36 +5,31 @@
 SELECT year, count(*) AS figures FROM figures WHERE valid_to_load IS NULL AND freq = $freq GROUP BY year ORDER BY year;
 
 -- name: build_resolved(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
--- Internal: one figure per flow between two countries at one HS level and frequency
--- (mirror_flows: resolved_flows on integer keys), for the periods beginning in years
--- year_from..year_to (one chunk of the build),
--- as the slim temp table mp_resolved: the flow's packed pair_key (exporter, importer, period, hs),
--- is_export (which side reported it), the figure and its net weight, and prov_id, a hash of its
--- provenance (source, release, how resolved, valuation), decoded through mp_prov. Only the columns
--- the build reads are copied: strings stay in the store. prov_parts holds the provenance of summed
--- figures (their source list, made by mirror_flows); sample_flow, for about one figure in 4,000 published
--- at the build's level, the flow as published (check_mirror_key_decoding decodes its key against it).
--- One row per (period, reporter, partner, flow, hs); current USD.
+-- Internal: at a level coarser than HS6, one figure per flow between two countries (mirror_flows:
+-- resolved_flows on integer keys, the sums of finer codes where a code is not published) for the
+-- periods beginning in years year_from..year_to (one chunk of the build), as the slim temp table
+-- mp_resolved that insert_mirror_base pairs: the flow's packed pair_key (exporter, importer,
+-- period, hs), is_export (which side reported it), the figure and its net weight, and prov_id, a
+-- hash of its provenance (source, release, how resolved, valuation), decoded through mp_prov;
+-- prov_parts, the provenance of summed figures (their source list, made by mirror_flows). Only the
+-- columns the build reads are copied: strings stay in the store. (At HS6 nothing is summed and the
+-- build pairs mirror_flows directly: resolved_side.) One row per (period, reporter, partner, flow,
+-- hs); current USD.
 CREATE OR REPLACE TEMP TABLE mp_resolved AS
-SELECT key AS pair_key, is_export, value, net_weight_kg, alternatives, prov_id, prov_parts, sample_flow
+SELECT key AS pair_key, is_export, value, net_weight_kg, alternatives, prov_id, prov_parts
 FROM mirror_flows($level, $freq, $source_order, $dedupe, $year_from, $year_to);
-
--- name: resolved_key_duplicates
--- Internal: how many figures of mp_resolved (the chunk just resolved) share a side and pair_key with
--- another: zero unless competing figures were not chosen between (the engine then resolves again,
--- choosing one) or a bug. One row; a count.
-SELECT count(*) - count(DISTINCT pair_key | (is_export::BIGINT << 62)) FROM mp_resolved;
 
 -- name: build_mirror_level(level, freq)
 -- Internal: what the pair keys' HS number and period mean in this build, as the one-row mp_level.
 CREATE OR REPLACE TEMP TABLE mp_level AS SELECT $level AS level, $freq AS freq;
 
 -- name: create_mirror_base
--- Internal: the empty tables the chunks of a build fill (insert_mirror_base): mp_base, both reports
--- of every flow; mp_resolved_sums, each chunk's sum of figures per side (check_mirror_sums_equal_staged);
--- mp_resolved_sample, the sampled flows (check_mirror_key_decoding); mp_prov_parts, the provenance of
--- summed figures. Also mp_cov: the published pair-periods of each side (queries/coverage), keyed
--- like pair_key with hs = 0.
+-- Internal: the empty tables the chunks of a build fill (insert_mirror_base and the inserts after
+-- it): mp_base, both reports of every flow; mp_resolved_sums, each chunk's sum of figures per side
+-- (check_mirror_sums_equal_staged); mp_resolved_sample, the sampled flows (check_mirror_key_decoding);
+-- mp_prov_parts, the provenance of summed figures; mp_resolved, empty until build_resolved fills it
+-- at a coarser level than HS6. Also mp_cov: the published pair-periods of each side
+-- (queries/coverage), keyed like pair_key with hs = 0.
 CREATE OR REPLACE TEMP TABLE mp_base (
     pair_key BIGINT, value_exporter_usd DOUBLE, value_importer_usd DOUBLE, weight_exporter_kg DOUBLE,
     weight_importer_kg DOUBLE, prov_exporter UBIGINT, prov_importer UBIGINT, figures_considered BIGINT,
@@ -42,6 +37,8 @@ CREATE OR REPLACE TEMP TABLE mp_base (
 CREATE OR REPLACE TEMP TABLE mp_resolved_sums (is_export BOOLEAN, staged DOUBLE);
 CREATE OR REPLACE TEMP TABLE mp_resolved_sample (pair_key BIGINT, value DOUBLE, sample_flow VARCHAR);
 CREATE OR REPLACE TEMP TABLE mp_prov_parts (prov_id UBIGINT, prov_parts VARCHAR[]);
+CREATE OR REPLACE TEMP TABLE mp_resolved (pair_key BIGINT, is_export BOOLEAN, value DOUBLE, net_weight_kg DOUBLE,
+    alternatives BIGINT, prov_id UBIGINT, prov_parts VARCHAR[]);
 CREATE OR REPLACE TEMP TABLE mp_cov AS
 SELECT DISTINCT
     pair_key(c.year, c.month, CASE WHEN c.flow = 'export' THEN c.reporter_iso3 ELSE c.partner_iso3 END,
@@ -52,16 +49,19 @@ JOIN mp_level AS l ON c.freq = l.freq
 WHERE c.kind = 'reported' AND c.reporter_is_country AND c.partner_is_country AND c.flow IN ('export', 'import')
   AND c.reporter_iso3 <> c.partner_iso3;
 
--- name: insert_mirror_base
--- Internal: the chunk in mp_resolved paired: its exports and imports matched on pair_key (a full
--- outer join) and added to mp_base (values, weights, provenance ids; mp_pairs decodes it), with
--- what the checks and the provenance dictionary keep of the chunk. One row per pair_key.
+-- name: insert_mirror_base(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
+-- Internal: a chunk's resolved figures (resolved_side) paired: its exports and imports matched on
+-- pair_key (a full outer join) and added to mp_base (values, weights, provenance ids; mp_pairs
+-- decodes it). One row per pair_key, if each side has one figure per flow (mirror_chunk_keys: a
+-- second figure of a side shows as a second row of its key, whether or not the other side has one).
 INSERT INTO mp_base
 WITH x AS (
-    SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved WHERE is_export
+    SELECT pair_key, value, net_weight_kg, prov_id, alternatives
+    FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, true)
 ),
 m AS (
-    SELECT pair_key, value, net_weight_kg, prov_id, alternatives FROM mp_resolved WHERE NOT is_export
+    SELECT pair_key, value, net_weight_kg, prov_id, alternatives
+    FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, false)
 ),
 j AS (
     SELECT
@@ -83,8 +83,44 @@ FROM j
 LEFT JOIN mp_cov AS c
   ON c.period_pair = (j.pair_key >> 20) << 20
  AND c.flow = CASE WHEN j.value_exporter_usd IS NULL THEN 'export' WHEN j.value_importer_usd IS NULL THEN 'import' END;
-INSERT INTO mp_resolved_sums SELECT is_export, sum(value) FROM mp_resolved GROUP BY is_export;
-INSERT INTO mp_resolved_sample SELECT pair_key, value, sample_flow FROM mp_resolved WHERE sample_flow IS NOT NULL AND is_export;
+
+-- name: mirror_chunk_keys(year_from:int, year_to:int)
+-- Internal: the pair keys of mp_base's rows for periods in years year_from..year_to (one chunk: the
+-- keys' period bits, (year - 1900) * 13 + month, are a range of its own; the row groups of other
+-- chunks are skipped), which the engine checks for repeats: a side with two figures for a flow.
+SELECT pair_key FROM mp_base
+WHERE pair_key >= ((($year_from - 1900) * 13)::BIGINT << 50) AND pair_key < ((($year_to + 1 - 1900) * 13)::BIGINT << 50);
+
+-- name: delete_mirror_chunk(year_from:int, year_to:int)
+-- Internal: take a chunk's rows out of mp_base again (its figures compete: the engine pairs them
+-- again, choosing one per flow). Same key range as mirror_chunk_keys.
+DELETE FROM mp_base
+WHERE pair_key >= ((($year_from - 1900) * 13)::BIGINT << 50) AND pair_key < ((($year_to + 1 - 1900) * 13)::BIGINT << 50);
+
+-- name: insert_resolved_sums(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
+-- Internal: a paired chunk's sums of resolved figures per side, into mp_resolved_sums, for
+-- check_mirror_sums_equal_staged (a join that lost a figure). At HS6 a scan of the figures' values,
+-- nothing else (the keys are not computed for a sum). One row per side.
+INSERT INTO mp_resolved_sums
+SELECT is_export, sum(value) FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, NULL)
+GROUP BY is_export;
+
+-- name: insert_mirror_sample(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
+-- Internal: about one in 4,000 of a chunk's exports published at the build's level (by line of the
+-- file they came from: a filter on an integer, before any key is made), each with its pair_key,
+-- its value and the flow as published, into mp_resolved_sample: check_mirror_key_decoding decodes
+-- the key in mp_pairs and compares. The figures chosen as mirror_flows chooses them (chosen_flows).
+INSERT INTO mp_resolved_sample
+SELECT pair_key(year, month, reporter_iso3, partner_iso3, hs), value,
+       concat_ws('|', reporter_iso3, partner_iso3, hs, period_start)
+FROM chosen_flows($freq, $source_order, $dedupe)
+WHERE source_row % 3989 = 17 AND flow = 'export' AND hs_level = $level
+  AND reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3
+  AND period_start >= make_date($year_from, 1, 1) AND period_start <= make_date($year_to, 12, 31);
+
+-- name: insert_mirror_prov_parts
+-- Internal: the provenance of a chunk's summed figures (mp_resolved; none at HS6), into the build's
+-- dictionary of them, mp_prov_parts.
 INSERT INTO mp_prov_parts SELECT DISTINCT prov_id, prov_parts FROM mp_resolved WHERE prov_parts IS NOT NULL;
 
 -- name: build_mirror_prov

@@ -150,9 +150,8 @@ CREATE OR REPLACE TEMP MACRO sole_rank(r) AS CASE WHEN min(r) = max(r) THEN min(
 -- used as published takes its prov_id from its own strings; the sums carry provenance as numbers
 -- into the chunk's dictionaries (dict): a source as one bit of a mask (a sum's sources are the bits
 -- of its parts), a release and a valuation as their rank among the chunk's, decoded once per sum.
--- (At HS6 nothing is summed, and no dictionary is made.) sample_flow: for about one figure in 4,000
--- published at the build's level, the flow as published (check_mirror_key_decoding). One row per
--- (side, pair_key); the key's code is at `level`.
+-- (At HS6 nothing is summed, and no dictionary is made.) One row per (side, pair_key); the key's
+-- code is at `level`.
 CREATE OR REPLACE TEMP MACRO mirror_flows(level, freq_wanted, source_order, dedupe, year_from, year_to) AS TABLE
 WITH f AS NOT MATERIALIZED (
     SELECT * FROM chosen_flows(freq_wanted, source_order, dedupe)
@@ -164,24 +163,16 @@ WITH f AS NOT MATERIALIZED (
 -- would be evaluated three times per row), then placed as exporter and importer by the side
 n AS (
     SELECT flow = 'export' AS is_export, iso_num(reporter_iso3) AS reporter_n, iso_num(partner_iso3) AS partner_n,
-           year, month, hs, hs_level, value, net_weight_kg, valuation, source, release, alternatives,
-           reporter_iso3, partner_iso3, period_start
+           year, month, hs, hs_level, value, net_weight_kg, valuation, source, release, alternatives
     FROM f
 ),
-k AS (
+c AS (
     SELECT is_export,
            pair_key_n(year, month, CASE WHEN is_export THEN reporter_n ELSE partner_n END,
                       CASE WHEN is_export THEN partner_n ELSE reporter_n END, hs) AS key,
-           hs_level, value, net_weight_kg, valuation, source, release, alternatives, reporter_iso3, partner_iso3, hs,
-           period_start
+           hs_level, value, net_weight_kg, valuation, source, release, alternatives,
+           hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id
     FROM n
-),
-c AS (
-    SELECT is_export, key, hs_level, value, net_weight_kg, valuation, source, release, alternatives,
-           hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id,
-           CASE WHEN hs_level = level AND key % 3989 = 17
-                THEN concat_ws('|', reporter_iso3, partner_iso3, hs, period_start) END AS sample_flow
-    FROM k
 ),
 dict AS (
     SELECT list(DISTINCT source ORDER BY source) AS sources, list(DISTINCT release ORDER BY release) AS releases,
@@ -251,9 +242,24 @@ decoded AS (
     FROM sums AS s CROSS JOIN dict AS d
 )
 -- the figures published at the level, as published, and the sums
-SELECT is_export, key, value, net_weight_kg, alternatives, prov_id, NULL::VARCHAR[] AS prov_parts, sample_flow
+SELECT is_export, key, value, net_weight_kg, alternatives, prov_id, NULL::VARCHAR[] AS prov_parts
 FROM c WHERE hs_level = level
 UNION ALL
 SELECT is_export, key, value, net_weight_kg, alternatives, hash(source, release, resolved_from, coalesce(valuation, '')),
-       [source, release, resolved_from, valuation], NULL::VARCHAR
+       [source, release, resolved_from, valuation]
 FROM decoded;
+
+-- The resolved figures of a chunk that the build pairs (insert_mirror_base), one side (`exports`:
+-- true, false; NULL both): at HS6 straight from mirror_flows - figures enter as published, nothing
+-- is summed, and copying a BACI year's 18 million reports into a table first, then reading them
+-- back, cost more than the join itself (spilled at a 1 GB memory limit: 18 of 36 cpu-s); at a
+-- coarser level from mp_resolved, the chunk's sums (build_resolved), which carry what the sums'
+-- provenance needs. `level` is a bound constant: the branch not taken is folded away.
+CREATE OR REPLACE TEMP MACRO resolved_side(level, freq_wanted, source_order, dedupe, year_from, year_to, exports) AS TABLE
+SELECT is_export, key AS pair_key, value, net_weight_kg, prov_id, alternatives
+FROM mirror_flows(level, freq_wanted, source_order, dedupe, year_from, year_to)
+WHERE level = '6' AND (exports IS NULL OR is_export = exports)
+UNION ALL
+SELECT is_export, pair_key, value, net_weight_kg, prov_id, alternatives
+FROM mp_resolved
+WHERE level <> '6' AND (exports IS NULL OR is_export = exports);

@@ -17,7 +17,8 @@ from .errors import StoreError
 from .load import rebuild_coverage
 from .paths import data_dir
 
-SCHEMA_VERSION = "2"  # 2: coverage tables (queries/coverage)
+SCHEMA_VERSION = "3"  # 2: coverage tables (queries/coverage); 3: figures.reporter_n, partner_n, hs_n
+COVERAGE_SCHEMA = "2"  # the coverage model a store's coverage tables were derived by (rebuilt when it changes)
 REFERENCE_FILES = {"countries": "countries.csv", "hs_codes": "hs_codes.csv", "hs_sections": "hs_sections.csv",
                    "qty_units": "qty_units.csv", "measures_bundled": "sanctions/register.csv",
                    "caps": "sanctions/caps.csv", "oil_products": "oil/products.csv",
@@ -58,7 +59,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     digest = _reference_digest()
     prepared = _prepared_digest(digest)
     with contextlib.suppress(duckdb.CatalogException):  # a new file has no meta table yet
-        if meta(con, "prepared_sha") == prepared and meta(con, "coverage_schema") == SCHEMA_VERSION:
+        if meta(con, "prepared_sha") == prepared and meta(con, "coverage_schema") == COVERAGE_SCHEMA:
             return
     with Transaction(con):
         for script in SCHEMA_SCRIPTS:
@@ -71,9 +72,9 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
             for table, file in REFERENCE_FILES.items():
                 sql.run(con, f"fill_{table}", path=str(data_dir() / file)).fetchall()
             set_meta(con, "reference_sha", digest)
-        if meta(con, "coverage_schema") != SCHEMA_VERSION:
+        if meta(con, "coverage_schema") != COVERAGE_SCHEMA:
             rebuild_coverage(con)  # a store written before the coverage model: derive it once
-            set_meta(con, "coverage_schema", SCHEMA_VERSION)
+            set_meta(con, "coverage_schema", COVERAGE_SCHEMA)
         set_meta(con, "prepared_sha", prepared)
 
 

@@ -63,7 +63,8 @@ WHERE valid_to_load IS NULL
   AND figure_key IN (SELECT figure_key FROM plan WHERE status = 'revised' AND is_apart);
 
 -- name: insert_figures(load_id:int, every:bool)
--- Add the new and revised figures as current versions. `every`: the plan is all new or revised
+-- Add the new and revised figures as current versions, with their countries and code as numbers
+-- (reporter_n, partner_n, hs_n: what the mirror's keys are made of). `every`: the plan is all new or revised
 -- figures and no kept-apart ones (a first load, a new year), so every accepted row is one and the
 -- plan is not read again to pick them (a bound constant: the subquery is folded away).
 INSERT INTO figures BY NAME
@@ -74,6 +75,9 @@ SELECT
     a.net_weight_kg, a.quantity, a.quantity_unit, a.breakdown,
     a.publisher, a.source_url, a.quote, a.series_id, a.note,
     a.is_net_wgt_estimated, a.is_qty_estimated, a.is_alt_qty_estimated, a.legacy_estimation_flag,
+    CASE WHEN a.reporter_is_country THEN iso_num(a.reporter_iso3) END AS reporter_n,
+    CASE WHEN a.partner_is_country THEN iso_num(a.partner_iso3) END AS partner_n,
+    CASE WHEN a.hs_level IN ('2', '4', '6') THEN TRY_CAST(a.hs AS INTEGER) END AS hs_n,
     $load_id AS load_id, a.source_row, $load_id AS valid_from_load, NULL AS valid_to_load
 FROM accepted AS a
 WHERE $every

@@ -127,10 +127,10 @@ CREATE OR REPLACE TEMP MACRO iso_num(c) AS
     ((ascii(c[1]) - 65) * 676 + (ascii(c[2]) - 65) * 26 + (ascii(c[3]) - 65))::BIGINT;
 CREATE OR REPLACE TEMP MACRO iso_chr(n) AS
     chr(65 + (n // 676)::INTEGER) || chr(65 + ((n // 26) % 26)::INTEGER) || chr(65 + (n % 26)::INTEGER);
-CREATE OR REPLACE TEMP MACRO pair_key_n(y, m, exporter_n, importer_n, h) AS
-    ((((y - 1900) * 13 + coalesce(m, 0))::BIGINT << 50) | (exporter_n << 35) | (importer_n << 20)
-     | CASE WHEN h = 'TOTAL' THEN 0 ELSE CAST(h AS BIGINT) END);
-CREATE OR REPLACE TEMP MACRO pair_key(y, m, exporter, importer, h) AS pair_key_n(y, m, iso_num(exporter), iso_num(importer), h);
+CREATE OR REPLACE TEMP MACRO hs_number(h) AS CASE WHEN h = 'TOTAL' THEN 0 ELSE CAST(h AS BIGINT) END;
+CREATE OR REPLACE TEMP MACRO pair_key_n(y, m, exporter_n, importer_n, hs_num) AS
+    ((((y - 1900) * 13 + coalesce(m, 0))::BIGINT << 50) | (exporter_n << 35) | (importer_n << 20) | hs_num);
+CREATE OR REPLACE TEMP MACRO pair_key(y, m, exporter, importer, h) AS pair_key_n(y, m, iso_num(exporter), iso_num(importer), hs_number(h));
 
 -- mirror_flows' pieces, each written once: the key of a code's parent (the same flow bits, the code
 -- divided by 100: 271019 -> 2710), and the aggregates that make a sum's weight (all parts weighed,
@@ -159,17 +159,23 @@ WITH f AS NOT MATERIALIZED (
       AND period_start >= make_date(year_from, 1, 1) AND period_start <= make_date(year_to, 12, 31)
       AND (level = 'TOTAL' OR hs_level <> 'TOTAL')
 ),
--- each country's number computed once (iso_num reads its argument three times: a CASE passed to it
--- would be evaluated three times per row), then placed as exporter and importer by the side
+-- each country's number and the code's, as the load stored them (figures.reporter_n, partner_n,
+-- hs_n), else made from the text (rows loaded before they were kept; coalesce evaluates its second
+-- argument only for the rows where the first is NULL), once per row (iso_num reads its argument
+-- three times: a CASE passed to it would be evaluated three times per row), then placed as
+-- exporter and importer by the side
 n AS (
-    SELECT flow = 'export' AS is_export, iso_num(reporter_iso3) AS reporter_n, iso_num(partner_iso3) AS partner_n,
-           year, month, hs, hs_level, value, net_weight_kg, valuation, source, release, alternatives
+    SELECT flow = 'export' AS is_export,
+           coalesce(reporter_n::BIGINT, iso_num(reporter_iso3)) AS reporter_n,
+           coalesce(partner_n::BIGINT, iso_num(partner_iso3)) AS partner_n,
+           coalesce(hs_n::BIGINT, hs_number(hs)) AS hs_num,
+           year, month, hs_level, value, net_weight_kg, valuation, source, release, alternatives
     FROM f
 ),
 c AS (
     SELECT is_export,
            pair_key_n(year, month, CASE WHEN is_export THEN reporter_n ELSE partner_n END,
-                      CASE WHEN is_export THEN partner_n ELSE reporter_n END, hs) AS key,
+                      CASE WHEN is_export THEN partner_n ELSE reporter_n END, hs_num) AS key,
            hs_level, value, net_weight_kg, valuation, source, release, alternatives,
            hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id
     FROM n

@@ -76,6 +76,14 @@ ALTER TABLE figures ADD COLUMN IF NOT EXISTS is_net_wgt_estimated BOOLEAN;   -- 
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS is_qty_estimated BOOLEAN;       -- isQtyEstimated
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS is_alt_qty_estimated BOOLEAN;   -- isAltQtyEstimated
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS legacy_estimation_flag SMALLINT; -- legacyEstimationFlag (0 = none)
+-- The flow's countries and code as numbers, made once at load for the mirror's integer keys
+-- (pair_key: iso_num of an ISO3 code, queries/mirror/macros.sql; the HS code's digits), so that a
+-- build reads three small integers per figure instead of making them from text every time (a
+-- third of pairing a BACI year). NULL where not a country or not a numbered code, and in rows
+-- loaded before they were kept (the build makes those from the text, as it did).
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS reporter_n SMALLINT;
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS partner_n SMALLINT;
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS hs_n INTEGER;
 
 -- Published figures that are not flows (shares, balances, rates, vague periods): kept, counted,
 -- shown by `status`, never used in flow arithmetic.

@@ -32,7 +32,8 @@ SELECT
     source, release, load_id, source_row, freq, period, year, month, period_start, period_end,
     reporter_iso3, partner_iso3, reporter_is_country, partner_is_country, flow,
     classification, hs, hs_level, value, valuation, net_weight_kg, quantity, quantity_unit,
-    value AS value_original, 'USD' AS currency_original, 1.0::DOUBLE AS usd_rate, NULL::VARCHAR AS usd_rate_basis
+    value AS value_original, 'USD' AS currency_original, 1.0::DOUBLE AS usd_rate, NULL::VARCHAR AS usd_rate_basis,
+    reporter_n, partner_n, hs_n
 FROM flows
 WHERE kind = 'reported'
   AND currency = 'USD'
@@ -44,7 +45,7 @@ SELECT
     c.source, c.release, c.load_id, c.source_row, c.freq, c.period, c.year, c.month, c.period_start, c.period_end,
     c.reporter_iso3, c.partner_iso3, c.reporter_is_country, c.partner_is_country, c.flow,
     c.classification, c.hs, c.hs_level, c.value / c.usd_rate, c.valuation, c.net_weight_kg, c.quantity,
-    c.quantity_unit, c.value, c.currency, c.usd_rate, c.usd_rate_basis
+    c.quantity_unit, c.value, c.currency, c.usd_rate, c.usd_rate_basis, c.reporter_n, c.partner_n, c.hs_n
 FROM stg_converted AS c
 WHERE c.kind = 'reported'
   AND c.usd_rate IS NOT NULL

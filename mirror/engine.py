@@ -126,44 +126,50 @@ class Engine:
         figures of the frequency (what decides whether the build is kept on disk)."""
         sql.script(self.con, "create_mirror_base")
         chunks, figures = self._year_chunks(freq)
-        for year_from, year_to in chunks:
-            self._pair_chunk(settings, level, freq, year_from, year_to)
+        for year_from, year_to, between in chunks:
+            direct = level == "TOTAL" and not between["4"] + between["2"] or level == "2" and not between["4"]
+            self._pair_chunk(settings, level, freq, year_from, year_to, direct)
         sql.script(self.con, "build_mirror_prov")
         return figures
 
-    def _year_chunks(self, freq: str) -> tuple[list[tuple[int, int]], int]:
+    def _year_chunks(self, freq: str) -> tuple[list[tuple[int, int, dict]], int]:
         """Consecutive years of figures, each chunk at most CHUNK_FIGURES figures (a year more when
         one year alone is larger): a BACI-scale store is built a year at a time, the bundled record
-        in one go. Also the figures of every year."""
-        chunks: list[list[int]] = []
+        in one go; with each chunk, its figures published at HS4 and HS2. Also the figures of every
+        year."""
+        chunks: list[list] = []
         size = total = 0
-        for year, figures in sql.run(self.con, "flow_years", freq=freq).fetchall():
+        for year, figures, hs4, hs2 in sql.run(self.con, "flow_years", freq=freq).fetchall():
             total += figures
             if chunks and size + figures <= CHUNK_FIGURES:
                 chunks[-1][1] = year
+                chunks[-1][2]["4"] += hs4
+                chunks[-1][2]["2"] += hs2
                 size += figures
             else:
-                chunks.append([year, year])
+                chunks.append([year, year, {"4": hs4, "2": hs2}])
                 size = figures
-        return [(a, b) for a, b in chunks] or [(1900, 1900)], total  # an empty store: one empty chunk
+        return [tuple(c) for c in chunks] or [(1900, 1900, {"4": 0, "2": 0})], total  # an empty store: one empty chunk
 
-    def _pair_chunk(self, settings: Settings, level: str, freq: str, year_from: int, year_to: int) -> None:
+    def _pair_chunk(self, settings: Settings, level: str, freq: str, year_from: int, year_to: int,
+                    direct: bool) -> None:
         """One figure per flow of a chunk of years, paired into mp_base (insert_mirror_base), with
         what the checks keep of it. Choosing between competing figures is a window over every
         figure, so it runs only where some flow has several: at HS6, where figures enter as
         published, a repeated key of the paired chunk says so (looked for anyway, as the check that
         each side has one figure per flow; the chunk is then taken out and paired again, choosing);
-        at coarser levels, which sum finer figures, they are counted first (competing_figures)."""
+        at coarser levels, which sum finer figures, they are counted first (competing_figures).
+        ``direct``: no figure published between HS6 and the level (mirror_flows sums in one step)."""
         chunk = {"level": level, "freq": freq, "source_order": list(settings.source_order),
                  "year_from": year_from, "year_to": year_to}
         years = {"year_from": year_from, "year_to": year_to}
         dedupe = level != "6" and sql.scalar(self.con, "competing_figures", freq=freq, level=level, **years) > 0
-        self._insert_chunk(chunk, dedupe)
+        self._insert_chunk(chunk, dedupe, direct)
         repeats = self._repeated_keys(years)
         if repeats and not dedupe:
             sql.run(self.con, "delete_mirror_chunk", **years).fetchall()
             dedupe = True
-            self._insert_chunk(chunk, dedupe)
+            self._insert_chunk(chunk, dedupe, direct)
             repeats = self._repeated_keys(years)
         if repeats:
             bad = sql.frame(self.con, "check_mirror_unique_keys")
@@ -173,12 +179,12 @@ class Engine:
         sql.run(self.con, "insert_mirror_sample", dedupe=dedupe, **chunk).fetchall()
         sql.script(self.con, "insert_mirror_prov_parts")
 
-    def _insert_chunk(self, chunk: dict, dedupe: bool) -> None:
+    def _insert_chunk(self, chunk: dict, dedupe: bool, direct: bool) -> None:
         """The chunk's resolved figures (at a level coarser than HS6 first summed into mp_resolved,
         build_resolved) paired into mp_base."""
         try:
             if chunk["level"] != "6":
-                sql.run(self.con, "build_resolved", dedupe=dedupe, **chunk).fetchall()
+                sql.run(self.con, "build_resolved", dedupe=dedupe, direct=direct, **chunk).fetchall()
             sql.run(self.con, "insert_mirror_base", dedupe=dedupe, **chunk).fetchall()
         except duckdb.InvalidInputException as err:  # mirror_flows' one bit per source (macros.sql)
             if "at most 64 sources" not in str(err):

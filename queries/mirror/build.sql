@@ -1,10 +1,14 @@
 -- name: flow_years(freq)
 -- Internal: the current figures of a frequency per year, from which the engine cuts the build into
 -- chunks of consecutive years (a BACI year is 18 million reports: a 30-year store is built a year
--- at a time, so that no step holds more than a chunk). One row per year; counts.
-SELECT year, count(*) AS figures FROM figures WHERE valid_to_load IS NULL AND freq = $freq GROUP BY year ORDER BY year;
+-- at a time, so that no step holds more than a chunk), and how many are published at HS4 and HS2
+-- (none: a coarser build sums HS6 straight to its level, mirror_flows' `direct`). One row per
+-- year; counts.
+SELECT year, count(*) AS figures, count(*) FILTER (WHERE hs_level = '4') AS figures_hs4,
+       count(*) FILTER (WHERE hs_level = '2') AS figures_hs2
+FROM figures WHERE valid_to_load IS NULL AND freq = $freq GROUP BY year ORDER BY year;
 
--- name: build_resolved(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
+-- name: build_resolved(level, freq, source_order, dedupe:bool, year_from:int, year_to:int, direct:bool)
 -- Internal: at a level coarser than HS6, one figure per flow between two countries (mirror_flows:
 -- resolved_flows on integer keys, the sums of finer codes where a code is not published) for the
 -- periods beginning in years year_from..year_to (one chunk of the build), as the slim temp table
@@ -17,7 +21,7 @@ SELECT year, count(*) AS figures FROM figures WHERE valid_to_load IS NULL AND fr
 -- hs); current USD.
 CREATE OR REPLACE TEMP TABLE mp_resolved AS
 SELECT key AS pair_key, is_export, value, net_weight_kg, alternatives, prov_id, prov_parts
-FROM mirror_flows($level, $freq, $source_order, $dedupe, $year_from, $year_to);
+FROM mirror_flows($level, $freq, $source_order, $dedupe, $year_from, $year_to, $direct);
 
 -- name: build_mirror_level(level, freq)
 -- Internal: what the pair keys' HS number and period mean in this build, as the one-row mp_level.

@@ -54,6 +54,16 @@ def define_layers(con: duckdb.DuckDBPyConnection) -> None:
     sql.script(con, "define_coverage_layer")
 
 
+def _repeats(result: duckdb.DuckDBPyConnection) -> int:
+    """How many numbers of a one-column result of BIGINT keys repeat another: sorted in place in
+    numpy, neighbours compared - half the CPU of count(DISTINCT) over a BACI year's 18 million
+    keys (a hash table that spills at a 1 GB memory limit)."""
+    keys = result.fetchnumpy()
+    keys = next(iter(keys.values()))
+    keys.sort()
+    return int(np.count_nonzero(keys[1:] == keys[:-1]))
+
+
 @dataclass
 class Built:
     key: tuple
@@ -158,19 +168,19 @@ class Engine:
         figure, so it runs only where some flow has several: at HS6, where figures enter as
         published, a repeated key of the paired chunk says so (looked for anyway, as the check that
         each side has one figure per flow; the chunk is then taken out and paired again, choosing);
-        at coarser levels, which sum finer figures, they are counted first (competing_figures).
+        at coarser levels, which sum finer figures, they are looked for first (chunk_flow_keys).
         ``direct``: no figure published between HS6 and the level (mirror_flows sums in one step)."""
         chunk = {"level": level, "freq": freq, "source_order": list(settings.source_order),
                  "year_from": year_from, "year_to": year_to}
         years = {"year_from": year_from, "year_to": year_to}
-        dedupe = level != "6" and sql.scalar(self.con, "competing_figures", freq=freq, level=level, **years) > 0
+        dedupe = level != "6" and _repeats(sql.run(self.con, "chunk_flow_keys", freq=freq, level=level, **years)) > 0
         self._insert_chunk(chunk, dedupe, direct)
-        repeats = self._repeated_keys(years)
+        repeats = _repeats(sql.run(self.con, "mirror_chunk_keys", **years))
         if repeats and not dedupe:
             sql.run(self.con, "delete_mirror_chunk", **years).fetchall()
             dedupe = True
             self._insert_chunk(chunk, dedupe, direct)
-            repeats = self._repeated_keys(years)
+            repeats = _repeats(sql.run(self.con, "mirror_chunk_keys", **years))
         if repeats:
             bad = sql.frame(self.con, "check_mirror_unique_keys")
             raise InternalError(f"the check check_mirror_unique_keys failed on the mirror just built ({len(bad)} "
@@ -190,14 +200,6 @@ class Engine:
             if "at most 64 sources" not in str(err):
                 raise
             raise StoreError(str(err).split("Invalid Input Error: ", 1)[-1]) from None
-
-    def _repeated_keys(self, years: dict) -> int:
-        """How many of a paired chunk's rows in mp_base repeat a pair_key (zero unless a side has
-        two figures for a flow): its keys sorted in place, neighbours compared - half the CPU of
-        count(DISTINCT) over the chunk, a fifth of it over the resolved figures before the join."""
-        keys = sql.run(self.con, "mirror_chunk_keys", **years).fetchnumpy()["pair_key"]
-        keys.sort()
-        return int(np.count_nonzero(keys[1:] == keys[:-1]))
 
     def _fit_gravity(self, with_history: bool) -> bool:
         """The Growth Lab's margin model (mirror/cif_fob.py) on the pairs' median ln(M/X), predicted

@@ -705,19 +705,20 @@ SELECT sh2.* EXCLUDE (value_weighted_usd, x_adj, m_adj),
        END AS weight_exporter_high
 FROM sh2;
 
--- name: competing_figures(freq, level, year_from:int, year_to:int)
--- Internal: whether flows have more than one current reported USD figure (from several sources or
--- publishers); zero lets the engine skip choosing one figure per flow. `level`: only the figures a
--- mirror build at that HS level reads (between two countries, exports and imports, that level and
--- finer) in periods beginning in years year_from..year_to (one chunk); NULLs: every figure of the
--- frequency (no caller now: the sanctions layer counts its country's own, in
--- sanctioned_competing_figures). On one 64-bit hash of the flow's identity: a collision can only
--- say "competing" where none compete, which costs the choice, never a wrong figure. (At HS6 the
--- engine does not ask: it checks the resolved keys.) One row; figures beyond the first of their flow.
-SELECT count(*) - count(DISTINCT hash(reporter_iso3, partner_iso3, flow, hs, period_start, period_end))
+-- name: chunk_flow_keys(freq, level, year_from:int, year_to:int)
+-- Internal: one exact 64-bit number per current reported USD figure that a coarser build reads
+-- (between two countries, exports and imports, at `level` and finer) in periods beginning in years
+-- year_from..year_to (one chunk): the flow's identity packed as pair_key packs a flow (period,
+-- reporter, partner, code: codes of different lengths are different numbers, 27 < 2709 < 270900)
+-- with the flow in bit 62. The engine sorts them: a repeated number is a flow with competing
+-- figures (several sources or publishers), which the build must choose between before it sums;
+-- none lets it skip the choice (a window over every figure). From the numbers the load stored
+-- (figures.reporter_n, partner_n, hs_n), else the text. One row per figure.
+SELECT pair_key_n(year, month, coalesce(reporter_n::BIGINT, iso_num(reporter_iso3)),
+                  coalesce(partner_n::BIGINT, iso_num(partner_iso3)), coalesce(hs_n::BIGINT, hs_number(hs)))
+       | ((flow = 'export')::BIGINT << 62) AS flow_key
 FROM stg_reported_usd
-WHERE freq = $freq
-  AND ($level IS NULL
-       OR reporter_is_country AND partner_is_country AND flow IN ('export', 'import')
-          AND ($level = 'TOTAL' OR hs_level IN ('2', '4', '6') AND CAST(hs_level AS INTEGER) >= CAST($level AS INTEGER)))
-  AND ($year_from IS NULL OR period_start >= make_date($year_from, 1, 1) AND period_start <= make_date($year_to, 12, 31));
+WHERE freq = $freq AND reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3
+  AND flow IN ('export', 'import')
+  AND ($level = 'TOTAL' OR hs_level IN ('2', '4', '6') AND CAST(hs_level AS INTEGER) >= CAST($level AS INTEGER))
+  AND period_start >= make_date($year_from, 1, 1) AND period_start <= make_date($year_to, 12, 31);

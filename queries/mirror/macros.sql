@@ -9,7 +9,7 @@ CREATE OR REPLACE TEMP MACRO source_rank(source_order, src) AS coalesce(list_pos
 -- most preferred source (then the latest load). `alternatives` counts the figures that competed;
 -- they stay visible in `flows`. Annual, monthly and year-to-date figures are never mixed.
 -- When no flow has competing figures (one source, one figure each: the common case, checked by
--- the engine with competing_figures), `dedupe` false skips the window and its sort.
+-- the engine: mirror_chunk_keys, chunk_flow_keys), `dedupe` false skips the window and its sort.
 CREATE OR REPLACE TEMP MACRO chosen_flows(freq_wanted, source_order, dedupe) AS TABLE
 SELECT f.*, 1 AS alternatives
 FROM stg_reported_usd AS f

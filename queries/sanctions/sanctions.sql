@@ -301,8 +301,9 @@ FROM ov WHERE full_amount IS NOT NULL;
 -- Internal: whether flows to or from `country` as partner (every figure the banned-trade queries read
 -- has it as partner) have more than one current reported USD figure; zero lets them skip choosing one
 -- per flow. Scoped to the partner so that one country's question does not count the whole store's
--- figures (competing_figures with no level). On one 64-bit hash of the flow's identity, as there. One
--- row; figures beyond the first of their flow.
+-- figures. On one 64-bit hash of the flow's identity (a collision can only say "competing" where
+-- none compete, which costs the choice, never a wrong figure). One row; figures beyond the first of
+-- their flow.
 SELECT count(*) - count(DISTINCT hash(reporter_iso3, partner_iso3, flow, hs, period_start, period_end))
 FROM stg_reported_usd
 WHERE freq = $freq AND partner_iso3 = $country;

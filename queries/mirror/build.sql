@@ -124,8 +124,10 @@ WHERE source_row % 3989 = 17 AND flow = 'export' AND hs_level = $level
 
 -- name: insert_mirror_prov_parts
 -- Internal: the provenance of a chunk's summed figures (mp_resolved; none at HS6), into the build's
--- dictionary of them, mp_prov_parts.
-INSERT INTO mp_prov_parts SELECT DISTINCT prov_id, prov_parts FROM mp_resolved WHERE prov_parts IS NOT NULL;
+-- dictionary of them, mp_prov_parts: grouped on the id (a hash of the parts: one list per id), a
+-- handful of groups, not a distinct over 16 million lists.
+INSERT INTO mp_prov_parts
+SELECT prov_id, any_value(prov_parts) FROM mp_resolved WHERE prov_parts IS NOT NULL GROUP BY prov_id;
 
 -- name: build_mirror_prov
 -- Internal: mp_prov, the provenance dictionary of a build (a handful of rows): figures as published

@@ -192,8 +192,9 @@ dict AS (
            coalesce(list(DISTINCT valuation ORDER BY valuation) FILTER (WHERE valuation IS NOT NULL), []) AS valuations
     FROM f
 ),
--- the figures with their provenance as numbers, for the sums
-ranked AS (
+-- the figures with their provenance as numbers, for the sums (not materialised: each level reads
+-- its own figures from the store, which costs less than copying all of them once: TOTAL 15.7 -> 8.6 cpu-s)
+ranked AS NOT MATERIALIZED (
     SELECT
         c.is_export, c.key, c.hs_level, c.value, c.net_weight_kg,
         list_position(d.valuations, c.valuation) AS valuation_rank,

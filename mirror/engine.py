@@ -109,8 +109,9 @@ class Engine:
         if method == "fixed":
             sql.script(con, "build_no_cif_fob_estimates")
         else:
-            sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage,
-                    unit_values=method == "unit-value").fetchall()
+            sql.run(con, "build_cif_fob_obs", unit_values=method == "unit-value").fetchall()
+            sql.script(con, "build_cif_fob_centres")  # one exact median per statement: they cannot spill
+            sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage).fetchall()
         if method in ("gravity", "gravity-pair") and not self._fit_gravity(with_history=method == "gravity-pair"):
             method = "fixed"  # too few pairs both report (the bundled DPRK record): the IMF's factor
             sql.script(con, "build_no_cif_fob_estimates")

@@ -223,45 +223,63 @@ SELECT pair_key(any_value(year), any_value(month), 'CHN', importer, hs) AS pair_
 FROM coarsest WHERE digits_row = digits_used
 GROUP BY period_start, period_end, importer, hs;
 
--- name: build_cif_fob_estimates(shrink_k:float, unit_values:bool)
+-- name: build_cif_fob_obs(unit_values:bool)
+-- Internal: the observations of the pairs' CIF/FOB margins (build_cif_fob_estimates), as the temp
+-- table mp_cif_obs: r_value = ln(M/X) of every flow both sides report with positive values and a
+-- CIF import, and, where `unit_values` and both report net weight, r_uv = ln(UV_M / UV_X) (CEPII
+-- BACI's basis, which is not moved by quantity-reporting gaps); pair_id is pair_key's bits 20-49
+-- (exporter, importer). A table, not a CTE, so that each median after it is its own statement:
+-- an exact median keeps its group's every value in memory and cannot spill, and the three of a
+-- 30-year BACI panel (250 million observations) held in one statement ran out of an 8 GB limit.
+-- One row per flow; ln units.
+CREATE OR REPLACE TEMP TABLE mp_cif_obs AS
+SELECT
+    (b.pair_key >> 20) & 1073741823 AS pair_id,
+    ln(b.value_importer_usd / b.value_exporter_usd) AS r_value,
+    CASE WHEN $unit_values AND b.weight_exporter_kg > 0 AND b.weight_importer_kg > 0
+         THEN ln((b.value_importer_usd / b.weight_importer_kg) / (b.value_exporter_usd / b.weight_exporter_kg)) END AS r_uv
+FROM mp_base AS b
+LEFT JOIN mp_prov AS pm ON pm.prov_id = b.prov_importer
+WHERE b.value_exporter_usd > 0 AND b.value_importer_usd > 0 AND coalesce(pm.valuation, 'CIF') = 'CIF';
+
+-- name: build_cif_fob_centres
+-- Internal: each pair's median of mp_cif_obs (and its count), as the temp table mp_cif_centre, and
+-- the all-pairs medians m0 as the one-row mp_cif_m0 (two statements: one exact median at a time).
+-- One row per pair; ln units.
+CREATE OR REPLACE TEMP TABLE mp_cif_centre AS
+SELECT pair_id, count(r_value) AS n_value, median(r_value) AS median_value, count(r_uv) AS n_uv, median(r_uv) AS median_uv
+FROM mp_cif_obs
+GROUP BY pair_id;
+CREATE OR REPLACE TEMP TABLE mp_cif_m0 AS SELECT median(r_value) AS m0_value, median(r_uv) AS m0_uv FROM mp_cif_obs;
+
+-- name: build_cif_fob_estimates(shrink_k:float)
 -- Internal: per exporter-importer pair, the robust CIF/FOB margin tau = ln(M/X) from the pair's
--- own history (median over its periods and products reported by both sides), shrunk toward the
--- all-pairs median with a prior worth `shrink_k` observations: tau = (n median_pair + k m0) / (n + k).
--- Computed on values (r = ln(M/X)) and, where both sides report net weight, on unit values
--- (r = ln(UV_M / UV_X), CEPII BACI's basis, which is not moved by quantity-reporting gaps).
+-- own history (median over its periods and products reported by both sides: mp_cif_centre), shrunk
+-- toward the all-pairs median with a prior worth `shrink_k` observations: tau = (n median_pair +
+-- k m0) / (n + k); on values and, for the unit-value method, on unit values (build_cif_fob_obs).
 -- tau_se: the median's standard error, sqrt(pi/2) x 1.4826 MAD / sqrt(n + k) (normal efficiency
--- of the median, MAD as a robust s.d.). The unit-value columns only where `unit_values` (the
--- unit-value method; a median is a sort per pair). pair_id: iso_num(exporter) << 15 | iso_num(importer),
--- what mp_final joins on. One row per pair; ln units.
+-- of the median, MAD = median |r - median| as a robust s.d., the one exact median of this
+-- statement). pair_id: iso_num(exporter) << 15 | iso_num(importer), what mp_final joins on. One
+-- row per pair; ln units.
 CREATE OR REPLACE TEMP TABLE mp_cif_pairs AS
-WITH obs AS (
-    -- read from mp_base and grouped on the pair's integer id (exporter, importer: pair_key's bits 20-49)
-    SELECT
-        (b.pair_key >> 20) & 1073741823 AS pair_id,
-        ln(b.value_importer_usd / b.value_exporter_usd) AS r_value,
-        CASE WHEN $unit_values AND b.weight_exporter_kg > 0 AND b.weight_importer_kg > 0
-             THEN ln((b.value_importer_usd / b.weight_importer_kg) / (b.value_exporter_usd / b.weight_exporter_kg)) END AS r_uv
-    FROM mp_base AS b
-    LEFT JOIN mp_prov AS pm ON pm.prov_id = b.prov_importer
-    WHERE b.value_exporter_usd > 0 AND b.value_importer_usd > 0 AND coalesce(pm.valuation, 'CIF') = 'CIF'
+WITH spread AS (
+    SELECT o.pair_id, median(abs(o.r_value - c.median_value)) AS mad_value
+    FROM mp_cif_obs AS o JOIN mp_cif_centre AS c USING (pair_id)
+    GROUP BY o.pair_id
 ),
-allp AS (SELECT median(r_value) AS m0_value, median(r_uv) AS m0_uv FROM obs),
 pair AS (
-    SELECT pair_id, iso_chr(pair_id >> 15) AS exporter, iso_chr(pair_id & 32767) AS importer,
-           count(r_value) AS n_value, median(r_value) AS median_value, mad(r_value) AS mad_value,
-           count(r_uv) AS n_uv, median(r_uv) AS median_uv
-    FROM obs
-    GROUP BY pair_id
+    SELECT c.*, s.mad_value, iso_chr(c.pair_id >> 15) AS exporter, iso_chr(c.pair_id & 32767) AS importer
+    FROM mp_cif_centre AS c JOIN spread AS s USING (pair_id)
 )
 SELECT
     pair.pair_id, pair.exporter, pair.importer, pair.n_value, pair.median_value, pair.mad_value, pair.n_uv, pair.median_uv,
-    allp.m0_value, allp.m0_uv,
-    (pair.n_value * pair.median_value + $shrink_k * allp.m0_value) / (pair.n_value + $shrink_k) AS tau_value,
+    m0.m0_value, m0.m0_uv,
+    (pair.n_value * pair.median_value + $shrink_k * m0.m0_value) / (pair.n_value + $shrink_k) AS tau_value,
     CASE WHEN pair.n_uv > 0
-         THEN (pair.n_uv * pair.median_uv + $shrink_k * allp.m0_uv) / (pair.n_uv + $shrink_k) END AS tau_uv,
+         THEN (pair.n_uv * pair.median_uv + $shrink_k * m0.m0_uv) / (pair.n_uv + $shrink_k) END AS tau_uv,
     sqrt(pi() / 2) * 1.4826 * pair.mad_value / sqrt(pair.n_value + $shrink_k) AS tau_se,
     NULL::VARCHAR AS label
-FROM pair CROSS JOIN allp;
+FROM pair CROSS JOIN mp_cif_m0 AS m0;
 
 -- name: cif_fob_pair_medians
 -- Internal: the observations of the gravity CIF/FOB model: each pair's flows reported by both
@@ -615,9 +633,12 @@ FROM mp_bias_df;
 -- Flows reported by one side only take that side's value (w = 1 or 0). With the interval model:
 -- each side's log variance (s2_*), the margin's standard error cif_fob_se (the pair estimate's
 -- own, plus the between-pair variance), and the weight's bounds by the delta method on
--- logit w = ln V_m - ln V_x. As temp view mp_reconciled; weights in [0, 1], ln units.
+-- logit w = ln V_m - ln V_x. As temp view mp_reconciled; weights in [0, 1], ln units. (The fits'
+-- scratch tables are dropped first: a BACI decade's mp_d and mp_cif_obs are gigabytes.)
 DROP TABLE IF EXISTS mp_d;
 DROP TABLE IF EXISTS mp_bias_cells;
+DROP TABLE IF EXISTS mp_cif_obs;
+DROP TABLE IF EXISTS mp_cif_centre;
 CREATE OR REPLACE TEMP VIEW mp_reconciled AS
 WITH med AS (SELECT role, median(variance) AS v FROM rel_country GROUP BY role),
 iv AS (SELECT * FROM mp_interval),

@@ -138,7 +138,8 @@ class Engine:
         sql.script(self.con, "create_mirror_base")
         chunks, figures = self._year_chunks(freq)
         for year_from, year_to, between in chunks:
-            direct = level == "TOTAL" and not between["4"] + between["2"] or level == "2" and not between["4"]
+            # nothing published between HS6 and the level: the sums go there in one step
+            direct = (level == "TOTAL" and not (between["4"] or between["2"])) or (level == "2" and not between["4"])
             self._pair_chunk(settings, level, freq, year_from, year_to, direct)
         sql.script(self.con, "build_mirror_prov")
         return figures

@@ -160,6 +160,9 @@ def main() -> None:
         built = measure.in_child(build, store, args.memory_limit, args.country)
         for c, w in built["after"].values():  # the one-country questions after it are not the build's
             built["cpu_s"], built["wall_s"] = built["cpu_s"] - c, built["wall_s"] - w
+        # said at once: the floor after it takes as long again at 300M flows
+        print(f"build: {built['cpu_s']:.2f} cpu-s, {built['wall_s']:.1f} s, {built['peak_mb']:,.0f} MB; "
+              f"{built['note']}", file=sys.stderr, flush=True)
         mirror_rows = [(FLOOR, measure.in_child(floor_join, made["paths"], args.memory_limit, str(spill))),
                        ("trade-mirror build, default settings", built)]
         if not args.skip_flags:
@@ -169,9 +172,9 @@ def main() -> None:
                                                       f"the mirror**, DuckDB memory limit {args.memory_limit}")
         per = made["flows"] / 1e7
         tool = dict(mirror_rows)["trade-mirror build, default settings"]
+        size = f"{Path(store).stat().st_size / 1e9:.1f} GB on disk" if Path(store).exists() else "not found"
         print(f"\nper 10M flows: build {tool['cpu_s'] / per:.1f} cpu-s, {tool['wall_s'] / per:.1f} wall-s; "
-              f"floor {dict(mirror_rows)[FLOOR]['cpu_s'] / per:.1f} cpu-s; store "
-              f"{Path(store).stat().st_size / 1e9:.1f} GB on disk")
+              f"floor {dict(mirror_rows)[FLOOR]['cpu_s'] / per:.1f} cpu-s; store {size}")
     finally:
         if not args.dir:
             shutil.rmtree(work, ignore_errors=True)

@@ -112,6 +112,7 @@ class Engine:
             sql.run(con, "build_cif_fob_obs", unit_values=method == "unit-value").fetchall()
             sql.script(con, "build_cif_fob_centres")  # one exact median per statement: they cannot spill
             sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage).fetchall()
+            sql.script(con, "drop_cif_fob_obs")
         if method in ("gravity", "gravity-pair") and not self._fit_gravity(with_history=method == "gravity-pair"):
             method = "fixed"  # too few pairs both report (the bundled DPRK record): the IMF's factor
             sql.script(con, "build_no_cif_fob_estimates")
@@ -141,7 +142,7 @@ class Engine:
             # nothing published between HS6 and the level: the sums go there in one step
             direct = (level == "TOTAL" and not (between["4"] or between["2"])) or (level == "2" and not between["4"])
             self._pair_chunk(settings, level, freq, year_from, year_to, direct)
-        sql.script(self.con, "build_mirror_prov")
+        sql.run(self.con, "build_mirror_prov", level=level).fetchall()
         return figures
 
     def _year_chunks(self, freq: str) -> tuple[list[tuple[int, int, dict]], int]:
@@ -187,6 +188,11 @@ class Engine:
             bad = sql.frame(self.con, "check_mirror_unique_keys")
             raise InternalError(f"the check check_mirror_unique_keys failed on the mirror just built ({len(bad)} "
                                 f"keys, first: {bad.iloc[0].to_dict()})")
+        if level == "6":  # the checks' sums, their sample and the provenance in one scan
+            sql.run(self.con, "summarise_hs6_chunk", dedupe=dedupe, freq=freq, source_order=chunk["source_order"],
+                    **years).fetchall()
+            sql.script(self.con, "add_hs6_chunk_summary")
+            return
         sql.run(self.con, "insert_resolved_sums", dedupe=dedupe, **chunk).fetchall()
         sql.run(self.con, "insert_mirror_sample", dedupe=dedupe, **chunk).fetchall()
         sql.script(self.con, "insert_mirror_prov_parts")

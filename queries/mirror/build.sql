@@ -31,16 +31,18 @@ CREATE OR REPLACE TEMP TABLE mp_level AS SELECT $level AS level, $freq AS freq;
 -- Internal: the empty tables the chunks of a build fill (insert_mirror_base and the inserts after
 -- it): mp_base, both reports of every flow; mp_resolved_sums, each chunk's sum of figures per side
 -- (check_mirror_sums_equal_staged); mp_resolved_sample, the sampled flows (check_mirror_key_decoding);
--- mp_prov_parts, the provenance of summed figures; mp_resolved, empty until build_resolved fills it
--- at a coarser level than HS6. Also mp_cov: the published pair-periods of each side
+-- mp_prov_parts, the provenance of summed figures; mp_prov_reported, that of figures as published
+-- at HS6 (summarise_hs6_chunk); mp_resolved, empty until build_resolved fills it at a coarser level
+-- than HS6. Also mp_cov: the published pair-periods of each side
 -- (queries/coverage), keyed like pair_key with hs = 0.
 CREATE OR REPLACE TEMP TABLE mp_base (
     pair_key BIGINT, value_exporter_usd DOUBLE, value_importer_usd DOUBLE, weight_exporter_kg DOUBLE,
-    weight_importer_kg DOUBLE, prov_exporter UBIGINT, prov_importer UBIGINT, figures_considered BIGINT,
+    weight_importer_kg DOUBLE, prov_exporter UBIGINT, prov_importer UBIGINT, figures_considered INTEGER,
     exporter_reported_nothing BOOLEAN, importer_reported_nothing BOOLEAN);
 CREATE OR REPLACE TEMP TABLE mp_resolved_sums (is_export BOOLEAN, staged DOUBLE);
 CREATE OR REPLACE TEMP TABLE mp_resolved_sample (pair_key BIGINT, value DOUBLE, sample_flow VARCHAR);
 CREATE OR REPLACE TEMP TABLE mp_prov_parts (prov_id UBIGINT, prov_parts VARCHAR[]);
+CREATE OR REPLACE TEMP TABLE mp_prov_reported (source VARCHAR, release VARCHAR, valuation VARCHAR);
 CREATE OR REPLACE TEMP TABLE mp_resolved (pair_key BIGINT, is_export BOOLEAN, value DOUBLE, net_weight_kg DOUBLE,
     alternatives BIGINT, prov_id UBIGINT, prov_parts VARCHAR[]);
 CREATE OR REPLACE TEMP TABLE mp_cov AS
@@ -103,14 +105,15 @@ WHERE pair_key >= ((($year_from - 1900) * 13)::BIGINT << 50) AND pair_key < ((($
 
 -- name: insert_resolved_sums(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
 -- Internal: a paired chunk's sums of resolved figures per side, into mp_resolved_sums, for
--- check_mirror_sums_equal_staged (a join that lost a figure). At HS6 a scan of the figures' values,
--- nothing else (the keys are not computed for a sum). One row per side.
+-- check_mirror_sums_equal_staged (a join that lost a figure), at a level coarser than HS6 (at HS6:
+-- summarise_hs6_chunk). One row per side.
 INSERT INTO mp_resolved_sums
 SELECT is_export, sum(value) FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, NULL)
 GROUP BY is_export;
 
 -- name: insert_mirror_sample(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
--- Internal: about one in 4,000 of a chunk's exports published at the build's level (by line of the
+-- Internal: at a level coarser than HS6 (at HS6: summarise_hs6_chunk), about one in 4,000 of a
+-- chunk's exports published at the build's level (by line of the
 -- file they came from: a filter on an integer, before any key is made), each with its pair_key,
 -- its value and the flow as published, into mp_resolved_sample: check_mirror_key_decoding decodes
 -- the key in mp_pairs and compares. The figures chosen as mirror_flows chooses them (chosen_flows).
@@ -122,6 +125,36 @@ WHERE source_row % 3989 = 17 AND flow = 'export' AND hs_level = $level
   AND reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3
   AND period_start >= make_date($year_from, 1, 1) AND period_start <= make_date($year_to, 12, 31);
 
+-- name: summarise_hs6_chunk(freq, source_order, dedupe:bool, year_from:int, year_to:int)
+-- Internal: at HS6 (figures enter as published), what the checks and the provenance dictionary keep
+-- of a paired chunk, in one scan of its figures instead of three: per side and provenance (a
+-- handful of groups) the sum of the values (for check_mirror_sums_equal_staged), the provenance
+-- itself (build_mirror_prov) and the sampled exports, about one in 4,000 by line of the file they
+-- came from, each with its pair_key made from the text, its value and the flow as published (for
+-- check_mirror_key_decoding; a CASE, so that keys and labels are made for the sampled rows only).
+-- The figures are those mirror_flows pairs at HS6, chosen as it chooses them. As the temp table
+-- mp_chunk_summary, which add_hs6_chunk_summary spreads into the build's tables.
+CREATE OR REPLACE TEMP TABLE mp_chunk_summary AS
+SELECT flow = 'export' AS is_export, source, release, valuation, sum(value) AS staged,
+       list(CASE WHEN flow = 'export' AND source_row % 3989 = 17
+                 THEN {'pair_key': pair_key(year, month, reporter_iso3, partner_iso3, hs), 'value': value,
+                       'sample_flow': concat_ws('|', reporter_iso3, partner_iso3, hs, period_start)} END)
+           FILTER (WHERE flow = 'export' AND source_row % 3989 = 17) AS sample
+FROM chosen_flows($freq, $source_order, $dedupe)
+WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3 AND flow IN ('export', 'import')
+  AND period_start >= make_date($year_from, 1, 1) AND period_start <= make_date($year_to, 12, 31) AND hs_level = '6'
+GROUP BY ALL;
+
+-- name: add_hs6_chunk_summary
+-- Internal: mp_chunk_summary (summarise_hs6_chunk) into the build's tables: the sums per side
+-- (mp_resolved_sums), the sample (mp_resolved_sample) and the provenance of the figures as
+-- published (mp_prov_reported).
+INSERT INTO mp_resolved_sums SELECT is_export, sum(staged) FROM mp_chunk_summary GROUP BY is_export;
+INSERT INTO mp_resolved_sample
+SELECT s.pair_key, s.value, s.sample_flow FROM (SELECT unnest(sample) AS s FROM mp_chunk_summary);
+INSERT INTO mp_prov_reported SELECT DISTINCT source, release, valuation FROM mp_chunk_summary;
+DROP TABLE mp_chunk_summary;
+
 -- name: insert_mirror_prov_parts
 -- Internal: the provenance of a chunk's summed figures (mp_resolved; none at HS6), into the build's
 -- dictionary of them, mp_prov_parts: grouped on the id (a hash of the parts: one list per id), a
@@ -129,18 +162,22 @@ WHERE source_row % 3989 = 17 AND flow = 'export' AND hs_level = $level
 INSERT INTO mp_prov_parts
 SELECT prov_id, any_value(prov_parts) FROM mp_resolved WHERE prov_parts IS NOT NULL GROUP BY prov_id;
 
--- name: build_mirror_prov
+-- name: build_mirror_prov(level)
 -- Internal: mp_prov, the provenance dictionary of a build (a handful of rows): figures as published
--- take theirs from the store's figures of the build's level (a superset of those chosen), sums
--- from what the chunks kept (mp_prov_parts). The distinct strings first, then their hash (a
--- handful of hashes, not one per figure).
+-- take theirs from what the chunks kept at HS6 (mp_prov_reported: summarise_hs6_chunk), at a
+-- coarser level from the store's figures of the level (a superset of those chosen); sums from what
+-- the chunks kept (mp_prov_parts). The distinct strings first, then their hash (a handful of
+-- hashes, not one per figure).
 CREATE OR REPLACE TEMP TABLE mp_prov AS
 SELECT hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id, source, release,
        'reported' AS resolved_from, valuation
 FROM (
+    SELECT source, release, valuation FROM mp_prov_reported
+    UNION
     SELECT DISTINCT source, release, valuation
     FROM stg_reported_usd
-    WHERE freq = (SELECT freq FROM mp_level) AND hs_level = (SELECT level FROM mp_level)
+    WHERE $level <> '6'  -- a bound constant: at HS6 the store is not read
+      AND freq = (SELECT freq FROM mp_level) AND hs_level = $level
       AND reporter_is_country AND partner_is_country AND flow IN ('export', 'import')
 )
 UNION
@@ -188,7 +225,7 @@ SELECT
     px.source AS source_exporter, pm.source AS source_importer,
     px.release AS release_exporter, pm.release AS release_importer,
     px.resolved_from AS resolved_exporter, pm.resolved_from AS resolved_importer,
-    b.figures_considered,
+    b.figures_considered::BIGINT AS figures_considered,  -- INTEGER in mp_base: 4 bytes a row less to spill
     -- the integer keys, which every later step joins and groups on (decoding is left to readers)
     b.pair_key, (b.pair_key >> 35) & 32767 AS exporter_n, (b.pair_key >> 20) & 32767 AS importer_n, b.hs_num
 FROM b
@@ -280,6 +317,13 @@ SELECT
     sqrt(pi() / 2) * 1.4826 * pair.mad_value / sqrt(pair.n_value + $shrink_k) AS tau_se,
     NULL::VARCHAR AS label
 FROM pair CROSS JOIN mp_cif_m0 AS m0;
+
+-- name: drop_cif_fob_obs
+-- Internal: the margins' observations and centres dropped as soon as mp_cif_pairs is made (8.4
+-- million rows of a BACI year, 250 million of a 30-year panel), so that the reliability and
+-- product-bias aggregates after them have the memory.
+DROP TABLE IF EXISTS mp_cif_obs;
+DROP TABLE IF EXISTS mp_cif_centre;
 
 -- name: cif_fob_pair_medians
 -- Internal: the observations of the gravity CIF/FOB model: each pair's flows reported by both
@@ -443,12 +487,18 @@ FROM v;
 -- mp_d: d of every flow both report, computed once for the reliability cells, the intervals'
 -- calibration and the product-bias cells (build_reconciled drops it).
 -- In integers (exporter_n, importer_n, hs_num: mp_pairs), which the cells decode once each.
+-- The keys in the narrowest types that hold them (a BACI decade's mp_d is a quarter of a billion
+-- rows: 18 bytes a row instead of 36, so that the aggregates after it spill less); readers that
+-- shift or hash them widen them first.
 CREATE OR REPLACE TEMP TABLE mp_d AS
-SELECT exporter_n, importer_n, year, hs_num, ln(value_exporter_usd / value_importer_fob_usd) AS d
+SELECT exporter_n::USMALLINT AS exporter_n, importer_n::USMALLINT AS importer_n, year::SMALLINT AS year,
+       hs_num::UINTEGER AS hs_num, ln(value_exporter_usd / value_importer_fob_usd) AS d
 FROM mp_final
-WHERE reported_by = 'both' AND value_exporter_usd > 0 AND value_importer_fob_usd > 0;
+-- both reported: a side that reported nothing is 0 here, so two positive values are both reports
+-- (reported_by = 'both' is implied; its label is not made for 10 million rows to be compared)
+WHERE value_exporter_usd > 0 AND value_importer_fob_usd > 0;
 CREATE OR REPLACE TEMP TABLE rel_obs AS
-SELECT iso_chr(exporter_n) AS exporter, iso_chr(importer_n) AS importer, year, n, sum_d, sum_s, sum_d2
+SELECT iso_chr(exporter_n) AS exporter, iso_chr(importer_n) AS importer, year::INTEGER AS year, n, sum_d, sum_s, sum_d2
 FROM (
     SELECT exporter_n, importer_n, year, count(*) AS n, sum(abs(d)) AS sum_d, sum(d) AS sum_s, sum(d * d) AS sum_d2
     FROM mp_d
@@ -548,9 +598,9 @@ WITH k AS (SELECT greatest(1, ceil(count(*) / 200000))::UBIGINT AS every FROM mp
 -- the sample by a hash of each flow's key, so that the same store gives the same multiplier (a
 -- reservoir sample depends on the order parallel threads wrote mp_d in)
 s AS (
-    SELECT abs(d.d) AS d, d.exporter_n, d.importer_n
+    SELECT abs(d.d) AS d, d.exporter_n::BIGINT AS exporter_n, d.importer_n::BIGINT AS importer_n
     FROM mp_d AS d CROSS JOIN k
-    WHERE hash(d.exporter_n, d.importer_n, d.year, d.hs_num) % k.every = 0
+    WHERE hash(d.exporter_n::BIGINT, d.importer_n::BIGINT, d.year::INTEGER, d.hs_num::BIGINT) % k.every = 0
 )
 SELECT quantile_cont(s.d / sqrt(coalesce(sx.s2, iv.s2_exporter_median) + coalesce(sm.s2, iv.s2_importer_median)
                                 + coalesce(pow(c.tau_se, 2), 0) + iv.between_var), $level)
@@ -576,11 +626,11 @@ UPDATE mp_interval SET z = $z;
 CREATE OR REPLACE TEMP TABLE mp_bias_cells AS
 WITH cells AS (
     -- one integer per cell (country << 20 | hs), the cheapest key to group 10 million flows on
-    SELECT 'exporter' AS role, (exporter_n << 20) | hs_num AS cell, count(*) AS n, avg(d) AS m, stddev_samp(d) AS sd
+    SELECT 'exporter' AS role, (exporter_n::BIGINT << 20) | hs_num AS cell, count(*) AS n, avg(d) AS m, stddev_samp(d) AS sd
     FROM mp_d WHERE $enabled AND (SELECT level FROM mp_level) <> 'TOTAL'
     GROUP BY cell HAVING count(*) >= $min_flows AND min(importer_n) < max(importer_n)
     UNION ALL
-    SELECT 'importer', (importer_n << 20) | hs_num AS cell, count(*), avg(d), stddev_samp(d)
+    SELECT 'importer', (importer_n::BIGINT << 20) | hs_num AS cell, count(*), avg(d), stddev_samp(d)
     FROM mp_d WHERE $enabled AND (SELECT level FROM mp_level) <> 'TOTAL'
     GROUP BY cell HAVING count(*) >= $min_flows AND min(exporter_n) < max(exporter_n)
 )

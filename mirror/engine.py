@@ -42,8 +42,8 @@ VIEW_SCRIPTS = ("define_mirror_pairs", "build_mirror_final", "build_reconciled")
 
 # Each costs a fraction of the build: one pass over a slim table, or a sample. The keys' uniqueness
 # is checked as each chunk is paired (_pair_chunk), where a repeat still decides whether to choose.
-BUILD_CHECKS = ("check_mirror_key_decoding", "check_mirror_reported_by", "check_mirror_sums_equal_staged",
-                "check_weights_in_range")
+BUILD_CHECKS = ("check_mirror_key_decoding", "check_mirror_reported_by", "check_mirror_prov_unique",
+                "check_mirror_sums_equal_staged", "check_weights_in_range")
 
 
 def define_layers(con: duckdb.DuckDBPyConnection) -> None:
@@ -141,48 +141,51 @@ class Engine:
         for year_from, year_to, between in chunks:
             # nothing published between HS6 and the level: the sums go there in one step
             direct = (level == "TOTAL" and not (between["4"] or between["2"])) or (level == "2" and not between["4"])
-            self._pair_chunk(settings, level, freq, year_from, year_to, direct)
+            self._pair_chunk(settings, level, freq, year_from, year_to, direct, numbered=not between["unnumbered"])
         sql.run(self.con, "build_mirror_prov", level=level).fetchall()
         return figures
 
     def _year_chunks(self, freq: str) -> tuple[list[tuple[int, int, dict]], int]:
         """Consecutive years of figures, each chunk at most CHUNK_FIGURES figures (a year more when
         one year alone is larger): a BACI-scale store is built a year at a time, the bundled record
-        in one go; with each chunk, its figures published at HS4 and HS2. Also the figures of every
-        year."""
+        in one go; with each chunk, its figures published at HS4 and HS2 and those without the
+        numbers a load stores ("unnumbered"). Also the figures of every year."""
         chunks: list[list] = []
         size = total = 0
-        for year, figures, hs4, hs2 in sql.run(self.con, "flow_years", freq=freq).fetchall():
+        for year, figures, hs4, hs2, unnumbered in sql.run(self.con, "flow_years", freq=freq).fetchall():
             total += figures
+            counts = {"4": hs4, "2": hs2, "unnumbered": unnumbered}
             if chunks and size + figures <= CHUNK_FIGURES:
                 chunks[-1][1] = year
-                chunks[-1][2]["4"] += hs4
-                chunks[-1][2]["2"] += hs2
+                for name, n in counts.items():
+                    chunks[-1][2][name] += n
                 size += figures
             else:
-                chunks.append([year, year, {"4": hs4, "2": hs2}])
+                chunks.append([year, year, counts])
                 size = figures
-        return [tuple(c) for c in chunks] or [(1900, 1900, {"4": 0, "2": 0})], total  # an empty store: one empty chunk
+        # an empty store: one empty chunk
+        return [tuple(c) for c in chunks] or [(1900, 1900, {"4": 0, "2": 0, "unnumbered": 0})], total
 
     def _pair_chunk(self, settings: Settings, level: str, freq: str, year_from: int, year_to: int,
-                    direct: bool) -> None:
+                    direct: bool, numbered: bool) -> None:
         """One figure per flow of a chunk of years, paired into mp_base (insert_mirror_base), with
         what the checks keep of it. Choosing between competing figures is a window over every
         figure, so it runs only where some flow has several: at HS6, where figures enter as
         published, a repeated key of the paired chunk says so (looked for anyway, as the check that
         each side has one figure per flow; the chunk is then taken out and paired again, choosing);
         at coarser levels, which sum finer figures, they are looked for first (chunk_flow_keys).
-        ``direct``: no figure published between HS6 and the level (mirror_flows sums in one step)."""
+        ``direct``: no figure published between HS6 and the level (mirror_flows sums in one step);
+        ``numbered``: every figure has its countries and code as numbers (no text is read)."""
         chunk = {"level": level, "freq": freq, "source_order": list(settings.source_order),
                  "year_from": year_from, "year_to": year_to}
         years = {"year_from": year_from, "year_to": year_to}
         dedupe = level != "6" and _repeats(sql.run(self.con, "chunk_flow_keys", freq=freq, level=level, **years)) > 0
-        self._insert_chunk(chunk, dedupe, direct)
+        self._insert_chunk(chunk, dedupe, direct, numbered)
         repeats = _repeats(sql.run(self.con, "mirror_chunk_keys", **years))
         if repeats and not dedupe:
             sql.run(self.con, "delete_mirror_chunk", **years).fetchall()
             dedupe = True
-            self._insert_chunk(chunk, dedupe, direct)
+            self._insert_chunk(chunk, dedupe, direct, numbered)
             repeats = _repeats(sql.run(self.con, "mirror_chunk_keys", **years))
         if repeats:
             bad = sql.frame(self.con, "check_mirror_unique_keys")
@@ -197,13 +200,13 @@ class Engine:
         sql.run(self.con, "insert_mirror_sample", dedupe=dedupe, **chunk).fetchall()
         sql.script(self.con, "insert_mirror_prov_parts")
 
-    def _insert_chunk(self, chunk: dict, dedupe: bool, direct: bool) -> None:
+    def _insert_chunk(self, chunk: dict, dedupe: bool, direct: bool, numbered: bool) -> None:
         """The chunk's resolved figures (at a level coarser than HS6 first summed into mp_resolved,
         build_resolved) paired into mp_base."""
         try:
             if chunk["level"] != "6":
-                sql.run(self.con, "build_resolved", dedupe=dedupe, direct=direct, **chunk).fetchall()
-            sql.run(self.con, "insert_mirror_base", dedupe=dedupe, **chunk).fetchall()
+                sql.run(self.con, "build_resolved", dedupe=dedupe, direct=direct, numbered=numbered, **chunk).fetchall()
+            sql.run(self.con, "insert_mirror_base", dedupe=dedupe, numbered=numbered, **chunk).fetchall()
         except duckdb.InvalidInputException as err:  # mirror_flows' one bit per source (macros.sql)
             if "at most 64 sources" not in str(err):
                 raise

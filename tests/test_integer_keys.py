@@ -6,7 +6,7 @@ from pandas.testing import assert_frame_equal
 
 import mirror
 from mirror import schema
-from mirror.errors import StoreError
+from mirror.errors import InternalError, StoreError
 
 from .helpers import load_rows, row
 
@@ -63,3 +63,30 @@ def test_a_store_of_the_previous_schema_is_upgraded_read_write_and_refused_read_
         assert_frame_equal(after[level], frame, obj=level)
     with mirror.open(path, read_only=True) as db:
         assert len(db.mirror(level="6")) == 2
+
+
+def test_provenance_is_decoded_per_load_and_valuation(db, tmp_path):
+    # three loads in one chunk of years: two releases of one source and a second source, and an
+    # importer that values FOB; each pair's provenance is that of the load its figures came from
+    load_rows(db, tmp_path, [row("CHN", "PRK", "X", "270900", 100), row("PRK", "CHN", "M", "270900", 106)],
+              release="r1")
+    load_rows(db, tmp_path, [row("RUS", "PRK", "X", "270111", 7),
+                             row("PRK", "RUS", "M", "270111", 9, valuation="FOB")], release="r2")
+    load_rows(db, tmp_path, [row("KOR", "JPN", "X", "720110", 5)], release="r3", source="customs-kr")
+    got = db.mirror(level="6")[["exporter", "importer", "source_exporter", "release_exporter", "source_importer",
+                                "release_importer", "valuation_importer"]]
+    got = got.sort_values("exporter").astype(object).where(got.notna(), None).values.tolist()
+    assert got == [["CHN", "PRK", "comtrade", "r1", "comtrade", "r1", "CIF"],
+                   ["KOR", "JPN", "customs-kr", "r3", None, None, None],
+                   ["RUS", "PRK", "comtrade", "r2", "comtrade", "r2", "FOB"]]
+
+
+def test_a_load_whose_figures_name_two_releases_fails_the_build_check(db, tmp_path):
+    # the provenance of a figure as published is keyed by its load (one source and release each);
+    # a store where that does not hold must fail loudly, not pair a figure with two provenances
+    load_rows(db, tmp_path, ROWS)
+    # (of North Korea's two HS6 imports, both CIF, one now says another release)
+    db.con.execute("UPDATE figures SET release = 'edited by hand' WHERE reporter_iso3 = 'PRK' AND hs = '270900'")
+    db.engine.invalidate()
+    with pytest.raises(InternalError, match="check_mirror_prov_unique"):
+        db.mirror(level="6")

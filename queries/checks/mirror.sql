@@ -27,6 +27,12 @@ WHERE (value_exporter_usd IS NULL AND value_importer_usd IS NULL)
    OR (value_exporter_usd IS NOT NULL AND prov_exporter IS NULL)
    OR (value_importer_usd IS NOT NULL AND prov_importer IS NULL);
 
+-- name: check_mirror_prov_unique
+-- Internal: offending rows of a built mirror: a provenance id that decodes to two provenances (a
+-- load's figures with two sources or releases, which mirror_flows' ids, a hash of the load and
+-- the valuation, assume never happens), which would double the pairs that carry it.
+SELECT prov_id, count(*) AS provenances FROM mp_prov GROUP BY prov_id HAVING count(*) > 1;
+
 -- name: check_mirror_sums_equal_staged
 -- Internal: offending rows: the mirror's sums of exporter- and importer-reported values differ
 -- from the sums of the resolved flows between countries it was built from (a join that lost or

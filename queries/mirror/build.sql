@@ -2,13 +2,17 @@
 -- Internal: the current figures of a frequency per year, from which the engine cuts the build into
 -- chunks of consecutive years (a BACI year is 18 million reports: a 30-year store is built a year
 -- at a time, so that no step holds more than a chunk), and how many are published at HS4 and HS2
--- (none: a coarser build sums HS6 straight to its level, mirror_flows' `direct`). One row per
--- year; counts.
+-- (none: a coarser build sums HS6 straight to its level, mirror_flows' `direct`), and how many
+-- between two countries lack the numbers a load stores (rows loaded before schema 3; none: the
+-- build reads no country or code as text, mirror_flows' `numbered`). One row per year; counts.
 SELECT year, count(*) AS figures, count(*) FILTER (WHERE hs_level = '4') AS figures_hs4,
-       count(*) FILTER (WHERE hs_level = '2') AS figures_hs2
+       count(*) FILTER (WHERE hs_level = '2') AS figures_hs2,
+       count(*) FILTER (WHERE reporter_is_country AND partner_is_country
+                          AND (reporter_n IS NULL OR partner_n IS NULL OR hs_n IS NULL AND hs_level IN ('2', '4', '6')))
+           AS unnumbered
 FROM figures WHERE valid_to_load IS NULL AND freq = $freq GROUP BY year ORDER BY year;
 
--- name: build_resolved(level, freq, source_order, dedupe:bool, year_from:int, year_to:int, direct:bool)
+-- name: build_resolved(level, freq, source_order, dedupe:bool, year_from:int, year_to:int, direct:bool, numbered:bool)
 -- Internal: at a level coarser than HS6, one figure per flow between two countries (mirror_flows:
 -- resolved_flows on integer keys, the sums of finer codes where a code is not published) for the
 -- periods beginning in years year_from..year_to (one chunk of the build), as the slim temp table
@@ -21,7 +25,7 @@ FROM figures WHERE valid_to_load IS NULL AND freq = $freq GROUP BY year ORDER BY
 -- hs); current USD.
 CREATE OR REPLACE TEMP TABLE mp_resolved AS
 SELECT key AS pair_key, is_export, value, net_weight_kg, alternatives, prov_id, prov_parts
-FROM mirror_flows($level, $freq, $source_order, $dedupe, $year_from, $year_to, $direct);
+FROM mirror_flows($level, $freq, $source_order, $dedupe, $year_from, $year_to, $direct, $numbered);
 
 -- name: build_mirror_level(level, freq)
 -- Internal: what the pair keys' HS number and period mean in this build, as the one-row mp_level.
@@ -42,7 +46,7 @@ CREATE OR REPLACE TEMP TABLE mp_base (
 CREATE OR REPLACE TEMP TABLE mp_resolved_sums (is_export BOOLEAN, staged DOUBLE);
 CREATE OR REPLACE TEMP TABLE mp_resolved_sample (pair_key BIGINT, value DOUBLE, sample_flow VARCHAR);
 CREATE OR REPLACE TEMP TABLE mp_prov_parts (prov_id UBIGINT, prov_parts VARCHAR[]);
-CREATE OR REPLACE TEMP TABLE mp_prov_reported (source VARCHAR, release VARCHAR, valuation VARCHAR);
+CREATE OR REPLACE TEMP TABLE mp_prov_reported (load_id INTEGER, source VARCHAR, release VARCHAR, valuation VARCHAR);
 CREATE OR REPLACE TEMP TABLE mp_resolved (pair_key BIGINT, is_export BOOLEAN, value DOUBLE, net_weight_kg DOUBLE,
     alternatives BIGINT, prov_id UBIGINT, prov_parts VARCHAR[]);
 CREATE OR REPLACE TEMP TABLE mp_cov AS
@@ -55,7 +59,7 @@ JOIN mp_level AS l ON c.freq = l.freq
 WHERE c.kind = 'reported' AND c.reporter_is_country AND c.partner_is_country AND c.flow IN ('export', 'import')
   AND c.reporter_iso3 <> c.partner_iso3;
 
--- name: insert_mirror_base(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
+-- name: insert_mirror_base(level, freq, source_order, dedupe:bool, year_from:int, year_to:int, numbered:bool)
 -- Internal: a chunk's resolved figures (resolved_side) paired: its exports and imports matched on
 -- pair_key (a full outer join) and added to mp_base (values, weights, provenance ids; mp_pairs
 -- decodes it). One row per pair_key, if each side has one figure per flow (mirror_chunk_keys: a
@@ -63,11 +67,11 @@ WHERE c.kind = 'reported' AND c.reporter_is_country AND c.partner_is_country AND
 INSERT INTO mp_base
 WITH x AS (
     SELECT pair_key, value, net_weight_kg, prov_id, alternatives
-    FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, true)
+    FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, true, $numbered)
 ),
 m AS (
     SELECT pair_key, value, net_weight_kg, prov_id, alternatives
-    FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, false)
+    FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, false, $numbered)
 ),
 j AS (
     SELECT
@@ -108,7 +112,7 @@ WHERE pair_key >= ((($year_from - 1900) * 13)::BIGINT << 50) AND pair_key < ((($
 -- check_mirror_sums_equal_staged (a join that lost a figure), at a level coarser than HS6 (at HS6:
 -- summarise_hs6_chunk). One row per side.
 INSERT INTO mp_resolved_sums
-SELECT is_export, sum(value) FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, NULL)
+SELECT is_export, sum(value) FROM resolved_side($level, $freq, $source_order, $dedupe, $year_from, $year_to, NULL, false)
 GROUP BY is_export;
 
 -- name: insert_mirror_sample(level, freq, source_order, dedupe:bool, year_from:int, year_to:int)
@@ -135,7 +139,7 @@ WHERE source_row % 3989 = 17 AND flow = 'export' AND hs_level = $level
 -- The figures are those mirror_flows pairs at HS6, chosen as it chooses them. As the temp table
 -- mp_chunk_summary, which add_hs6_chunk_summary spreads into the build's tables.
 CREATE OR REPLACE TEMP TABLE mp_chunk_summary AS
-SELECT flow = 'export' AS is_export, source, release, valuation, sum(value) AS staged,
+SELECT flow = 'export' AS is_export, load_id, source, release, valuation, sum(value) AS staged,
        list(CASE WHEN flow = 'export' AND source_row % 3989 = 17
                  THEN {'pair_key': pair_key(year, month, reporter_iso3, partner_iso3, hs), 'value': value,
                        'sample_flow': concat_ws('|', reporter_iso3, partner_iso3, hs, period_start)} END)
@@ -152,7 +156,7 @@ GROUP BY ALL;
 INSERT INTO mp_resolved_sums SELECT is_export, sum(staged) FROM mp_chunk_summary GROUP BY is_export;
 INSERT INTO mp_resolved_sample
 SELECT s.pair_key, s.value, s.sample_flow FROM (SELECT unnest(sample) AS s FROM mp_chunk_summary);
-INSERT INTO mp_prov_reported SELECT DISTINCT source, release, valuation FROM mp_chunk_summary;
+INSERT INTO mp_prov_reported SELECT DISTINCT load_id, source, release, valuation FROM mp_chunk_summary;
 DROP TABLE mp_chunk_summary;
 
 -- name: insert_mirror_prov_parts
@@ -164,17 +168,17 @@ SELECT prov_id, any_value(prov_parts) FROM mp_resolved WHERE prov_parts IS NOT N
 
 -- name: build_mirror_prov(level)
 -- Internal: mp_prov, the provenance dictionary of a build (a handful of rows): figures as published
--- take theirs from what the chunks kept at HS6 (mp_prov_reported: summarise_hs6_chunk), at a
--- coarser level from the store's figures of the level (a superset of those chosen); sums from what
--- the chunks kept (mp_prov_parts). The distinct strings first, then their hash (a handful of
--- hashes, not one per figure).
+-- are keyed by a hash of their load and valuation (mirror_flows: a load has one source and release),
+-- and take their source and release from what the chunks kept at HS6 (mp_prov_reported:
+-- summarise_hs6_chunk), at a coarser level from the store's figures of the level (a superset of
+-- those chosen); sums from what the chunks kept (mp_prov_parts). The distinct values first, then
+-- their hash (a handful of hashes, not one per figure).
 CREATE OR REPLACE TEMP TABLE mp_prov AS
-SELECT hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id, source, release,
-       'reported' AS resolved_from, valuation
+SELECT hash(load_id, coalesce(valuation, '')) AS prov_id, source, release, 'reported' AS resolved_from, valuation
 FROM (
-    SELECT source, release, valuation FROM mp_prov_reported
+    SELECT load_id, source, release, valuation FROM mp_prov_reported
     UNION
-    SELECT DISTINCT source, release, valuation
+    SELECT DISTINCT load_id, source, release, valuation
     FROM stg_reported_usd
     WHERE $level <> '6'  -- a bound constant: at HS6 the store is not read
       AND freq = (SELECT freq FROM mp_level) AND hs_level = $level

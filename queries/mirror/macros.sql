@@ -157,12 +157,18 @@ CREATE OR REPLACE TEMP MACRO level_key(key, level) AS
 -- of its parts), a release and a valuation as their rank among the chunk's, decoded once per sum.
 -- (At HS6 nothing is summed, and no dictionary is made.) `direct`: the chunk has no figure
 -- published between HS6 and `level` ('2' or 'TOTAL'; BACI publishes HS6 only), so the HS6 figures
--- are summed to the level in one step (sd), not through every level between. One row per (side,
--- pair_key); the key's code is at `level`.
-CREATE OR REPLACE TEMP MACRO mirror_flows(level, freq_wanted, source_order, dedupe, year_from, year_to, direct) AS TABLE
+-- are summed to the level in one step (sd), not through every level between. `numbered`: every
+-- figure of the chunk between two countries has its numbers stored (figures.reporter_n, partner_n,
+-- hs_n; flow_years counts those without), so that the countries' and codes' text is not read at
+-- all (iso_num is one-to-one on three capital letters: two countries differ as numbers where they
+-- differ as names); a figure's provenance as published is a hash of its load and valuation (a
+-- load has one source and release: mp_prov decodes it; check_mirror_prov_unique). One row per
+-- (side, pair_key); the key's code is at `level`.
+CREATE OR REPLACE TEMP MACRO mirror_flows(level, freq_wanted, source_order, dedupe, year_from, year_to, direct, numbered) AS TABLE
 WITH f AS NOT MATERIALIZED (
     SELECT * FROM chosen_flows(freq_wanted, source_order, dedupe)
-    WHERE reporter_is_country AND partner_is_country AND reporter_iso3 <> partner_iso3 AND flow IN ('export', 'import')
+    WHERE reporter_is_country AND partner_is_country AND flow IN ('export', 'import')
+      AND CASE WHEN numbered THEN reporter_n <> partner_n ELSE reporter_iso3 <> partner_iso3 END
       AND period_start >= make_date(year_from, 1, 1) AND period_start <= make_date(year_to, 12, 31)
       AND (level = 'TOTAL' OR hs_level <> 'TOTAL')
 ),
@@ -173,10 +179,11 @@ WITH f AS NOT MATERIALIZED (
 -- exporter and importer by the side
 n AS (
     SELECT flow = 'export' AS is_export,
-           coalesce(reporter_n::BIGINT, iso_num(reporter_iso3)) AS reporter_n,
-           coalesce(partner_n::BIGINT, iso_num(partner_iso3)) AS partner_n,
-           coalesce(hs_n::BIGINT, hs_number(hs)) AS hs_num,
-           year, month, hs_level, value, net_weight_kg, valuation, source, release, alternatives
+           CASE WHEN numbered THEN reporter_n::BIGINT ELSE coalesce(reporter_n::BIGINT, iso_num(reporter_iso3)) END AS reporter_n,
+           CASE WHEN numbered THEN partner_n::BIGINT ELSE coalesce(partner_n::BIGINT, iso_num(partner_iso3)) END AS partner_n,
+           -- (TOTAL has no hs_n: its number is 0)
+           CASE WHEN numbered THEN coalesce(hs_n::BIGINT, 0) ELSE coalesce(hs_n::BIGINT, hs_number(hs)) END AS hs_num,
+           year, month, hs_level, value, net_weight_kg, valuation, source, release, load_id, alternatives
     FROM f
 ),
 c AS (
@@ -184,7 +191,7 @@ c AS (
            pair_key_n(year, month, CASE WHEN is_export THEN reporter_n ELSE partner_n END,
                       CASE WHEN is_export THEN partner_n ELSE reporter_n END, hs_num) AS key,
            hs_level, value, net_weight_kg, valuation, source, release, alternatives,
-           hash(source, release, 'reported', coalesce(valuation, '')) AS prov_id
+           hash(load_id, coalesce(valuation, '')) AS prov_id
     FROM n
 ),
 dict AS (
@@ -287,9 +294,9 @@ FROM decoded;
 -- back, cost more than the join itself (spilled at a 1 GB memory limit: 18 of 36 cpu-s); at a
 -- coarser level from mp_resolved, the chunk's sums (build_resolved), which carry what the sums'
 -- provenance needs. `level` is a bound constant: the branch not taken is folded away.
-CREATE OR REPLACE TEMP MACRO resolved_side(level, freq_wanted, source_order, dedupe, year_from, year_to, exports) AS TABLE
+CREATE OR REPLACE TEMP MACRO resolved_side(level, freq_wanted, source_order, dedupe, year_from, year_to, exports, numbered) AS TABLE
 SELECT is_export, key AS pair_key, value, net_weight_kg, prov_id, alternatives
-FROM mirror_flows(level, freq_wanted, source_order, dedupe, year_from, year_to, false)
+FROM mirror_flows(level, freq_wanted, source_order, dedupe, year_from, year_to, false, numbered)
 WHERE level = '6' AND (exports IS NULL OR is_export = exports)
 UNION ALL
 SELECT is_export, pair_key, value, net_weight_kg, prov_id, alternatives

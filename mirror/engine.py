@@ -54,6 +54,28 @@ def define_layers(con: duckdb.DuckDBPyConnection) -> None:
     sql.script(con, "define_coverage_layer")
 
 
+def year_chunks(con: duckdb.DuckDBPyConnection, freq: str) -> tuple[list[tuple[int, int, dict]], int]:
+    """Consecutive years of current figures, each chunk at most CHUNK_FIGURES figures (a year more
+    when one year alone is larger): a BACI-scale store is built (and its unit values tested) a year
+    at a time, the bundled record in one go; with each chunk, its figures published at HS4 and HS2
+    and those without the numbers a load stores ("unnumbered"). Also the figures of every year."""
+    chunks: list[list] = []
+    size = total = 0
+    for year, figures, hs4, hs2, unnumbered in sql.run(con, "flow_years", freq=freq).fetchall():
+        total += figures
+        counts = {"4": hs4, "2": hs2, "unnumbered": unnumbered}
+        if chunks and size + figures <= CHUNK_FIGURES:
+            chunks[-1][1] = year
+            for name, n in counts.items():
+                chunks[-1][2][name] += n
+            size += figures
+        else:
+            chunks.append([year, year, counts])
+            size = figures
+    # an empty store: one empty chunk
+    return [tuple(c) for c in chunks] or [(1900, 1900, {"4": 0, "2": 0, "unnumbered": 0})], total
+
+
 def _repeats(result: duckdb.DuckDBPyConnection) -> int:
     """How many numbers of a one-column result of BIGINT keys repeat another: sorted in place in
     numpy, neighbours compared - half the CPU of count(DISTINCT) over a BACI year's 18 million
@@ -146,25 +168,7 @@ class Engine:
         return figures
 
     def _year_chunks(self, freq: str) -> tuple[list[tuple[int, int, dict]], int]:
-        """Consecutive years of figures, each chunk at most CHUNK_FIGURES figures (a year more when
-        one year alone is larger): a BACI-scale store is built a year at a time, the bundled record
-        in one go; with each chunk, its figures published at HS4 and HS2 and those without the
-        numbers a load stores ("unnumbered"). Also the figures of every year."""
-        chunks: list[list] = []
-        size = total = 0
-        for year, figures, hs4, hs2, unnumbered in sql.run(self.con, "flow_years", freq=freq).fetchall():
-            total += figures
-            counts = {"4": hs4, "2": hs2, "unnumbered": unnumbered}
-            if chunks and size + figures <= CHUNK_FIGURES:
-                chunks[-1][1] = year
-                for name, n in counts.items():
-                    chunks[-1][2][name] += n
-                size += figures
-            else:
-                chunks.append([year, year, counts])
-                size = figures
-        # an empty store: one empty chunk
-        return [tuple(c) for c in chunks] or [(1900, 1900, {"4": 0, "2": 0, "unnumbered": 0})], total
+        return year_chunks(self.con, freq)
 
     def _pair_chunk(self, settings: Settings, level: str, freq: str, year_from: int, year_to: int,
                     direct: bool, numbered: bool) -> None:

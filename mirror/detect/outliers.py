@@ -75,5 +75,12 @@ def _mirror_outlier_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
 
 @step(produces=("unit_value_outlier",), queries=("detect_unit_values",), order=41)
 def _unit_value_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
-    return unit_value_outliers(inputs.query("detect_unit_values", freq=inputs.freq, z=s.uv_z, min_ratio=s.uv_min_ratio,
-                                            include_estimated=s.uv_include_estimated, country=inputs.country), s)
+    # a chunk of years at a time (the mirror build's chunks: at most about a BACI year of figures),
+    # so that the world's cross-sections of a 30-year panel are never in memory at once
+    from ..engine import year_chunks
+
+    hits = [inputs.query("detect_unit_values", freq=inputs.freq, z=s.uv_z, min_ratio=s.uv_min_ratio,
+                         include_estimated=s.uv_include_estimated, country=inputs.country,
+                         year_from=year_from, year_to=year_to)
+            for year_from, year_to, _ in year_chunks(inputs.store.con, inputs.freq)[0]]
+    return unit_value_outliers(pd.concat(hits, ignore_index=True) if len(hits) > 1 else hits[0], s)

@@ -172,49 +172,73 @@ WHERE (list_contains($countries, exporter) OR list_contains($countries, importer
 -- against the pair-product's own periods and against all pairs of the product in the period (the
 -- whole world's; median and MAD scaled by 1/0.6745, as statsmodels' robust scale). Only rows beyond
 -- the thresholds are returned. The country is found by its integer key first (as in mirror_rows).
-WITH p AS (SELECT * FROM mp_final WHERE log_ratio IS NOT NULL),
+-- The world's cross-sections are computed only for the products and periods of the country's rows
+-- that are already beyond the thresholds against their own history (a row must be beyond both):
+-- a handful of exact medians instead of one per product and period of the world, which at 50
+-- million flows held every log ratio in memory twice and ran out of a 1.5 GB limit. The mirror is
+-- read as a view (not copied), on its integer keys (hs_num, year, month: one build has one level
+-- and frequency).
+WITH p AS NOT MATERIALIZED (
+    SELECT period, freq, year, month, exporter, importer, exporter_n, importer_n, hs, hs_num,
+           value_exporter_usd, value_importer_fob_usd, log_ratio
+    FROM mp_final WHERE log_ratio IS NOT NULL
+),
+mine AS MATERIALIZED (
+    SELECT * FROM p
+    WHERE exporter_n = iso_num($country) AND exporter = $country OR importer_n = iso_num($country) AND importer = $country
+),
 own AS (
     SELECT exporter, importer, hs, count(*) AS n_own, median(log_ratio) AS own_center,
            mad(log_ratio) / 0.6744897501960817 AS own_scale
-    FROM p
-    WHERE exporter_n = iso_num($country) AND exporter = $country OR importer_n = iso_num($country) AND importer = $country
+    FROM mine
     GROUP BY exporter, importer, hs HAVING count(*) >= $min_history
 ),
+cand AS MATERIALIZED (
+    SELECT m.*, own.n_own, own.own_center, (m.log_ratio - own.own_center) / nullif(own.own_scale, 0) AS z_own
+    FROM mine AS m JOIN own USING (exporter, importer, hs)
+    WHERE abs((m.log_ratio - own.own_center) / nullif(own.own_scale, 0)) >= $z AND abs(m.log_ratio) >= $min_ratio
+),
 cs AS (
-    SELECT hs, period, count(*) AS n_cs, median(log_ratio) AS cs_center, mad(log_ratio) / 0.6744897501960817 AS cs_scale
-    FROM p GROUP BY hs, period
+    SELECT hs_num, year, month, count(*) AS n_cs, median(log_ratio) AS cs_center,
+           mad(log_ratio) / 0.6744897501960817 AS cs_scale
+    FROM p SEMI JOIN (SELECT DISTINCT hs_num, year, month FROM cand) AS k
+      ON k.hs_num = p.hs_num AND k.year = p.year AND k.month IS NOT DISTINCT FROM p.month
+    GROUP BY hs_num, year, month
 ),
 z AS (
-    SELECT p.period, p.freq, p.exporter, p.importer, p.hs, p.value_exporter_usd, p.value_importer_fob_usd, p.log_ratio,
-           own.n_own, own.own_center, cs.cs_center,
-           (p.log_ratio - own.own_center) / nullif(own.own_scale, 0) AS z_own,
-           CASE WHEN cs.n_cs > 2 THEN (p.log_ratio - cs.cs_center) / nullif(cs.cs_scale, 0) END AS z_cs
-    FROM p JOIN own USING (exporter, importer, hs) JOIN cs USING (hs, period)
+    SELECT c.period, c.freq, c.exporter, c.importer, c.hs, c.value_exporter_usd, c.value_importer_fob_usd, c.log_ratio,
+           c.n_own, c.own_center, cs.cs_center, c.z_own,
+           CASE WHEN cs.n_cs > 2 THEN (c.log_ratio - cs.cs_center) / nullif(cs.cs_scale, 0) END AS z_cs
+    FROM cand AS c JOIN cs ON cs.hs_num = c.hs_num AND cs.year = c.year AND cs.month IS NOT DISTINCT FROM c.month
 )
-SELECT * FROM z
-WHERE abs(z_own) >= $z AND (abs(z_cs) >= $z OR z_cs IS NULL) AND abs(log_ratio) >= $min_ratio;
+SELECT * FROM z WHERE abs(z_cs) >= $z OR z_cs IS NULL;
 
--- name: detect_unit_values(freq, z:float, min_ratio:float, include_estimated:bool, country)
+-- name: detect_unit_values(freq, z:float, min_ratio:float, include_estimated:bool, country, year_from:int, year_to:int)
 -- Internal: candidate unit-value outliers of `country`'s trade (it the reporter or the partner):
 -- ln(USD/kg) robust z against the same product, period and side (exports FOB, imports CIF) over
 -- every reported figure with a value and a weight, in cross-sections of at least 8 reports. Only rows beyond the thresholds are returned, each with
 -- estimated_excluded: the reports of its cross-section left out because Comtrade estimated their
 -- weight (isNetWgtEstimated; a price per kg of an estimated weight is the estimator's, not the
--- trader's), unless include_estimated.
-WITH w AS (
+-- trader's), unless include_estimated. The cross-sections are those of the country's products,
+-- periods and sides only, the median and then the deviations from it one at a time, and the world's
+-- figures are read from the store, not copied: at 50 million flows (92 million figures) a copy and
+-- every cross-section's two exact medians ran out of a 1.5 GB limit. For the periods of years
+-- year_from..year_to (a cross-section is one period's: the detector asks for a chunk of years at a
+-- time, so that memory does not grow with years; row groups of other years are skipped).
+WITH w AS NOT MATERIALIZED (
     SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, period, month, value, net_weight_kg,
            coalesce(is_net_wgt_estimated, false) AS estimated, hash(reporter_iso3, partner_iso3, flow, hs, period, month) AS h
     FROM flows
     WHERE kind = 'reported' AND freq = $freq AND currency = 'USD' AND value > 0 AND net_weight_kg > 0
-      AND hs_level IN ('2', '4', '6') AND flow IN ('export', 'import')
+      AND hs_level IN ('2', '4', '6') AND flow IN ('export', 'import') AND year BETWEEN $year_from AND $year_to
 ),
-kept AS (SELECT * FROM w WHERE $include_estimated OR NOT estimated),
+kept AS NOT MATERIALIZED (SELECT * FROM w WHERE $include_estimated OR NOT estimated),
 -- A flow with competing figures (sources, publishers) counts once, at their median. Few flows have
 -- them, so they are found on one 64-bit hash of the flow (a group of integers, not of six text
 -- columns: half the query's time at BACI scale) and only they are grouped; a hash collision only
 -- sends two single figures through the grouping, which keeps them apart by the columns themselves.
-dup AS (SELECT h FROM kept GROUP BY h HAVING count(*) > 1),
-f AS (
+dup AS MATERIALIZED (SELECT h FROM kept GROUP BY h HAVING count(*) > 1),
+f AS NOT MATERIALIZED (
     SELECT reporter, partner, flow, hs, period, month, value AS amount, net_weight_kg AS amount_kg
     FROM kept ANTI JOIN dup USING (h)
     UNION ALL
@@ -227,17 +251,29 @@ excluded AS (
     FROM w WHERE estimated AND NOT $include_estimated
     GROUP BY ALL
 ),
-u AS (SELECT *, ln(amount / amount_kg) AS log_uv FROM f),
+u AS NOT MATERIALIZED (SELECT *, ln(amount / amount_kg) AS log_uv FROM f),
+-- the country's figures, and the world's cross-sections of their products, periods and sides only
+-- (read again from the store, not copied: a BACI-scale panel is a hundred million figures)
+mine AS MATERIALIZED (SELECT * FROM u WHERE reporter = $country OR partner = $country),
+g AS NOT MATERIALIZED (
+    SELECT u.hs, u.period, u.flow, u.log_uv FROM u SEMI JOIN (SELECT DISTINCT hs, period, flow FROM mine) USING (hs, period, flow)
+),
+-- the median, then the median absolute deviation from it (what mad() computes), one exact median at
+-- a time: both in one aggregate held every value twice
+centre AS MATERIALIZED (
+    SELECT hs, period, flow, count(*) AS n, median(log_uv) AS center FROM g GROUP BY hs, period, flow HAVING count(*) >= 8
+),
 cs AS (
-    SELECT hs, period, flow, count(*) AS n, median(log_uv) AS center, mad(log_uv) / 0.6744897501960817 AS scale
-    FROM u GROUP BY hs, period, flow HAVING count(*) >= 8
+    SELECT c.hs, c.period, c.flow, any_value(c.n) AS n, any_value(c.center) AS center,
+           median(abs(g.log_uv - c.center)) / 0.6744897501960817 AS scale
+    FROM g JOIN centre AS c USING (hs, period, flow)
+    GROUP BY c.hs, c.period, c.flow
 )
 SELECT u.*, cs.n, cs.center, (u.log_uv - cs.center) / nullif(cs.scale, 0) AS z,
        coalesce(e.estimated_excluded, 0) AS estimated_excluded
-FROM u JOIN cs USING (hs, period, flow)
+FROM mine AS u JOIN cs USING (hs, period, flow)
 LEFT JOIN excluded AS e USING (hs, period, flow)
-WHERE (u.reporter = $country OR u.partner = $country)
-  AND abs((u.log_uv - cs.center) / nullif(cs.scale, 0)) >= $z AND abs(u.log_uv - cs.center) >= $min_ratio;
+WHERE abs((u.log_uv - cs.center) / nullif(cs.scale, 0)) >= $z AND abs(u.log_uv - cs.center) >= $min_ratio;
 
 -- name: detect_relabel_pairs(freq, exporters, target, prefixes)
 -- Internal: both reports, in kg and USD, of the target's banned products at HS6 between its

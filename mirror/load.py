@@ -117,7 +117,8 @@ def merge(con: duckdb.DuckDBPyConnection, load_id: int, staged: StagedFile, dige
     sql.run(con, "close_revised", load_id=load_id, year_from=year_from, year_to=year_to).fetchall()
     sql.run(con, "close_revised_apart", load_id=load_id).fetchall()
     every = counts["rows_unchanged"] == 0 and counts["rows_apart"] == 0  # every accepted row is a new version
-    sql.run(con, "insert_figures", load_id=load_id, every=every).fetchall()
+    sql.script(con, "define_new_figures")
+    sql.run(con, "insert_every_figure" if every else "insert_figures", load_id=load_id).fetchall()
     if not every:
         sql.run(con, "insert_apart", load_id=load_id).fetchall()
     if staged.problems:

@@ -132,6 +132,14 @@ checked AS (
     SELECT
         l.*,
         CASE
+            -- the usual row first (an annual figure whose period, refYear and refMonth 52 agree, an HS
+            -- revision, its flags read): no problem, and none of the tests below runs on it
+            WHEN l.freq_code = 'A' AND l.ref_month = '52' AND l.period_raw = l.ref_year AND CAST(l.y AS VARCHAR) = l.period_raw
+                 AND l.classification_code IN ('H0', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HS')
+                 AND (l.est_wgt IS NOT NULL OR l.is_net_wgt_estimated IS NULL)
+                 AND (l.est_qty IS NOT NULL OR l.is_qty_estimated IS NULL)
+                 AND (l.est_alt_qty IS NOT NULL OR l.is_alt_qty_estimated IS NULL)
+                 AND (l.legacy_flag IS NOT NULL OR l.legacy_estimation_flag IS NULL) THEN NULL
             WHEN l.freq_code IS NOT NULL AND l.freq_code NOT IN ('A', 'M') THEN {
                 'field': 'freq', 'value': l.freq_code,
                 'reason': 'freqCode ' || l.freq_code || ' is not a frequency trade-mirror stores: it keeps annual (A) and monthly (M) figures',

@@ -62,12 +62,10 @@ UPDATE apart SET valid_to_load = $load_id
 WHERE valid_to_load IS NULL
   AND figure_key IN (SELECT figure_key FROM plan WHERE status = 'revised' AND is_apart);
 
--- name: insert_figures(load_id:int, every:bool)
--- Add the new and revised figures as current versions, with their countries and code as numbers
--- (reporter_n, partner_n, hs_n: what the mirror's keys are made of). `every`: the plan is all new or revised
--- figures and no kept-apart ones (a first load, a new year), so every accepted row is one and the
--- plan is not read again to pick them (a bound constant: the subquery is folded away).
-INSERT INTO figures BY NAME
+-- name: define_new_figures
+-- Internal: the accepted rows as figures rows (a view: no copy) but for the load's id, with their
+-- countries and code as numbers (reporter_n, partner_n, hs_n: what the mirror's keys are made of).
+CREATE OR REPLACE TEMP VIEW new_figures AS
 SELECT
     a.figure_key, a.source, a.release, a.kind, a.freq, a.period, a.year, a.month, a.period_start, a.period_end,
     a.reporter_iso3, a.reporter_code, a.reporter_is_country, a.partner_iso3, a.partner_code, a.partner_is_country,
@@ -78,10 +76,20 @@ SELECT
     CASE WHEN a.reporter_is_country THEN iso_num(a.reporter_iso3) END AS reporter_n,
     CASE WHEN a.partner_is_country THEN iso_num(a.partner_iso3) END AS partner_n,
     CASE WHEN a.hs_level IN ('2', '4', '6') THEN TRY_CAST(a.hs AS INTEGER) END AS hs_n,
-    $load_id AS load_id, a.source_row, $load_id AS valid_from_load, NULL AS valid_to_load
-FROM accepted AS a
-WHERE $every
-   OR a.figure_key IN (SELECT figure_key FROM plan WHERE NOT is_apart AND status IN ('new', 'revised'));
+    a.source_row, NULL::INTEGER AS valid_to_load
+FROM accepted AS a;
+
+-- name: insert_every_figure(load_id:int)
+-- Add every accepted row as a current version: the plan is all new or revised figures and no
+-- kept-apart ones (a first load, a new year), so it is not read again to pick them (a filter on
+-- it, even one a bound flag turns off, costs a hash join over every row).
+INSERT INTO figures BY NAME SELECT *, $load_id AS load_id, $load_id AS valid_from_load FROM new_figures;
+
+-- name: insert_figures(load_id:int)
+-- Add the new and revised figures the plan picked as current versions.
+INSERT INTO figures BY NAME
+SELECT *, $load_id AS load_id, $load_id AS valid_from_load FROM new_figures
+WHERE figure_key IN (SELECT figure_key FROM plan WHERE NOT is_apart AND status IN ('new', 'revised'));
 
 -- name: insert_apart(load_id:int)
 -- Add the new and revised kept-apart figures (shares, balances, rates ...).

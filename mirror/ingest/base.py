@@ -464,6 +464,7 @@ def stage_keys(con: duckdb.DuckDBPyConnection, constants: tuple[str, ...] = ()) 
     sql.run(con, "stage_constants", constants=names).fetchall()
     sql.run(con, "stage_keys", constants=names).fetchall()
     sql.script(con, "define_staged")
+    sql.script(con, "drop_raw")  # every later step reads `staged`: the rows as read are not kept beside it
 
 
 def run_staging(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object], macros: str | None = None) -> None:

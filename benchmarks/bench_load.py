@@ -1,7 +1,7 @@
 """Load-rate benchmark: a 1-million-row file in the Comtrade API CSV layout (47 camelCase fields),
 loaded into a fresh store, then loaded again as a revised release (every 10th value changed).
 
-    python benchmarks/bench_load.py [--rows 1000000] [--layout api|r] [--panel-flows 1000000]
+    python benchmarks/bench_load.py [--rows 1000000] [--layout api|r] [--panel-flows 1000000] [--repeat N]
 
 ``--layout r`` writes the file as R users save comtradr results with readr::write_csv: the 47
 fields in snake_case, every missing value as ``NA`` (ISO columns, CIF or FOB value, and the weight
@@ -167,6 +167,8 @@ def main() -> None:
                         help="api: Comtrade API CSV (camelCase); r: comtradr results saved by readr::write_csv (NA)")
     parser.add_argument("--panel-flows", type=int, default=1_000_000,
                         help="flows a year of the simulated Parquet panel (two years; 0: leave it out)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure every CSV row N times, the rows taking turns; print each row's run of median CPU")
     parser.add_argument("--keep", type=Path, default=None,
                         help="a folder for the files and stores, kept afterwards (generated files are reused; "
                              "stores are made anew): to compare what two versions store")
@@ -184,14 +186,24 @@ def main() -> None:
                               [args.layout, args.layout]))
         print(f"generated 2 x {args.rows:,} rows ({args.layout} layout) in {time.perf_counter() - t:.1f} s "
               f"({first.stat().st_size / 1e6:.0f} MB each)")
-        store = str(tmp / "bench.duckdb")
-        rows = [(FLOOR, measure.in_child(bare_read_csv, str(first))),
-                ("bare DuckDB: the same into a table in a DuckDB file", measure.in_child(
-                    bare_read_csv_to_file, str(first), str(tmp / "floor.duckdb")))]
-        for label, path, release in [("trade-mirror: first load", first, "r1"),
-                                     ("trade-mirror: revised release", second, "r2"),
-                                     ("trade-mirror: same file again (no-op)", second, "r2")]:
-            rows.append((label, measure.in_child(tool_load, store, str(path), release)))
+        # each round loads into a store of its own (the first load makes it; the revision and the
+        # no-op go into it); with --repeat the rows take turns, so that a machine that gets busier
+        # moves the floors and the loads alike
+        stores: list[str] = []
+
+        def first_load() -> dict:
+            stores.append(str(tmp / f"bench_{len(stores) + 1}.duckdb"))
+            return measure.in_child(tool_load, stores[-1], str(first), "r1")
+
+        rows = measure.rounds([
+            (FLOOR, lambda: measure.in_child(bare_read_csv, str(first))),
+            ("bare DuckDB: the same into a table in a DuckDB file", lambda: measure.in_child(
+                bare_read_csv_to_file, str(first), str(tmp / f"floor_{len(stores)}.duckdb"))),
+            ("trade-mirror: first load", first_load),
+            ("trade-mirror: revised release", lambda: measure.in_child(tool_load, stores[-1], str(second), "r2")),
+            ("trade-mirror: same file again (no-op)", lambda: measure.in_child(tool_load, stores[-1], str(second), "r2")),
+        ], args.repeat)
+        store = stores[-1]
         measure.table(rows, floor=FLOOR, title=f"**Load: {args.rows:,}-row Comtrade CSV ({args.layout} layout, "
                                                 f"{first.stat().st_size / 1e6:.0f} MB)**, each step its own process")
         last = rows[-1][1]

@@ -33,7 +33,6 @@ import argparse
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -211,28 +210,6 @@ def _try(fn, *args: object) -> dict:
         return {"skipped": f"failed: {first[:160]}"}
 
 
-def _rounds(runs: list[tuple[str, Callable[[], dict]]], repeat: int) -> list[tuple[str, dict]]:
-    """Each row measured ``repeat`` times, the rows taking turns (floor, fixed, default, floor, ...),
-    so that a machine that gets busier or quieter moves every row alike; each row's run of median
-    CPU, with the range in its note. On a shared machine one run's CPU seconds vary by 10-30%."""
-    measured: dict[str, list[dict]] = {label: [] for label, _ in runs}
-    for _ in range(repeat):
-        for label, run in runs:
-            measured[label].append(run())
-    rows = []
-    for label, results in measured.items():
-        done = sorted((r for r in results if not r.get("skipped")), key=lambda r: r["cpu_s"])
-        if not done:
-            rows.append((label, results[0]))
-            continue
-        row = dict(done[(len(done) - 1) // 2])
-        if len(done) > 1:
-            row["note"] = (f"{row.get('note', '')}; median of {len(done)} runs, "
-                           f"{done[0]['cpu_s']:.2f}-{done[-1]['cpu_s']:.2f} cpu-s")
-        rows.append((label, row))
-    return rows
-
-
 def kept_data(flows: int, folder: Path, tmp: Path) -> tuple[dict, str]:
     """A size's Parquet files and store as --keep left them in ``folder`` (the store copied, so that
     the kept one is never changed): the mirror measured again without generating and loading."""
@@ -269,7 +246,7 @@ def run_size(flows: int, args: argparse.Namespace, tmp: Path) -> dict:
                       title=f"**{flows:,} flows: the data** (the generator for scale; the store's insert beside the floor's)")
     spill = tmp / f"spill_{flows}"
     spill.mkdir()
-    rows = _rounds([(FLOOR, lambda: measure.in_child(floor_join, paths, args.memory_limit, str(spill))),
+    rows = measure.rounds([(FLOOR, lambda: measure.in_child(floor_join, paths, args.memory_limit, str(spill))),
                     ("trade-mirror build, fixed CIF/FOB", lambda: _try(tool_build, store, "fixed", args.memory_limit)),
                     ("trade-mirror build, default settings", lambda: _try(tool_build, store, None, args.memory_limit))],
                    args.repeat)

@@ -7,6 +7,8 @@ markdown table beside the floor.
   resident memory (imports included). ``fn`` returns a dict; its keys come back beside
   ``cpu_s``, ``wall_s`` and ``peak_mb``.
 - ``command(argv)``: a whole command, start-up included (``os.wait4`` gives its own rusage).
+- ``rounds(runs, repeat)``: each row run ``repeat`` times, the rows taking turns; the run of
+  median CPU of each.
 - ``table(rows, floor)``: | tool | cpu-s | wall-s | peak MB | ratio to floor | (ratio of CPU
   seconds, robust on a shared machine) and a notes column.
 
@@ -70,6 +72,28 @@ def command(argv: Sequence[str], env: dict | None = None, repeat: int = 1) -> di
         peaks.append(usage.ru_maxrss / 1024)
     return {"cpu_s": statistics.median(cpus), "wall_s": statistics.median(walls), "peak_mb": max(peaks),
             "returncode": code}
+
+
+def rounds(runs: list[tuple[str, Callable[[], dict]]], repeat: int) -> list[tuple[str, dict]]:
+    """Each row measured ``repeat`` times, the rows taking turns (a, b, c, a, b, c, ...),
+    so that a machine that gets busier or quieter moves every row alike; each row's run of median
+    CPU, with the range in its note. On a shared machine one run's CPU seconds vary by 10-30%."""
+    measured: dict[str, list[dict]] = {label: [] for label, _ in runs}
+    for _ in range(repeat):
+        for label, run in runs:
+            measured[label].append(run())
+    rows = []
+    for label, results in measured.items():
+        done = sorted((r for r in results if not r.get("skipped")), key=lambda r: r["cpu_s"])
+        if not done:
+            rows.append((label, results[0]))
+            continue
+        row = dict(done[(len(done) - 1) // 2])
+        if len(done) > 1:
+            row["note"] = (f"{row.get('note', '')}; median of {len(done)} runs, "
+                           f"{done[0]['cpu_s']:.2f}-{done[-1]['cpu_s']:.2f} cpu-s")
+        rows.append((label, row))
+    return rows
 
 
 def table(rows: Sequence[tuple[str, dict]], floor: str, title: str | None = None) -> str:

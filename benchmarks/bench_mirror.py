@@ -246,10 +246,11 @@ def run_size(flows: int, args: argparse.Namespace, tmp: Path) -> dict:
                       title=f"**{flows:,} flows: the data** (the generator for scale; the store's insert beside the floor's)")
     spill = tmp / f"spill_{flows}"
     spill.mkdir()
-    rows = measure.rounds([(FLOOR, lambda: measure.in_child(floor_join, paths, args.memory_limit, str(spill))),
-                    ("trade-mirror build, fixed CIF/FOB", lambda: _try(tool_build, store, "fixed", args.memory_limit)),
-                    ("trade-mirror build, default settings", lambda: _try(tool_build, store, None, args.memory_limit))],
-                   args.repeat)
+    rows = measure.rounds([
+        (FLOOR, lambda: measure.in_child(floor_join, paths, args.memory_limit, str(spill))),
+        ("trade-mirror build, fixed CIF/FOB", lambda: _try(tool_build, store, "fixed", args.memory_limit)),
+        ("trade-mirror build, default settings", lambda: _try(tool_build, store, None, args.memory_limit)),
+    ], args.repeat)
     if flows <= args.pandas_max:
         rows.append(("pandas merge + reliability", _try(pandas_merge, paths)))
     else:

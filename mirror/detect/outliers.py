@@ -78,7 +78,7 @@ def _mirror_outlier_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
 def _unit_value_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
     # a chunk of years at a time (the mirror build's chunks: at most about a BACI year of figures),
     # so that the world's cross-sections of a 30-year panel are never in memory at once
-    from ..engine import year_chunks
+    from ..engine import repeated_values, year_chunks
 
     con = inputs.store.con
     hits = []
@@ -86,19 +86,10 @@ def _unit_value_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
         years = {"freq": inputs.freq, "include_estimated": s.uv_include_estimated, "year_from": year_from,
                  "year_to": year_to}
         hashes = sql.run(con, "unit_value_flow_hashes", **years).fetchnumpy()["h"]  # no frame of 10M rows
-        con.register("uv_repeated", repeated_hashes(hashes))
+        con.register("uv_repeated", pd.DataFrame({"h": repeated_values(hashes.astype(np.uint64, copy=False))}))
         try:
             hits.append(inputs.query("detect_unit_values", z=s.uv_z, min_ratio=s.uv_min_ratio,
                                      country=inputs.country, **years))
         finally:
             con.unregister("uv_repeated")
     return unit_value_outliers(pd.concat(hits, ignore_index=True) if len(hits) > 1 else hits[0], s)
-
-
-def repeated_hashes(hashes: np.ndarray) -> pd.DataFrame:
-    """The values that occur more than once in ``hashes`` (unsigned 64-bit), once each, as the
-    one-column frame ``h``: sorted in place, neighbours compared."""
-    hashes = hashes.astype(np.uint64, copy=False)
-    hashes.sort()
-    repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
-    return pd.DataFrame({"h": repeated})

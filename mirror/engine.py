@@ -259,10 +259,9 @@ class Engine:
         """The interval model (mirror/intervals.py) on the reliability regression's cells."""
         from . import intervals
 
-        cells = sql.frame(self.con, "reliability_cells")
-        noise, between = intervals.fit_noise(cells)
-        errors = intervals.effect_errors(cells, cells.groupby("exporter").a.first(), cells.groupby("importer").b.first(),
-                                         cells.groupby("year").g.first())
+        # (frames of one row per pair and per country: they do not grow with the store's years)
+        noise, between = intervals.fit_noise(sql.frame(self.con, "reliability_pairs"))
+        errors = intervals.effect_errors(sql.frame(self.con, "reliability_effect_residuals"))
         sigma = noise.merge(errors, on=["role", "country"], how="outer")
         self.con.register("mp_sigma_df", sigma.astype({"s2": float, "effect_se": float}))
         try:

@@ -51,8 +51,8 @@ def _backfit_additive(y: np.ndarray, e: np.ndarray, i: np.ndarray, w: np.ndarray
 
 
 def fit_noise(cells: pd.DataFrame) -> tuple[pd.DataFrame, float]:
-    """cells: exporter, importer, year, n, sum_s (sum of ln(X/M_fob)), sum_d2 (sum of its square).
-    Returns (per role and country: s2, the log variance of its reports) and the between-pair
+    """cells: exporter, importer, n, sum_s (sum of ln(X/M_fob)), sum_d2 (sum of its square); one row
+    per pair (the engine's reliability_pairs) or several (per year: summed per pair first). Returns (per role and country: s2, the log variance of its reports) and the between-pair
     variance of the margin's error."""
     pairs = cells.groupby(["exporter", "importer"], as_index=False)[["n", "sum_s", "sum_d2"]].sum()
     pairs = pairs[pairs.n >= 2].reset_index(drop=True)
@@ -84,17 +84,13 @@ def fit_noise(cells: pd.DataFrame) -> tuple[pd.DataFrame, float]:
     return noise, between
 
 
-def effect_errors(cells: pd.DataFrame, a: pd.Series, b: pd.Series, g: pd.Series) -> pd.DataFrame:
+def effect_errors(residuals: pd.DataFrame) -> pd.DataFrame:
     """Standard errors of BACI's exporter and importer effects: the residual s.d. of |d| around the
-    fitted cell value over the country's flows, divided by the square root of its flow count."""
-    f = (cells.exporter.map(a).fillna(0) + cells.importer.map(b).fillna(0) + cells.year.map(g).fillna(0)).to_numpy()
-    rss = np.maximum(cells.sum_d2 - 2 * f * cells.sum_abs + cells.n * f**2, 0)
-    out = []
-    for role, col in (("exporter", "exporter"), ("importer", "importer")):
-        grp = pd.DataFrame({"country": cells[col], "rss": rss, "n": cells.n}).groupby("country")[["rss", "n"]].sum()
-        se = np.sqrt(grp.rss / np.maximum(grp.n - 1, 1)) / np.sqrt(grp.n)
-        out.append(pd.DataFrame({"role": role, "country": grp.index, "effect_se": se.to_numpy()}))
-    return pd.concat(out, ignore_index=True)
+    fitted cell value over the country's flows, divided by the square root of its flow count.
+    residuals: role, country, rss (the residual sum of squares over its cells), n (its flows)."""
+    n = residuals.n.to_numpy(dtype=float)
+    se = np.sqrt(residuals.rss.to_numpy(dtype=float) / np.maximum(n - 1, 1)) / np.sqrt(n)
+    return pd.DataFrame({"role": residuals.role.to_numpy(), "country": residuals.country.to_numpy(), "effect_se": se})
 
 
 def total_interval(frame: pd.DataFrame, by: list[str], level: float = 0.90) -> pd.DataFrame:

@@ -575,12 +575,28 @@ SELECT role, country, iso_num(country) AS country_n, n AS flows, effect,
        n < $min_obs AS imputed
 FROM e;
 
--- name: reliability_cells
--- Internal: the reliability regression's cells with its fitted effects: one row per (exporter,
--- importer, year) with n flows, the sums of |d|, d and d^2 (d = ln(X / M_fob)), and the exporter,
--- importer and year effects of the last backfitting step (ln units).
-SELECT o.exporter, o.importer, o.year, o.n, o.sum_d AS sum_abs, o.sum_s, o.sum_d2, a.a, b.b, g.g
-FROM rel_obs AS o JOIN rel_a AS a USING (exporter) JOIN rel_b AS b USING (importer) JOIN rel_g AS g USING (year);
+-- name: reliability_pairs
+-- Internal: the reliability regression's cells summed over years per (exporter, importer): n flows
+-- and the sums of d and d^2 (d = ln(X / M_fob)), what the interval model's noise fit reads
+-- (mirror/intervals.py, fit_noise). Summed here so that the frame the engine reads is one row per
+-- pair, the same for a 30-year store as for one year (the cells are one row per pair and year).
+SELECT exporter, importer, sum(n) AS n, sum(sum_s) AS sum_s, sum(sum_d2) AS sum_d2
+FROM rel_obs GROUP BY exporter, importer;
+
+-- name: reliability_effect_residuals
+-- Internal: per role and country, the residual sum of squares of |d| around the fitted cell value
+-- a_exporter + b_importer + g_year of the last backfitting step (each cell's, floored at zero as
+-- rounding can make it negative, then summed) and the flows behind it: what the standard error
+-- of the country's BACI effect is made of (mirror/intervals.py, effect_errors). One row per
+-- (role, country).
+WITH cells AS (
+    SELECT o.exporter, o.importer, o.n,
+           greatest(o.sum_d2 - 2 * (a.a + b.b + g.g) * o.sum_d + o.n * (a.a + b.b + g.g) ^ 2, 0) AS rss
+    FROM rel_obs AS o JOIN rel_a AS a USING (exporter) JOIN rel_b AS b USING (importer) JOIN rel_g AS g USING (year)
+)
+SELECT 'exporter' AS role, exporter AS country, sum(rss) AS rss, sum(n) AS n FROM cells GROUP BY exporter
+UNION ALL
+SELECT 'importer', importer, sum(rss), sum(n) FROM cells GROUP BY importer;
 
 -- name: build_interval_tables(z:float, between_var:float)
 -- Internal: the interval model (mirror/intervals.py) as temp tables: mp_sigma, one row per (role,

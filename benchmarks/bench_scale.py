@@ -12,11 +12,13 @@ step in its own fresh process (CPU seconds of every thread, wall seconds, peak r
 - one country: ``db.mirror(exporter=...)`` and ``db.reconstruct(...)`` on the built mirror (the
   interactive questions, after the build) and ``db.flags(country=...)`` (detection, which builds
   the HS4 mirror it reads), then the flags of a second country (``--second-country``) on that build,
-  and the second country's in a new process (the HS4 build read from where the first kept it).
+  and the second country's in a new process (the HS4 build read from where the first kept it);
+- the report: the whole offline HTML report of ``--country`` (``build_report``, saved) in a new
+  process, on the whole panel.
 
     python benchmarks/bench_scale.py [--years 3] [--flows 10000000] [--memory-limit 8GB]
         [--country CHN] [--second-country DEU] [--dir DIR (kept; default a temporary folder)] [--skip-flags]
-        [--steps data,load,mirror] [--skip-floor]
+        [--steps data,load,mirror,flags,report] [--skip-floor]
 
 ``--steps`` runs some of the parts: with ``--dir``, a later run takes up the data and the store
 an earlier one left there (a 30-year panel is two hours of generating and loading; a load of a
@@ -136,6 +138,20 @@ def flags(store: str, memory_limit: str, country: str, second: str) -> dict:
                                       f"{len(more):,} for {second} in {then:.1f} s wall"}
 
 
+def report(store: str, memory_limit: str, country: str, out: str) -> dict:
+    """The whole offline HTML report of one country (``build_report``, then saved): its flags, the
+    pair it shows, oil and the caps, its rebuilt trade, every section, on the whole panel."""
+    import mirror
+    from mirror.report import build_report
+
+    with mirror.open(store, read_only=True, memory_limit=memory_limit) as db:
+        made = build_report(db, country=country)
+        path = made.save(Path(out))
+    return {"no_ratio": True, "note": f"{country}, {made.years[0]}-{made.years[1]}: {len(made.figures())} charts, "
+                                      f"{len(made.tables())} tables, {len(made.findings)} findings, "
+                                      f"{path.stat().st_size / 1e6:.1f} MB"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--years", type=int, default=3)
@@ -146,8 +162,9 @@ def main() -> None:
     parser.add_argument("--dir", help="keep the data and the store here")
     parser.add_argument("--skip-flags", action="store_true")
     parser.add_argument("--skip-floor", action="store_true", help="leave the bare DuckDB join out")
-    parser.add_argument("--steps", default="data,load,mirror",
-                        help="which parts to run (data, load, mirror); the others take up what --dir holds")
+    parser.add_argument("--steps", default="data,load,mirror,flags,report",
+                        help="which parts to run (data, load, mirror, flags, report); the others take up what "
+                             "--dir holds")
     args = parser.parse_args()
     steps = set(args.steps.split(","))
     years = list(range(2021 - args.years + 1, 2022))
@@ -170,18 +187,18 @@ def main() -> None:
                       f"{r['note']}", file=sys.stderr, flush=True)
         measure.table(rows, floor="generator (to Parquet)",
                       title=f"**{len(years)} years x {args.flows:,} flows: the data and the loads**")
-        if "mirror" not in steps:
-            return
-        built = measure.in_child(build, store, args.memory_limit, args.country)
-        for c, w in built["after"].values():  # the one-country questions after it are not the build's
-            built["cpu_s"], built["wall_s"] = built["cpu_s"] - c, built["wall_s"] - w
-        # said at once: the floor after it takes as long again at 300M flows
-        print(f"build: {built['cpu_s']:.2f} cpu-s, {built['wall_s']:.1f} s, {built['peak_mb']:,.0f} MB; "
-              f"{built['note']}", file=sys.stderr, flush=True)
-        floor = ({"skipped": "left out (--skip-floor)", "cpu_s": 0.0} if args.skip_floor else
-                 measure.in_child(floor_join, made["paths"], args.memory_limit, str(spill)))
-        mirror_rows = [(FLOOR, floor), ("trade-mirror build, default settings", built)]
-        if not args.skip_flags:
+        mirror_rows = []
+        if "mirror" in steps:
+            built = measure.in_child(build, store, args.memory_limit, args.country)
+            for c, w in built["after"].values():  # the one-country questions after it are not the build's
+                built["cpu_s"], built["wall_s"] = built["cpu_s"] - c, built["wall_s"] - w
+            # said at once: the floor after it takes as long again at 300M flows
+            print(f"build: {built['cpu_s']:.2f} cpu-s, {built['wall_s']:.1f} s, {built['peak_mb']:,.0f} MB; "
+                  f"{built['note']}", file=sys.stderr, flush=True)
+            floor = ({"skipped": "left out (--skip-floor)", "cpu_s": 0.0} if args.skip_floor else
+                     measure.in_child(floor_join, made["paths"], args.memory_limit, str(spill)))
+            mirror_rows += [(FLOOR, floor), ("trade-mirror build, default settings", built)]
+        if "flags" in steps and not args.skip_flags:
             mirror_rows.append((f"db.flags(country={args.country!r})", measure.in_child(
                 flags, store, args.memory_limit, args.country, args.second_country)))
             print(f"flags: {mirror_rows[-1][1]['note']}", file=sys.stderr, flush=True)
@@ -189,6 +206,16 @@ def main() -> None:
             # the first kept it (mirror/build_cache.py)
             mirror_rows.append((f"db.flags(country={args.second_country!r}), a new process", measure.in_child(
                 flags, store, args.memory_limit, args.second_country, args.country)))
+        if "report" in steps:
+            mirror_rows.append((f"report, {args.country}, a new process", measure.in_child(
+                report, store, args.memory_limit, args.country, str(work / f"{args.country}-report.html"))))
+            print(f"report: {mirror_rows[-1][1]['note']}", file=sys.stderr, flush=True)
+        if not mirror_rows:
+            return
+        if "mirror" not in steps:
+            measure.table(mirror_rows, floor=None, title=f"**{made['flows']:,} flows: one country**, "
+                                                                      f"DuckDB memory limit {args.memory_limit}")
+            return
         measure.table(mirror_rows, floor=FLOOR, title=f"**{made['flows']:,} flows ({made['reports']:,} reports): "
                                                       f"the mirror**, DuckDB memory limit {args.memory_limit}")
         per = made["flows"] / 1e7

@@ -96,11 +96,11 @@ def rounds(runs: list[tuple[str, Callable[[], dict]]], repeat: int) -> list[tupl
     return rows
 
 
-def table(rows: Sequence[tuple[str, dict]], floor: str, title: str | None = None) -> str:
+def table(rows: Sequence[tuple[str, dict]], floor: str | None, title: str | None = None) -> str:
     """A markdown table of (label, measurement) rows, with each row's CPU seconds over the floor's
-    (the row labelled ``floor``); a measurement's ``note`` goes in the notes column, ``no_ratio`` leaves its ratio out. Printed and
-    returned."""
-    base = dict(rows)[floor]["cpu_s"]
+    (the row labelled ``floor``; None: no ratios); a measurement's ``note`` goes in the notes column,
+    ``no_ratio`` leaves its ratio out. Printed and returned."""
+    base = dict(rows)[floor]["cpu_s"] if floor else 0.0
     lines = ([f"\n{title}\n"] if title else [""]) + [
         "| tool | cpu-s | wall-s | peak MB | ratio to floor | notes |", "|---|---|---|---|---|---|"]
     for label, m in rows:

@@ -10,7 +10,8 @@ step in its own fresh process (CPU seconds of every thread, wall seconds, peak r
   DuckDB's full outer join of every year's export and import reports from the Parquet files,
   both under the same DuckDB memory limit (spilling to disk beyond it);
 - one country: ``db.mirror(exporter=...)`` and ``db.reconstruct(...)`` on the built mirror (the
-  interactive questions, after the build) and ``db.flags(country=...)`` (detection, which builds
+  interactive questions, after the build; the TOTAL build ``reconstruct`` makes is kept on disk,
+  as in an analyst's session, and read by the report) and ``db.flags(country=...)`` (detection, which builds
   the HS4 mirror it reads), then the flags of a second country (``--second-country``) on that build,
   and the second country's in a new process (the HS4 build read from where the first kept it);
 - the report: the whole offline HTML report of ``--country`` (``build_report``, saved) in a new
@@ -98,6 +99,7 @@ def build(store: str, memory_limit: str, country: str) -> dict:
     import time
 
     import mirror
+    from mirror.build_cache import CACHE_MIN_FIGURES
     from mirror.settings import Settings
 
     def cpu() -> float:
@@ -107,6 +109,9 @@ def build(store: str, memory_limit: str, country: str) -> dict:
     with mirror.open(store, read_only=True, memory_limit=memory_limit) as db:
         db.engine.cache.min_figures = float("inf")  # the build alone: not kept on disk (build_cache)
         db.engine.build(Settings(), "6", "A")
+        # the questions after it as an analyst's session has them: the TOTAL build that
+        # `reconstruct` makes is kept on disk, and the report in a later process reads it
+        db.engine.cache.min_figures = CACHE_MIN_FIGURES
         rows, recon = db.con.execute("SELECT count(*), sum(value_reconciled_usd) FROM mp_reconciled").fetchall()[0]
         c, t = cpu(), time.perf_counter()
         one = db.mirror(exporter=country, level="6")

@@ -37,6 +37,26 @@ PRODUCT_BIAS_MIN_FLOWS = 6
 # this many current figures (a BACI year: about 18 million), so that memory does not grow with years.
 CHUNK_FIGURES = 20_000_000
 
+# An exact median in a GROUP BY keeps every value of its groups in memory and cannot spill (40 million
+# values grouped by 40,000 pairs wrote 8-11 GB of temp files and still ran out of a 400 MB limit), so
+# the CIF/FOB margins' medians are held in memory only while their observations fit: two columns of
+# 8-byte values, a vector that doubles as it grows and a copy per thread when they are combined make
+# about 64 bytes an observation (a BACI year's 8.4 million: 0.5 GB, in memory at a 1 GB limit; a
+# 30-year panel's 250 million: 16 GB, sorted at an 8 GB limit). Read from sorted ranks beyond it.
+MEDIAN_BYTES_PER_OBSERVATION = 64
+
+_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "PiB": 2**50,
+          "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "PB": 10**15}
+
+
+def duckdb_bytes(size: str) -> float:
+    """A size as DuckDB's current_setting writes it ('5.5 GiB', '762.9 MiB', '0 bytes') in bytes."""
+    number, _, unit = size.strip().partition(" ")
+    if (unit or "bytes") not in _UNITS:  # not a size (no limit): nothing to stay within
+        return float("inf")
+    return float(number) * _UNITS[unit or "bytes"]
+
+
 # The views a build defines over its tables (defined again over a kept build's).
 VIEW_SCRIPTS = ("define_mirror_pairs", "build_mirror_final", "build_reconciled")
 
@@ -136,7 +156,7 @@ class Engine:
             sql.script(con, "build_no_cif_fob_estimates")
         else:
             sql.run(con, "build_cif_fob_obs", unit_values=method == "unit-value").fetchall()
-            sql.script(con, "build_cif_fob_centres")  # one exact median per statement: they cannot spill
+            sql.script(con, "build_cif_fob_centres" if self._medians_fit() else "build_cif_fob_centres_sorted")
             sql.run(con, "build_cif_fob_estimates", shrink_k=settings.shrinkage).fetchall()
             sql.script(con, "drop_cif_fob_obs")
         if method in ("gravity", "gravity-pair") and not self._fit_gravity(with_history=method == "gravity-pair"):
@@ -157,6 +177,13 @@ class Engine:
 
             self.gravity_table = cif_fob.describe(self.gravity, settings.max_margin)
         self.cache.save(key, figures, model=self.gravity_table)
+
+    def _medians_fit(self) -> bool:
+        """Whether the margins' exact medians can be held in memory (build_cif_fob_centres): their
+        observations at MEDIAN_BYTES_PER_OBSERVATION each within the connection's memory limit.
+        Otherwise they are read from sorted ranks, which spill (build_cif_fob_centres_sorted)."""
+        observations, limit = sql.run(self.con, "cif_fob_obs_size").fetchone()
+        return observations * MEDIAN_BYTES_PER_OBSERVATION <= duckdb_bytes(limit)
 
     def _pair_reports(self, settings: Settings, level: str, freq: str) -> int:
         """Both reports of every flow side by side (mp_base), a chunk of consecutive years at a

@@ -52,9 +52,8 @@ _UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "P
 def duckdb_bytes(size: str) -> float:
     """A size as DuckDB's current_setting writes it ('5.5 GiB', '762.9 MiB', '0 bytes') in bytes."""
     number, _, unit = size.strip().partition(" ")
-    if (unit or "bytes") not in _UNITS:  # not a size (no limit): nothing to stay within
-        return float("inf")
-    return float(number) * _UNITS[unit or "bytes"]
+    scale = _UNITS.get(unit or "bytes")
+    return float("inf") if scale is None else float(number) * scale  # not a size (no limit): no bound
 
 
 # The views a build defines over its tables (defined again over a kept build's).

@@ -71,6 +71,7 @@ def define_layers(con: duckdb.DuckDBPyConnection) -> None:
     sql.script(con, "define_mirror_macros")
     sql.script(con, "define_sanctions_layer")
     sql.script(con, "define_coverage_layer")
+    sql.script(con, "define_detect_layer")
 
 
 def year_chunks(con: duckdb.DuckDBPyConnection, freq: str) -> tuple[list[tuple[int, int, dict]], int]:

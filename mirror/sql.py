@@ -18,12 +18,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from .errors import OptionError
 from .paths import queries_dir
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _HEADER = re.compile(r"^--\s*name:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<params>[^)]*)\))?\s*$")
 _TYPES = {"text": str, "int": int, "float": float, "bool": None}
@@ -171,6 +175,12 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> duckdb.D
 
 def frame(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.DataFrame:
     return run(con, name, **params).df()
+
+
+def arrow(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pa.Table:
+    """The rows as an Arrow table (no pandas frame: strings stay dictionary-encodable, numbers typed)."""
+    q = get(name)
+    return con.sql(q.sql, params=q.bind(params)).to_arrow_table()
 
 
 def scalar(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> object:

@@ -256,20 +256,21 @@ def test_the_price_neutral_variant_deflates_by_the_worlds_unit_value(db, tmp_pat
         assert abs(moved) < 15, reason
 
 
-def test_the_series_panel_holds_every_row_of_detect_series(db):
-    # the matrix the detectors read (panel.py) against the rows of the query it is read from
-    from mirror import simulate_anomalies as sa
+def _assert_panel_holds_detect_series(db, freq, countries):
+    # the matrix the detectors read (panel.py, from the parts of detect_series, the implicit zeros
+    # put in it there) against the rows of detect_series, the definition: every row and nothing else
     from mirror import sql
-    from mirror.detect.panel import from_arrow
+    from mirror.detect.base import DetectSettings
+    from mirror.detect.registry import Inputs
 
-    sa.to_store(sa.anomaly_panel(7), db)
-    params = {"freq": "A", "countries": ["PRK", "CHN", "RUS"], "include_estimated": False}
-    rows = sql.frame(db.con, "detect_series", **params)
-    q = sql.get("detect_series")
-    panel = from_arrow(db.con.sql(q.sql, params=q.bind(params)).to_arrow_table())
+    rows = sql.frame(db.con, "detect_series", freq=freq, countries=countries, include_estimated=False)
+    inputs = Inputs(db, countries[0], freq, "4", DetectSettings())
+    inputs.countries = countries
+    panel = inputs.series
     keys = ["reporter", "partner", "flow", "hs", "unit"]
     assert panel.index == sorted(set(map(tuple, rows[keys].to_numpy().tolist())))
-    assert (np.diff(panel.starts.astype("int64")) > 0).all() and panel.freq == "A"
+    assert (np.diff(panel.starts.astype("int64")) > 0).all() and panel.freq == freq
+    assert sorted(panel.labels) == sorted(set(rows.period.astype(str)))
     row = {k: i for i, k in enumerate(panel.index)}
     col = {lab: c for c, lab in enumerate(panel.labels)}
     r = [row[tuple(k)] for k in rows[keys].to_numpy().tolist()]
@@ -277,3 +278,72 @@ def test_the_series_panel_holds_every_row_of_detect_series(db):
     assert np.array_equal(panel.Y[r, c], rows.amount.to_numpy()) and np.array_equal(panel.figures[r, c], rows.figures)
     assert np.isnan(panel.Y).sum() == panel.Y.size - len(rows)
     assert panel.implicit.sum() == (rows.figures == 0).sum()
+    return panel, rows
+
+
+def test_the_series_panel_holds_every_row_of_detect_series(db):
+    from mirror import simulate_anomalies as sa
+
+    sa.to_store(sa.anomaly_panel(7), db)
+    panel, rows = _assert_panel_holds_detect_series(db, "A", ["PRK", "CHN", "RUS"])
+    assert (rows.figures == 0).sum() > 100  # implicit zeros among them
+
+
+def test_the_panel_puts_implicit_zeros_only_where_detect_series_has_them(db, tmp_path):
+    # Comtrade-shaped awkward cases: a code present only through a finer code (no zero), a weight
+    # missing for a figure with a value (no kg zero: the code is present), a code gone from a
+    # published year (a zero, in both units), a year not published (no row), TOTAL rows (never a
+    # zero), one side of the pair only, and a pair-flow with no coded series
+    rows = [row("CHN", "PRK", "X", "TOTAL", 9e8, year=y) for y in (2012, 2013, 2014, 2016)]
+    rows += [row("CHN", "PRK", "X", "2709", 5e8, year=2012, kg=5e8), row("CHN", "PRK", "X", "270900", 4.9e8, year=2012, kg=4.9e8),
+             row("CHN", "PRK", "X", "270900", 4.8e8, year=2013, kg=4.8e8),  # 2709 present through 270900
+             row("CHN", "PRK", "X", "8703", 2e6, year=2013),  # no weight: its kg cell is present, not zero
+             row("CHN", "PRK", "X", "8703", 2.1e6, year=2012, kg=1.2e5),
+             row("CHN", "PRK", "X", "8703", 2.2e6, year=2016, kg=1.3e5),  # 2709, 270900: zeros in 2014, 2016
+             row("RUS", "PRK", "M", "TOTAL", 3e7, year=2015), row("RUS", "PRK", "M", "0302", 1e6, year=2014, kg=4e5),
+             row("PRK", "CHN", "X", "TOTAL", 1e6, year=2013)]
+    load_rows(db, tmp_path, rows)
+    # one amount from several publishers: the median of two and of three (the record's layout)
+    path = tmp_path / "rec.csv"
+    path.write_text(
+        "series_id,reporter_iso3,partner_iso3,flow,hs,period,value,unit,source_publisher,source_url,quote,note\n"
+        "A,CHN,PRK,X,2709,2013,578000.3,tonnes,Yonhap,https://e.org/1,q,\n"
+        "A,CHN,PRK,X,2709,2013,590000.1,tonnes,Chosun Ilbo,https://e.org/2,q,\n"
+        "B,CHN,PRK,X,2710,2013,1000.7,tonnes,Yonhap,https://e.org/1,q,\n"
+        "B,CHN,PRK,X,2710,2013,1200.1,tonnes,Chosun Ilbo,https://e.org/2,q,\n"
+        "B,CHN,PRK,X,2710,2013,1100.3,tonnes,NK News,https://e.org/3,q,\n")
+    db.load(path)
+    panel, found = _assert_panel_holds_detect_series(db, "A", ["PRK"])
+    assert sorted(found.figures[found.figures > 1]) == [2, 3]
+    zeros = found[found.figures == 0]
+    assert set(zip(zeros.hs, zeros.unit, zeros.period.astype(str))) >= {
+        ("2709", "USD", "2014"), ("2709", "kg", "2016"), ("270900", "kg", "2014"), ("8703", "USD", "2014"),
+        ("0302", "USD", "2015")}
+    assert not ((zeros.hs == "2709") & (zeros.period.astype(str) == "2013")).any()
+    assert not ((zeros.hs == "8703") & (zeros.period.astype(str) == "2013")).any()
+    assert not (zeros.hs == "TOTAL").any() and "2015" in set(found.period.astype(str))
+
+
+def test_the_monthly_panel_holds_detect_series(db, tmp_path):
+    rows = [row("CHN", "PRK", "X", "TOTAL", 5e7, year=2019, month=m) for m in (1, 2, 3, 5)]
+    rows += [row("CHN", "PRK", "X", "2709", 4e7, year=2019, month=m, kg=5e7) for m in (1, 2)]
+    rows += [row("CHN", "PRK", "X", "2710", 1e6, year=2019, month=3, kg=2e6)]
+    load_rows(db, tmp_path, rows)
+    panel, found = _assert_panel_holds_detect_series(db, "M", ["PRK"])
+    assert panel.freq == "M" and (found.figures == 0).sum() >= 4
+
+
+def test_a_panel_too_large_for_memory_is_a_clear_error_before_its_matrices(db, tmp_path, monkeypatch):
+    # a large country's 30 years at HS6 (millions of series) must not get the process killed for
+    # memory half-way through a run: the size is checked against the memory available first
+    from mirror.detect import registry
+    from mirror.errors import MirrorError
+
+    rows = [row("CHN", "PRK", "X", hs, 1e6 + i, year=y) for i, hs in enumerate(("2709", "8703", "0302"))
+            for y in (2016, 2017)]
+    load_rows(db, tmp_path, rows)
+    monkeypatch.setattr(registry, "available_memory", lambda: 3 * 2 * 200 - 1)  # one byte short
+    with pytest.raises(MirrorError, match=r"detection for PRK would read 3 series x 2 periods .* Fix: "):
+        db.flags(country="PRK")
+    monkeypatch.setattr(registry, "available_memory", lambda: 3 * 2 * 200)
+    assert list(db.flags(country="PRK").columns)[:3] == ["detector", "reporter", "partner"]  # runs at the line

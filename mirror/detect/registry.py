@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import sql
-from ..errors import InternalError
+from ..errors import InternalError, MirrorError
 from .base import NEIGHBOURS, DetectSettings, Flag
-from .panel import SeriesPanel, from_arrow
+from .panel import DETECTION_BYTES_PER_CELL, PanelTooLarge, SeriesPanel, available_memory, from_parts
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -96,11 +96,24 @@ class Inputs:
 
     @cached_property
     def series(self) -> SeriesPanel:
-        """The country's series as one matrix (panel.py), read through Arrow: never a long frame of strings."""
-        q = sql.get("detect_series")
-        params = q.bind({"freq": self.freq, "countries": self.countries,
-                         "include_estimated": self.settings.uv_include_estimated})
-        return from_arrow(self.store.con.sql(q.sql, params=params).to_arrow_table())
+        """The country's series as one matrix (panel.py), read through Arrow in parts (its figures, the
+        published periods, the codes figures speak for): never a long frame of strings, nor a row
+        per implicit zero."""
+        con, freq, countries = self.store.con, self.freq, self.countries
+        parts = (sql.arrow(con, "detect_series_reported", freq=freq, countries=countries,
+                           include_estimated=self.settings.uv_include_estimated),
+                 sql.arrow(con, "detect_series_published", freq=freq, countries=countries),
+                 sql.arrow(con, "detect_series_present", freq=freq, countries=countries))
+        try:
+            return from_parts(*parts, budget=available_memory())
+        except PanelTooLarge as big:
+            # an error the user can act on, not the process killed for memory half-way through a run
+            raise MirrorError(
+                f"detection for {self.country} would read {big.series:,} series x {big.periods} periods "
+                f"({big.series * big.periods / 1e6:,.1f} million cells, about {big.need / 1e9:,.1f} GB at "
+                f"{DETECTION_BYTES_PER_CELL} bytes a cell), more than the {big.budget / 1e9:,.1f} GB of memory "
+                f"available. Fix: run it on a store of fewer years or fewer codes for this country (a store "
+                f"per decade, or HS4 figures instead of HS6), or on a machine with more memory.") from None
 
     @cached_property
     def estimated_kg(self) -> int:

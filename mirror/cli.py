@@ -246,7 +246,8 @@ def cmd_measures(args: argparse.Namespace) -> int:
 
 def cmd_flags(args: argparse.Namespace) -> int:
     with open_store_for(args, read_only=True) as db, steps_for(args).step("detect", f"every detector on {args.country}'s series"):
-        frame = db.flags(detector=args.detector, country=args.country, freq=args.freq, level=args.level)
+        frame = db.flags(detector=args.detector, country=args.country, freq=args.freq, level=args.level,
+                         years=years_arg(args.years))
     emit(frame, args, title=f"Flags ({len(frame)})", columns=["detector", "severity", "reporter", "partner", "hs",
                                                                 "period", "explained_by", "reason"])
     return 0

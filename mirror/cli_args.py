@@ -242,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     _freq_flag(p)
     p.add_argument("--level", default="4", type=str.upper, choices=options.LEVELS,
                    help="HS level of the mirror comparisons (default 4)")
+    p.add_argument("--years", metavar="FROM-TO",
+                   help="the series of these years only, e.g. 2015-2024 (default: every year; not stored)")
     _output_flags(p)
 
     p = add("refresh", "Load what is new (a drop folder, the Comtrade API) and recompute the flags, all or nothing.")

@@ -317,18 +317,24 @@ class Store:
 
     # -- detection ---------------------------------------------------------------------------
     def flags(self, detector: str | None = None, country: str = "PRK", freq: options.Freq = "A", level: options.Level = "4",
-              settings: DetectSettings | None = None) -> pd.DataFrame:
+              settings: DetectSettings | None = None, years: int | str | tuple[int, int] | range | None = None
+              ) -> pd.DataFrame:
         """Run every detector on the current data and return the flags (most severe first): detector,
         reporter, partner, flow, hs, unit, freq, period, statistic, score, threshold, p_value,
         severity, reason, explained_by, implied_missing, evidence. On a store opened read-write the
-        flags are also stored with the data state they were computed on (data_version, releases)."""
+        flags are also stored with the data state they were computed on (data_version, releases).
+        ``years`` (2018, "2010-2019", (2010, 2019), a range): the country's series of those years
+        only, and their flags - a break is judged on the history inside them; such a run is not
+        stored (the stored flags are those of every year). For a large country over decades, whose
+        series do not fit in memory at once."""
         from .detect import DETECTORS, run
 
         if detector is not None:
             options.check("detector", detector, tuple(DETECTORS))
         iso3 = self.country(country)
-        flags = run(self, iso3, freq=check_freq(freq), level=check_level(level), settings=settings)
-        if not self.read_only:
+        span = self.span(years)
+        flags = run(self, iso3, freq=check_freq(freq), level=check_level(level), settings=settings, years=span)
+        if not self.read_only and span is None:
             loading.store_flags(self, flags, iso3, check_freq(freq))
         if detector is not None:
             tests = flags.attrs.get("tests", {})

@@ -50,6 +50,29 @@ def test_china_crude_rows_that_stop_are_a_reporting_gap_in_the_bulk_layout(db, t
     assert code.loc["2014", "value"] == 0.0
 
 
+def test_flags_for_a_window_of_years_judge_the_series_inside_it(cli, tmp_path):
+    # a large country over decades is read a window at a time: the gap needs its history in the window
+    store = tmp_path / "s.duckdb"
+    recs, _ = crude_records(np.random.default_rng(11))
+    assert cli("load", bulk_gz(tmp_path / "COMTRADE-FINAL-CA156-2000-2024.gz", recs), "--db", store)[0] == 0
+    code, out, err = cli("flags", "--country", "PRK", "--detector", "reporting_gap", "--years", "2005-2020",
+                         "--csv", "--db", store)
+    assert code == 0, err
+    assert ",2709," in out and ",2014," in out
+    import mirror
+
+    with mirror.open(store) as db:
+        # from 2014 on there is no history of crude to stop: nothing to judge
+        assert db.flags(detector="reporting_gap", country="PRK", years=(2014, 2024)).empty
+        windowed = db.flags(country="PRK", years="2005-2020")
+        assert len(windowed) and windowed.period.str[:4].astype(int).between(2005, 2020).all()
+        assert db.query("stored_flags", country="PRK", detector=None).empty  # a window is not stored
+        db.flags(country="PRK")
+        assert len(db.query("stored_flags", country="PRK", detector=None)) >= 1
+        with pytest.raises(mirror.MirrorError, match="2030"):
+            db.flags(country="PRK", years=(2030, 2031))
+
+
 def test_when_china_publishes_nothing_after_2013_nothing_is_known(db, tmp_path):
     recs, _ = crude_records(np.random.default_rng(11), totals_until=2013)
     db.load(bulk_gz(tmp_path / "COMTRADE-FINAL-CA156-2000-2013.gz", recs))

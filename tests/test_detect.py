@@ -184,7 +184,8 @@ def test_conflicting_publishers_are_compared_not_double_counted(db, tmp_path):
         "A,CHN,PRK,X,2709,2013,578000,tonnes,Yonhap,https://e.org/1,q,\n"
         "A,CHN,PRK,X,2709,2013,590000,tonnes,Chosun Ilbo,https://e.org/2,q,\n")
     db.load(path)
-    series = sql.frame(db.con, "detect_series", freq="A", countries=["PRK"], include_estimated=False)
+    series = sql.frame(db.con, "detect_series", freq="A", countries=["PRK"], include_estimated=False,
+                       year_from=None, year_to=None)
     crude = series[(series.hs == "2709") & (series.unit == "kg")].iloc[0]
     assert crude.amount == pytest.approx(584_000_000) and crude.figures == 2  # the median, never 1,168,000 t
 
@@ -256,15 +257,16 @@ def test_the_price_neutral_variant_deflates_by_the_worlds_unit_value(db, tmp_pat
         assert abs(moved) < 15, reason
 
 
-def _assert_panel_holds_detect_series(db, freq, countries):
+def _assert_panel_holds_detect_series(db, freq, countries, years=None):
     # the matrix the detectors read (panel.py, from the parts of detect_series, the implicit zeros
     # put in it there) against the rows of detect_series, the definition: every row and nothing else
     from mirror import sql
     from mirror.detect.base import DetectSettings
     from mirror.detect.registry import Inputs
 
-    rows = sql.frame(db.con, "detect_series", freq=freq, countries=countries, include_estimated=False)
-    inputs = Inputs(db, countries[0], freq, "4", DetectSettings())
+    rows = sql.frame(db.con, "detect_series", freq=freq, countries=countries, include_estimated=False,
+                     year_from=years and years[0], year_to=years and years[1])
+    inputs = Inputs(db, countries[0], freq, "4", DetectSettings(), years)
     inputs.countries = countries
     panel = inputs.series
     keys = ["reporter", "partner", "flow", "hs", "unit"]
@@ -322,6 +324,9 @@ def test_the_panel_puts_implicit_zeros_only_where_detect_series_has_them(db, tmp
     assert not ((zeros.hs == "2709") & (zeros.period.astype(str) == "2013")).any()
     assert not ((zeros.hs == "8703") & (zeros.period.astype(str) == "2013")).any()
     assert not (zeros.hs == "TOTAL").any() and "2015" in set(found.period.astype(str))
+    # a window of years: the same parts of the same definition
+    panel, window = _assert_panel_holds_detect_series(db, "A", ["PRK"], years=(2013, 2015))
+    assert set(window.period.astype(str)) == {"2013", "2014", "2015"} and list(panel.labels) == ["2013", "2014", "2015"]
 
 
 def test_the_monthly_panel_holds_detect_series(db, tmp_path):
@@ -343,7 +348,7 @@ def test_a_panel_too_large_for_memory_is_a_clear_error_before_its_matrices(db, t
             for y in (2016, 2017)]
     load_rows(db, tmp_path, rows)
     monkeypatch.setattr(registry, "available_memory", lambda: 3 * 2 * 200 - 1)  # one byte short
-    with pytest.raises(MirrorError, match=r"detection for PRK would read 3 series x 2 periods .* Fix: "):
+    with pytest.raises(MirrorError, match=r"detection for PRK would read 3 series x 2 periods .* Fix: ask for fewer years .*--years"):
         db.flags(country="PRK")
     monkeypatch.setattr(registry, "available_memory", lambda: 3 * 2 * 200)
     assert list(db.flags(country="PRK").columns)[:3] == ["detector", "reporter", "partner"]  # runs at the line

@@ -34,11 +34,12 @@ FOR_TARGET = ("rerouting", "cap_exceeded")  # detectors whose flags concern the 
 
 
 def run(store: Store, country: str = "PRK", freq: str = "A", level: str = "4",
-        settings: DetectSettings | None = None) -> pd.DataFrame:
+        settings: DetectSettings | None = None, years: tuple[int, int] | None = None) -> pd.DataFrame:
     """Every registered step on the store's current data; returns the flags, most severe first, with
-    ``flags.attrs["tests"]``: the number of tests in each Benjamini-Hochberg family of the run."""
+    ``flags.attrs["tests"]``: the number of tests in each Benjamini-Hochberg family of the run.
+    ``years``: the country's series read from these years only, and only their flags kept."""
     with families() as tests:
-        flags = _run(Inputs(store, country, freq, level, settings or DetectSettings()))
+        flags = _run(Inputs(store, country, freq, level, settings or DetectSettings(), years))
     flags.attrs["tests"] = dict(tests)
     return flags
 
@@ -58,6 +59,9 @@ def _run(inputs: Inputs) -> pd.DataFrame:
     # what is computed for the country itself - its goods relabelled or rerouted through its
     # neighbours (rerouting) and the caps on supplying it (cap_exceeded).
     own = (flags.reporter == country) | (flags.partner == country) | flags.detector.isin(FOR_TARGET)
+    if inputs.years:  # the steps that read the whole store (outliers, caps) find flags of other years too
+        year = pd.to_numeric(flags.period.astype(str).str[:4], errors="coerce")
+        own &= year.isna() | year.between(*inputs.years)
     flags = flags[own].reset_index(drop=True)
     if flags.empty:
         return flags

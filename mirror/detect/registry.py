@@ -83,8 +83,10 @@ class Inputs:
     country's series (with implicit zeros, queries/detect/series.sql; a SeriesPanel), its context and estimates,
     the register's bans, and the store itself for the mirror build and the sanctions methods."""
 
-    def __init__(self, store: Store, country: str, freq: str, level: str, settings: DetectSettings):
+    def __init__(self, store: Store, country: str, freq: str, level: str, settings: DetectSettings,
+                 years: tuple[int, int] | None = None):
         self.store, self.country, self.freq, self.level, self.settings = store, country, freq, level, settings
+        self.years = years  # the series read from these years only (None: every year of the store)
         self.neighbours = list(NEIGHBOURS.get(country, ()))
         # the country's trade and its neighbours' (rerouting, outliers' cross-sections): not the whole world
         self.countries = [country, *self.neighbours]
@@ -100,10 +102,11 @@ class Inputs:
         published periods, the codes figures speak for): never a long frame of strings, nor a row
         per implicit zero."""
         con, freq, countries = self.store.con, self.freq, self.countries
+        years = dict(zip(("year_from", "year_to"), self.years or (None, None), strict=True))
         parts = (sql.arrow(con, "detect_series_reported", freq=freq, countries=countries,
-                           include_estimated=self.settings.uv_include_estimated),
-                 sql.arrow(con, "detect_series_published", freq=freq, countries=countries),
-                 sql.arrow(con, "detect_series_present", freq=freq, countries=countries))
+                           include_estimated=self.settings.uv_include_estimated, **years),
+                 sql.arrow(con, "detect_series_published", freq=freq, countries=countries, **years),
+                 sql.arrow(con, "detect_series_present", freq=freq, countries=countries, **years))
         try:
             return from_parts(*parts, budget=available_memory())
         except PanelTooLarge as big:
@@ -112,8 +115,9 @@ class Inputs:
                 f"detection for {self.country} would read {big.series:,} series x {big.periods} periods "
                 f"({big.series * big.periods / 1e6:,.1f} million cells, about {big.need / 1e9:,.1f} GB at "
                 f"{DETECTION_BYTES_PER_CELL} bytes a cell), more than the {big.budget / 1e9:,.1f} GB of memory "
-                f"available. Fix: run it on a store of fewer years or fewer codes for this country (a store "
-                f"per decade, or HS4 figures instead of HS6), or on a machine with more memory.") from None
+                f"available. Fix: ask for fewer years (db.flags(country={self.country!r}, years=(2015, 2024)) or "
+                f"`trade-mirror flags --country {self.country} --years 2015-2024`: the series of those years "
+                f"only), or run it on a machine with more memory.") from None
 
     @cached_property
     def estimated_kg(self) -> int:

@@ -1,14 +1,16 @@
 -- name: define_detect_layer
 -- Internal: the figures every series is made of (TEMP macro on every connection, read by
 -- detect_series and detect_series_reported): one row per current customs-reported figure of the
--- trade of `countries_wanted` at one frequency, in USD and in kg, with its unit.
-CREATE OR REPLACE TEMP MACRO series_figures(freq_wanted, countries_wanted, include_estimated) AS TABLE
+-- trade of `countries_wanted` at one frequency, in USD and in kg, with its unit; in the years
+-- year_from to year_to (NULL: from the first, to the last).
+CREATE OR REPLACE TEMP MACRO series_figures(freq_wanted, countries_wanted, include_estimated, year_from, year_to) AS TABLE
 SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, hs, hs_level, period, period_start, month,
        'USD' AS unit, value AS amount
 FROM flows
 WHERE kind = 'reported' AND freq = freq_wanted AND currency = 'USD' AND value IS NOT NULL
   AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
   AND (list_contains(countries_wanted, reporter_iso3) OR list_contains(countries_wanted, partner_iso3))
+  AND year BETWEEN coalesce(year_from, year) AND coalesce(year_to, year)
 UNION ALL
 SELECT reporter_iso3, partner_iso3, flow, hs, hs_level, period, period_start, month, 'kg', net_weight_kg
 FROM flows
@@ -16,21 +18,22 @@ WHERE kind = 'reported' AND freq = freq_wanted AND net_weight_kg IS NOT NULL
   -- a weight Comtrade estimated (isNetWgtEstimated) is no measurement: left out unless asked for
   AND (include_estimated OR NOT coalesce(is_net_wgt_estimated, false))
   AND reporter_is_country AND flow IN ('export', 'import', 'two-way') AND hs_level IN ('2', '4', '6', 'TOTAL')
-  AND (list_contains(countries_wanted, reporter_iso3) OR list_contains(countries_wanted, partner_iso3));
+  AND (list_contains(countries_wanted, reporter_iso3) OR list_contains(countries_wanted, partner_iso3))
+  AND year BETWEEN coalesce(year_from, year) AND coalesce(year_to, year);
 
--- name: detect_series(freq, countries, include_estimated:bool)
+-- name: detect_series(freq, countries, include_estimated:bool, year_from:int, year_to:int)
 -- Internal: every reported series as detectors read it: one row per (reporter, partner, flow, hs,
 -- unit, period) of current customs-reported figures at one frequency, the median where several
 -- publishers or sources give the same figure (never their sum), and how many figures it is the
 -- median of. Units: USD or kg. Only the trade of `countries` (the country of interest and its
--- neighbours) is read: a world store can be large. Absence is data (queries/coverage): in a period
--- whose pair-flow is published, a code of the series with no figure (and no figure for a finer code
--- inside it) is a zero the source did not write - a row with amount 0 and figures 0 ("implicit
--- zero"). Periods not published have no row. Rows in no particular order. The definition of what
+-- neighbours) in the years year_from to year_to (NULL: all) is read: a world store can be large.
+-- Absence is data (queries/coverage): in a period whose pair-flow is published, a code of the
+-- series with no figure (and no figure for a finer code inside it) is a zero the source did not
+-- write - a row with amount 0 and figures 0 ("implicit zero"). Periods not published have no row. Rows in no particular order. The definition of what
 -- the detectors read: their matrix (mirror/detect/panel.py) is made from its parts
 -- (detect_series_reported, _published, _present) without these rows, and tests check it holds
 -- them; the versions behind a median are detect_figure_versions.
-WITH f AS (SELECT * FROM series_figures($freq, $countries, $include_estimated)),
+WITH f AS (SELECT * FROM series_figures($freq, $countries, $include_estimated, $year_from, $year_to)),
 reported AS (
     SELECT reporter, partner, flow, hs, unit, period, any_value(period_start) AS period_start,
            any_value(month) AS month, median(amount) AS amount, count(*) AS figures
@@ -43,11 +46,13 @@ published AS (
     FROM coverage_pairs
     WHERE kind = 'reported' AND freq = $freq
       AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
+      AND year BETWEEN coalesce($year_from, year) AND coalesce($year_to, year)
 ),
 present AS (
     SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, period_start, period_end, hs
     FROM present_codes($freq, 'reported')
-    WHERE list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3)
+    WHERE (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
+      AND year(period_start) BETWEEN coalesce($year_from, year(period_start)) AND coalesce($year_to, year(period_start))
 ),
 implicit AS (
     SELECT s.reporter, s.partner, s.flow, s.hs, s.unit, p.period, p.period_start, p.month,
@@ -62,7 +67,7 @@ SELECT * FROM reported
 UNION ALL
 SELECT * FROM implicit;
 
--- name: detect_series_reported(freq, countries, include_estimated:bool)
+-- name: detect_series_reported(freq, countries, include_estimated:bool, year_from:int, year_to:int)
 -- Internal: the rows of detect_series with figures (its `reported` part, the same figures and
 -- medians), for the panel's reader (mirror/detect/panel.py, from_parts), which puts the implicit
 -- zeros into the matrix itself from detect_series_published and detect_series_present: as rows
@@ -71,7 +76,7 @@ SELECT * FROM implicit;
 -- The median only where three or more figures give one amount (a few): a median per group holds
 -- every value in memory and does not spill, and one figure is its own median, two their mean
 -- (lo * 0.5 + hi * 0.5: DuckDB's median of two, to the bit).
-WITH f AS (SELECT * FROM series_figures($freq, $countries, $include_estimated)),
+WITH f AS (SELECT * FROM series_figures($freq, $countries, $include_estimated, $year_from, $year_to)),
 g AS (
     SELECT reporter, partner, flow, hs, hs_level, unit, period, any_value(period_start) AS period_start,
            any_value(month) AS month, min(amount) AS lo, max(amount) AS hi, count(*) AS figures
@@ -89,15 +94,16 @@ SELECT g.reporter, g.partner, g.flow, g.hs, g.unit, g.period, g.period_start, g.
 FROM g
 LEFT JOIN several AS s USING (reporter, partner, flow, hs, hs_level, unit, period);
 
--- name: detect_series_published(freq, countries)
+-- name: detect_series_published(freq, countries, year_from:int, year_to:int)
 -- Internal: the published reporter-partner-flow-periods of `countries`' trade (detect_series'
 -- `published`): where a series' code without a figure is an implicit zero. Rows in no particular order.
 SELECT reporter_iso3 AS reporter, partner_iso3 AS partner, flow, period, period_start, month
 FROM coverage_pairs
 WHERE kind = 'reported' AND freq = $freq
-  AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3));
+  AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
+  AND year BETWEEN coalesce($year_from, year) AND coalesce($year_to, year);
 
--- name: detect_series_present(freq, countries)
+-- name: detect_series_present(freq, countries, year_from:int, year_to:int)
 -- Internal: the codes a figure speaks for in each reporter-partner-flow-period of `countries`'
 -- trade (detect_series' `present`: its own and its parents'), limited to codes of the countries'
 -- figures at HS2, HS4 or HS6 (the series' codes, or more): where no implicit zero goes, in either
@@ -108,12 +114,14 @@ WITH codes AS (
     WHERE kind = 'reported' AND freq = $freq AND reporter_is_country AND flow IN ('export', 'import', 'two-way')
       AND hs_level IN ('2', '4', '6')
       AND (list_contains($countries, reporter_iso3) OR list_contains($countries, partner_iso3))
+      AND year BETWEEN coalesce($year_from, year) AND coalesce($year_to, year)
 )
 SELECT p.reporter_iso3 AS reporter, p.partner_iso3 AS partner, p.flow, p.hs, p.period_start
 FROM present_codes($freq, 'reported') AS p
 SEMI JOIN codes AS c
   ON c.reporter_iso3 = p.reporter_iso3 AND c.partner_iso3 = p.partner_iso3 AND c.flow = p.flow AND c.hs = p.hs
-WHERE list_contains($countries, p.reporter_iso3) OR list_contains($countries, p.partner_iso3);
+WHERE (list_contains($countries, p.reporter_iso3) OR list_contains($countries, p.partner_iso3))
+  AND year(p.period_start) BETWEEN coalesce($year_from, year(p.period_start)) AND coalesce($year_to, year(p.period_start));
 
 -- name: detect_figure_versions(freq, countries, include_estimated:bool, reporters, codes)
 -- Internal: every version behind a median of detect_series (the same figures) where several

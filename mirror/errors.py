@@ -44,6 +44,13 @@ class OptionError(MirrorError):
     exit_code = 2
 
 
+class TooLargeError(MirrorError):
+    """A question whose working set would not fit in the memory available (e.g. detection over a
+    large country's decades of HS6 series); the message says how to narrow it."""
+
+    exit_code = 2
+
+
 class ApiError(MirrorError):
     """The UN Comtrade API refused a request or could not be reached. Nothing was written to the
     store. ``exit_code`` 69 (EX_UNAVAILABLE: try again later) for outages, rate limits and network

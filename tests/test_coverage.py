@@ -236,3 +236,29 @@ def test_a_load_updates_coverage_as_a_whole_rebuild_would(db, tmp_path):
         assert _coverage_rows(db) == kept
     pair = db.coverage("CHN", "KOR", "export").set_index("period")
     assert pair.loc["2018", "state"] == "reported nothing" and pair.loc["2018", "basis"].startswith("stated")
+
+
+def test_a_report_whose_country_is_too_large_over_every_year_reads_its_own_years(db, tmp_path, monkeypatch):
+    # memory for the report's years, not for every year: detection is run on the report's years
+    # and the methods say so; asked for every year, the report stops with the fix
+    from mirror.detect import registry
+    from mirror.detect.base import DetectSettings
+    from mirror.errors import TooLargeError
+    from mirror.report import build_report
+
+    recs, _ = crude_records(np.random.default_rng(11))
+    db.load(bulk_gz(tmp_path / "COMTRADE-FINAL-CA156-2000-2024.gz", recs))
+    whole = registry.Inputs(db, "PRK", "A", "4", DetectSettings()).series.Y.shape
+    window = registry.Inputs(db, "PRK", "A", "4", DetectSettings(), (2008, 2024)).series.Y.shape
+    assert window[0] * window[1] < whole[0] * whole[1]
+    monkeypatch.setattr(registry, "available_memory", lambda: window[0] * window[1] * 200)
+    with pytest.raises(TooLargeError, match="--years"):
+        build_report(db, "PRK")
+    report = build_report(db, "PRK", years=(2008, 2024))
+    settings = next(t for t in report.tables() if t.name == "settings").frame.set_index("setting").value
+    assert settings["detectors: the years read"].startswith("the series of 2008-2024 only")
+    assert "reporting_gap" in set(report_flags(report))
+
+
+def report_flags(report):
+    return next(t for t in report.tables() if t.name == "flags").frame.get("detector", [])

@@ -318,7 +318,7 @@ def test_the_panel_puts_implicit_zeros_only_where_detect_series_has_them(db, tmp
     panel, found = _assert_panel_holds_detect_series(db, "A", ["PRK"])
     assert sorted(found.figures[found.figures > 1]) == [2, 3]
     zeros = found[found.figures == 0]
-    assert set(zip(zeros.hs, zeros.unit, zeros.period.astype(str))) >= {
+    assert set(zip(zeros.hs, zeros.unit, zeros.period.astype(str), strict=True)) >= {
         ("2709", "USD", "2014"), ("2709", "kg", "2016"), ("270900", "kg", "2014"), ("8703", "USD", "2014"),
         ("0302", "USD", "2015")}
     assert not ((zeros.hs == "2709") & (zeros.period.astype(str) == "2013")).any()

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import sql
-from ..errors import InternalError, MirrorError
+from ..errors import InternalError, TooLargeError
 from .base import NEIGHBOURS, DetectSettings, Flag
 from .panel import DETECTION_BYTES_PER_CELL, PanelTooLarge, SeriesPanel, available_memory, from_parts
 
@@ -111,13 +111,14 @@ class Inputs:
             return from_parts(*parts, budget=available_memory())
         except PanelTooLarge as big:
             # an error the user can act on, not the process killed for memory half-way through a run
-            raise MirrorError(
+            raise TooLargeError(
                 f"detection for {self.country} would read {big.series:,} series x {big.periods} periods "
                 f"({big.series * big.periods / 1e6:,.1f} million cells, about {big.need / 1e9:,.1f} GB at "
                 f"{DETECTION_BYTES_PER_CELL} bytes a cell), more than the {big.budget / 1e9:,.1f} GB of memory "
-                f"available. Fix: ask for fewer years (db.flags(country={self.country!r}, years=(2015, 2024)) or "
-                f"`trade-mirror flags --country {self.country} --years 2015-2024`: the series of those years "
-                f"only), or run it on a machine with more memory.") from None
+                f"available. Fix: ask for fewer years (db.flags(country={self.country!r}, years=(2015, 2024)), "
+                f"`trade-mirror flags --country {self.country} --years 2015-2024` or `trade-mirror report "
+                f"--country {self.country} --years 2015-2024`: the series of those years only), or run it on a "
+                f"machine with more memory.") from None
 
     @cached_property
     def estimated_kg(self) -> int:

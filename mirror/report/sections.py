@@ -17,7 +17,7 @@ import pandas as pd
 from .. import charts, options
 from .._version import __version__
 from ..cif_fob import methods_summary
-from ..errors import MirrorError
+from ..errors import MirrorError, TooLargeError
 from ..progress import Steps
 from .findings import findings
 from .page import Figure, Report, Section, Table
@@ -75,7 +75,7 @@ def build_report(db: Store, country: str = "PRK", years: int | str | tuple[int, 
     span = span or (int(first_year), int(last_year))
     b = Builder(db, Names.from_store(db))
     with steps.step("detect", f"flags on {name}'s series"):
-        flags = db.flags(country=iso3)
+        flags, window = _detect(db, iso3, span, (int(first_year), int(last_year)))
         tests = flags.attrs.get("tests", {})  # the size of each Benjamini-Hochberg family, for the methods
         flags = flags[_in_years(flags.period, span)].reset_index(drop=True) if len(flags) else flags
         # The mirror section's pair is read at HS4 now, while the engine still holds the detectors'
@@ -91,7 +91,7 @@ def build_report(db: Store, country: str = "PRK", years: int | str | tuple[int, 
         with steps.step("build", spec.label):
             sections += spec.build(context)
     with steps.step("build", "data and methods"):
-        sections += _methods(b, iso3, name, span, factor_set, top, tests)
+        sections += _methods(b, iso3, name, span, factor_set, top, tests, window)
         heads = findings(db, b.names, iso3, name, flags, caps, oil)
     return Report(country=iso3, years=span, sections=sections, findings=heads, left_out=b.left_out,
                   title=f"{name}: trade rebuilt from its partners' reports, {span[0]}–{span[1]}",
@@ -136,8 +136,22 @@ def _setting_value(value: object, fmt: str | None = None) -> str:
     return str(value)
 
 
+def _detect(db: Store, iso3: str, span: tuple[int, int], whole: tuple[int, int]) -> tuple[pd.DataFrame, str | None]:
+    """The flags the report shows: detection over every year of the country's series (a break is
+    judged on its whole history), or - when those do not fit in memory and the report asks for
+    fewer years - over the report's years only, with the words the methods say it in."""
+    try:
+        return db.flags(country=iso3), None
+    except TooLargeError as big:
+        if span[0] <= whole[0] and span[1] >= whole[1]:
+            raise
+        words = str(big).split(". Fix:")[0]
+        return db.flags(country=iso3, years=span), (f"the series of {span[0]}-{span[1]} only (breaks judged on the "
+                                                    f"history inside those years): over every year, {words}")
+
+
 def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set: str, top: int,
-             tests: dict | None = None) -> list[Section]:
+             tests: dict | None = None, window: str | None = None) -> list[Section]:
     from ..detect.base import DetectSettings
 
     db = b.db
@@ -148,7 +162,8 @@ def _methods(b: Builder, iso3: str, name: str, span: tuple[int, int], factor_set
     settings += [{"setting": "detectors: " + k.replace("_", " "), "value": _setting_value(v)}
                  for k, v in asdict(DetectSettings()).items()]
     settings += [{"setting": "detectors: tests run (Benjamini-Hochberg families, each flag's q <= the FDR)",
-                  "value": "; ".join(f"{k} {v:,}" for k, v in (tests or {}).items()) or "none"}]
+                  "value": "; ".join(f"{k} {v:,}" for k, v in (tests or {}).items()) or "none"},
+                 {"setting": "detectors: the years read", "value": window or "every year of the store"}]
     settings += [{"setting": "oil conversion factors", "value": factor_set},
                  {"setting": "trade-mirror version", "value": __version__},
                  {"setting": "store", "value": Path(db.path).name}]

@@ -352,3 +352,25 @@ def test_a_panel_too_large_for_memory_is_a_clear_error_before_its_matrices(db, t
         db.flags(country="PRK")
     monkeypatch.setattr(registry, "available_memory", lambda: 3 * 2 * 200)
     assert list(db.flags(country="PRK").columns)[:3] == ["detector", "reporter", "partner"]  # runs at the line
+
+
+def test_a_published_period_whose_codes_are_all_present_without_an_amount_is_no_column():
+    # 2020 is published for the pair-flow and the code is present there (say, a figure in another
+    # currency with no weight): no amount and no implicit zero, so no column, as detect_series has no row
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from mirror.detect.panel import from_parts
+
+    day = [dt.date(2019, 1, 1), dt.date(2020, 1, 1), dt.date(2021, 1, 1)]
+    reported = pa.table({"reporter": ["CHN"], "partner": ["PRK"], "flow": ["export"], "hs": ["2709"], "unit": ["USD"],
+                         "period": ["2019"], "period_start": [day[0]], "month": pa.array([None], pa.int8()),
+                         "amount": [5.0], "figures": [1]})
+    published = pa.table({"reporter": ["CHN"] * 3, "partner": ["PRK"] * 3, "flow": ["export"] * 3,
+                          "period": ["2019", "2020", "2021"], "period_start": day, "month": pa.array([None] * 3, pa.int8())})
+    present = pa.table({"reporter": ["CHN"] * 2, "partner": ["PRK"] * 2, "flow": ["export"] * 2, "hs": ["2709"] * 2,
+                        "period_start": day[:2]})
+    panel = from_parts(reported, published, present)
+    assert list(panel.labels) == ["2019", "2021"] and panel.freq == "A"
+    assert panel.Y.tolist() == [[5.0, 0.0]] and panel.implicit.tolist() == [[False, True]]

@@ -2,6 +2,7 @@
 (mirror/simulate_anomalies.py), at the default settings."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import mirror
@@ -55,3 +56,23 @@ def test_decoys_are_not_taken_for_anomalies(tmp_path):
     assert set(wigs.detector) == {"level_shift"} and wigs.explained_by.isna().all()
     # the 2020 collapse of whole pairs is one common shock per pair, not a gap per series
     assert not ((flags.detector == "reporting_gap") & (flags.period == "2020")).any()
+
+
+def test_mirror_outliers_a_year_at_a_time_are_those_of_one_pass(tmp_path, monkeypatch):
+    # the world's cross-sections are computed a chunk of years at a time on a large store (a
+    # 30-year panel's at once filled the disk): chunks of one year must find the same outliers
+    from mirror import engine
+
+    panel = sa.anomaly_panel(7)
+    with mirror.open(tmp_path / "sim.duckdb") as db:
+        sa.to_store(panel, db)
+        countries = sorted({r for r in panel.labels[panel.labels.detector == "mirror_outlier"].reporter})
+        assert countries
+        whole = [db.flags(detector="mirror_outlier", country=c) for c in countries]
+        assert len(engine.year_chunks(db.con, "A")[0]) == 1
+        monkeypatch.setattr(engine, "CHUNK_FIGURES", 1)
+        assert len(engine.year_chunks(db.con, "A")[0]) > 3
+        chunked = [db.flags(detector="mirror_outlier", country=c) for c in countries]
+    assert sum(map(len, whole)) >= 1
+    for a, b in zip(whole, chunked, strict=True):
+        pd.testing.assert_frame_equal(a, b)

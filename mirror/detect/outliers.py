@@ -67,11 +67,25 @@ detector("mirror_outlier", "a pair-product-period whose ln(M_fob / X) is far fro
 detector("unit_value_outlier", "a price per kg far from the world distribution of the product, either side")
 
 
-@step(produces=("mirror_outlier",), queries=("detect_mirror_outliers",), order=40)
+@step(produces=("mirror_outlier",), order=40,
+      queries=("build_mirror_outlier_candidates", "detect_mirror_outliers", "mirror_outlier_candidate_years"))
 def _mirror_outlier_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
+    # the country's candidates against their own history once, then the world's cross-sections a
+    # chunk of years at a time (the build's chunks), only for the chunks that hold candidates
+    from ..engine import year_chunks
+
     inputs.mirror_built()
-    return mirror_outliers(inputs.query("detect_mirror_outliers", min_history=s.outlier_min_history, z=s.outlier_z,
-                                        min_ratio=s.outlier_min_ratio, country=inputs.country), s)
+    con = inputs.store.con
+    sql.run(con, "build_mirror_outlier_candidates", min_history=s.outlier_min_history, z=s.outlier_z,
+            min_ratio=s.outlier_min_ratio, country=inputs.country).fetchall()
+    try:
+        years = [y for (y,) in sql.run(con, "mirror_outlier_candidate_years").fetchall()]
+        hits = [inputs.query("detect_mirror_outliers", z=s.outlier_z, year_from=lo, year_to=hi)
+                for lo, hi, _ in year_chunks(con, inputs.freq)[0] if any(lo <= y <= hi for y in years)]
+    finally:
+        sql.script(con, "drop_mirror_outlier_candidates")
+    hits = [h for h in hits if len(h)]
+    return mirror_outliers(pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(), s)
 
 
 @step(produces=("unit_value_outlier",), queries=("unit_value_flow_hashes", "detect_unit_values"), order=41)

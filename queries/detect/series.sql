@@ -235,37 +235,44 @@ WHERE (list_contains($countries, exporter) OR list_contains($countries, importer
   AND (reported_by = 'both'
        OR (reported_by = 'importer only, exporter reported nothing' AND list_contains($neighbours, exporter)));
 
--- name: detect_mirror_outliers(min_history:int, z:float, min_ratio:float, country)
--- Internal: candidate mirror outliers of `country`'s pairs in the built mirror: ln(M_fob/X) robust z
--- against the pair-product's own periods and against all pairs of the product in the period (the
--- whole world's; median and MAD scaled by 1/0.6745, as statsmodels' robust scale). Only rows beyond
--- the thresholds are returned. The country is found by its integer key first (as in mirror_rows).
--- The world's cross-sections are computed only for the products and periods of the country's rows
--- that are already beyond the thresholds against their own history (a row must be beyond both):
--- a handful of exact medians instead of one per product and period of the world, which at 50
--- million flows held every log ratio in memory twice and ran out of a 1.5 GB limit. The mirror is
--- read as a view (not copied), on its integer keys (hs_num, year, month: one build has one level
--- and frequency).
-WITH p AS NOT MATERIALIZED (
-    SELECT period, freq, year, month, exporter, importer, exporter_n, importer_n, hs, hs_num,
-           value_exporter_usd, value_importer_fob_usd, log_ratio
-    FROM mp_final WHERE log_ratio IS NOT NULL
-),
-mine AS MATERIALIZED (
-    SELECT * FROM p
-    WHERE exporter_n = iso_num($country) AND exporter = $country OR importer_n = iso_num($country) AND importer = $country
+-- name: build_mirror_outlier_candidates(min_history:int, z:float, min_ratio:float, country)
+-- Internal: the candidate mirror outliers of `country`'s pairs in the built mirror, as the temp table
+-- mo_cand (detect_mirror_outliers tests them against the world, a chunk of years at a time): its
+-- rows whose ln(M_fob/X) is beyond the thresholds against the pair-product's own periods (robust z:
+-- median and MAD scaled by 1/0.6745, as statsmodels' robust scale). The country is found by its
+-- integer key first (as in mirror_rows). The mirror is read as a view (not copied), on its integer
+-- keys (hs_num, year, month: one build has one level and frequency).
+CREATE OR REPLACE TEMP TABLE mo_cand AS
+WITH mine AS MATERIALIZED (
+    SELECT period, freq, year, month, exporter, importer, hs, hs_num, value_exporter_usd, value_importer_fob_usd,
+           log_ratio
+    FROM mp_final
+    WHERE log_ratio IS NOT NULL
+      AND (exporter_n = iso_num($country) AND exporter = $country OR importer_n = iso_num($country) AND importer = $country)
 ),
 own AS (
     SELECT exporter, importer, hs, count(*) AS n_own, median(log_ratio) AS own_center,
            mad(log_ratio) / 0.6744897501960817 AS own_scale
     FROM mine
     GROUP BY exporter, importer, hs HAVING count(*) >= $min_history
+)
+SELECT m.*, own.n_own, own.own_center, (m.log_ratio - own.own_center) / nullif(own.own_scale, 0) AS z_own
+FROM mine AS m JOIN own USING (exporter, importer, hs)
+WHERE abs((m.log_ratio - own.own_center) / nullif(own.own_scale, 0)) >= $z AND abs(m.log_ratio) >= $min_ratio;
+
+-- name: detect_mirror_outliers(z:float, year_from:int, year_to:int)
+-- Internal: the candidates of mo_cand in the years year_from..year_to that are also beyond the
+-- threshold against all pairs of the product in the period (the whole world's cross-section:
+-- median and MAD as above); only those rows are returned. The cross-sections are computed only for
+-- the candidates' products and periods, and a chunk of years at a time (the detector walks the
+-- build's chunks): an exact median per group holds its values in memory and does not spill, and a
+-- 30-year panel's candidates reach every product and period - its whole mirror (264 million log
+-- ratios at HS4) at once wrote 49 GB of temp files and filled the disk.
+WITH p AS NOT MATERIALIZED (
+    SELECT hs_num, year, month, log_ratio
+    FROM mp_final WHERE log_ratio IS NOT NULL AND year BETWEEN $year_from AND $year_to
 ),
-cand AS MATERIALIZED (
-    SELECT m.*, own.n_own, own.own_center, (m.log_ratio - own.own_center) / nullif(own.own_scale, 0) AS z_own
-    FROM mine AS m JOIN own USING (exporter, importer, hs)
-    WHERE abs((m.log_ratio - own.own_center) / nullif(own.own_scale, 0)) >= $z AND abs(m.log_ratio) >= $min_ratio
-),
+cand AS MATERIALIZED (SELECT * FROM mo_cand WHERE year BETWEEN $year_from AND $year_to),
 cs AS (
     SELECT hs_num, year, month, count(*) AS n_cs, median(log_ratio) AS cs_center,
            mad(log_ratio) / 0.6744897501960817 AS cs_scale
@@ -280,6 +287,14 @@ z AS (
     FROM cand AS c JOIN cs ON cs.hs_num = c.hs_num AND cs.year = c.year AND cs.month IS NOT DISTINCT FROM c.month
 )
 SELECT * FROM z WHERE abs(z_cs) >= $z OR z_cs IS NULL;
+
+-- name: mirror_outlier_candidate_years
+-- Internal: the years of mo_cand (the chunks detect_mirror_outliers needs to read).
+SELECT DISTINCT year FROM mo_cand ORDER BY year;
+
+-- name: drop_mirror_outlier_candidates
+-- Internal: mo_cand dropped after the test.
+DROP TABLE IF EXISTS mo_cand;
 
 -- name: unit_value_flow_hashes(freq, include_estimated:bool, year_from:int, year_to:int)
 -- Internal: the 64-bit hash of the flow of every figure detect_unit_values reads for the years

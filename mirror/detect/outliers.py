@@ -70,10 +70,9 @@ detector("unit_value_outlier", "a price per kg far from the world distribution o
 @step(produces=("mirror_outlier",), order=40,
       queries=("build_mirror_outlier_candidates", "detect_mirror_outliers", "mirror_outlier_candidate_years"))
 def _mirror_outlier_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
-    # the country's candidates against their own history once, then the world's cross-sections a
-    # chunk of years at a time (the build's chunks), only for the chunks that hold candidates
-    from ..engine import year_chunks
-
+    # the country's candidates against their own history (every year the build holds) once, then the
+    # world's cross-sections a chunk of years at a time, only for the chunks (of the run's window)
+    # that hold candidates
     inputs.mirror_built()
     con = inputs.store.con
     sql.run(con, "build_mirror_outlier_candidates", min_history=s.outlier_min_history, z=s.outlier_z,
@@ -81,7 +80,7 @@ def _mirror_outlier_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
     try:
         years = [y for (y,) in sql.run(con, "mirror_outlier_candidate_years").fetchall()]
         hits = [inputs.query("detect_mirror_outliers", z=s.outlier_z, year_from=lo, year_to=hi)
-                for lo, hi, _ in year_chunks(con, inputs.freq)[0] if any(lo <= y <= hi for y in years)]
+                for lo, hi in inputs.year_chunks() if any(lo <= y <= hi for y in years)]
     finally:
         sql.script(con, "drop_mirror_outlier_candidates")
     hits = [h for h in hits if len(h)]
@@ -92,11 +91,11 @@ def _mirror_outlier_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
 def _unit_value_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
     # a chunk of years at a time (the mirror build's chunks: at most about a BACI year of figures),
     # so that the world's cross-sections of a 30-year panel are never in memory at once
-    from ..engine import repeated_values, year_chunks
+    from ..engine import repeated_values
 
     con = inputs.store.con
     hits = []
-    for year_from, year_to, _ in year_chunks(con, inputs.freq)[0]:
+    for year_from, year_to in inputs.year_chunks():
         years = {"freq": inputs.freq, "include_estimated": s.uv_include_estimated, "year_from": year_from,
                  "year_to": year_to}
         hashes = sql.run(con, "unit_value_flow_hashes", **years).fetchnumpy()["h"]  # no frame of 10M rows
@@ -106,4 +105,5 @@ def _unit_value_step(inputs: Inputs, s: DetectSettings) -> list[dict]:
                                      country=inputs.country, **years))
         finally:
             con.unregister("uv_repeated")
-    return unit_value_outliers(pd.concat(hits, ignore_index=True) if len(hits) > 1 else hits[0], s)
+    hits = [h for h in hits if len(h)]
+    return unit_value_outliers(pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(), s)

@@ -160,3 +160,18 @@ class Inputs:
     def mirror_built(self) -> None:
         """The mirror tables the outlier and rerouting queries read, at the run's level."""
         self.store.engine.build(self.store.settings, self.level, self.freq)
+
+    def year_chunks(self) -> list[tuple[int, int]]:
+        """The chunks of years (engine.year_chunks: about a BACI year of figures each) that the steps
+        testing against the world's cross-section of a period read, one at a time; in a run over a
+        window (``years``) only the chunks that meet it, clipped to it. A cross-section is one
+        period's, so the flags a window finds are those a run over every year finds in its years,
+        and a 30-year panel's window of five reads a sixth of its figures (it read all of them and
+        dropped the other years' flags: most of a window's time at 300M flows)."""
+        from ..engine import year_chunks
+
+        chunks = [(lo, hi) for lo, hi, _ in year_chunks(self.store.con, self.freq)[0]]
+        if not self.years:
+            return chunks
+        first, last = self.years
+        return [(max(lo, first), min(hi, last)) for lo, hi in chunks if lo <= last and hi >= first]

@@ -53,15 +53,18 @@ from bench_mirror import FLOOR_SQL  # noqa: E402
 FLOOR = "floor: bare DuckDB full outer join from Parquet"
 
 
-def existing_data(out: str, years: list[int]) -> dict | None:
-    """The Parquet files an earlier run generated in ``out`` (its manifest.json), if it made every year's."""
+def existing_data(out: str, years: list[int], files_read: bool) -> dict | None:
+    """The Parquet files an earlier run generated in ``out`` (its manifest.json), if it made every
+    year's; ``files_read`` False (only flags or the report, which read the store): the manifest
+    alone, so that a 300M panel's files can be deleted once loaded (they take disk the report's
+    spill needs)."""
     import json
 
     manifest = Path(out) / "manifest.json"
     if not manifest.exists():
         return None
     made = json.loads(manifest.read_text())
-    if made["years"] != years or not all(Path(p).exists() for p in made["paths"]):
+    if made["years"] != years or (files_read and not all(Path(p).exists() for p in made["paths"])):
         return None
     return {**made, "no_ratio": True, "note": f"{made['flows']:,} flows, {made['reports']:,} reports (generated "
             f"earlier: {made['cpu_s']:.2f} cpu-s)", "cpu_s": made["cpu_s"], "wall_s": made["wall_s"],
@@ -202,7 +205,8 @@ def main() -> None:
     store, spill = str(work / "store.duckdb"), work / "spill"
     spill.mkdir(exist_ok=True)
     try:
-        made = None if "data" in steps else existing_data(str(work / "data"), years)
+        made = None if "data" in steps else existing_data(str(work / "data"), years,
+                                                           files_read=bool(steps & {"load", "mirror"}))
         if made is None:
             made = measure.in_child(make_data, str(work / "data"), args.flows, years)
             (work / "data" / "manifest.json").write_text(json.dumps({**made, "years": years}))

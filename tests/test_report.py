@@ -439,3 +439,49 @@ def test_grey_cells_are_said_to_be_the_country_s_silence_only_where_it_publishes
     assert "which for North Korea is the rule: it publishes nothing" in intro
     china = next(s for s in build_report(bundled, country="CHN").sections if s.id == "mirror").intro
     assert "publishes nothing" not in china and "the other side's report of the year is not in the store" in china
+
+
+def _pair_from_the_country_s_rows(db, iso3, span):
+    """The pair the mirror section draws, picked in pandas from every one of the country's HS4 rows
+    (the report did this before the choice moved to SQL): the reference the SQL must agree with."""
+    rows = pd.concat([db.mirror(exporter=iso3, level="4", years=span), db.mirror(importer=iso3, level="4", years=span)],
+                     ignore_index=True)
+    if rows.empty:
+        return None
+    both = rows[rows.reported_by == "both"]
+    pick = both if len(both) else rows
+    best = (pick.assign(usd=pick.value_exporter_usd.fillna(pick.value_importer_fob_usd))
+            .groupby(["exporter", "importer", "hs"], as_index=False)
+            .agg(years=("year", "nunique"), usd=("usd", "sum"))
+            .sort_values(["years", "usd", "hs"], ascending=[False, False, True]).iloc[0])
+    pair = rows[(rows.exporter == best.exporter) & (rows.importer == best.importer) & (rows.hs == best.hs)]
+    return (best.exporter, best.importer, best.hs), len(both) > 0, sorted(pair.year)
+
+
+@pytest.mark.filterwarnings("ignore::mirror.options.EmptyResult")
+def test_the_pair_drawn_is_chosen_in_sql_as_the_country_s_rows_would_choose_it(bundled, tmp_path):
+    """The report picks the pair-product to draw in SQL and reads only its rows (a large country's
+    HS4 rows over a long panel do not fit in memory); the choice is the one a read of all of them
+    gives: on the bundled record (the DPRK's flows have one report only) and on a simulated panel
+    where most flows have both and some reporter-years are not published."""
+    from mirror import simulate
+    from mirror.report.parts import pair_to_show
+    from mirror.report.words import Names as ReportNames
+
+    with Store(tmp_path / "sim.duckdb") as sim:
+        simulate.panel(countries=14, products=40, years=range(2014, 2021), seed=4, hard=True).to_store(sim)
+        cases = [(bundled, "PRK", (2010, 2020)), (bundled, "CHN", (2012, 2019))]
+        simulated = sorted(sim.mirror(level="4").exporter.unique())[:4]
+        cases += [(sim, c, (2014, 2020)) for c in simulated] + [(sim, simulated[0], (2016, 2017))]
+        one_sided = 0
+        for db, iso3, span in cases:
+            expected = _pair_from_the_country_s_rows(db, iso3, span)
+            rows, title = pair_to_show(db, ReportNames.from_store(db), iso3, span)
+            assert expected is not None, (iso3, span)
+            (exporter, importer, hs), both, years = expected
+            assert {iso3} & {exporter, importer}
+            assert set(rows.exporter) == {exporter} and set(rows.importer) == {importer} and set(rows.hs) == {hs}, (iso3, span)
+            assert list(rows.year) == years  # every year of the pair in the span, in order
+            assert title.endswith("both reports") == both
+            one_sided += not both
+        assert one_sided >= 1 and one_sided < len(cases)  # both rules were exercised

@@ -146,40 +146,22 @@ def mirror(b, iso3: str, name: str, span: tuple[int, int], top: int, pair: tuple
     return b.section(section, f"no mirror pairs of {name}'s trade")
 
 
-def _country_mirror(db: Store, iso3: str, level: str, span: tuple[int, int]) -> pd.DataFrame:
-    """The country's mirror rows, its exports then its imports: two filtered reads (the store's
-    integer keys find them), never the world's rows in pandas. No rows is an answer here, not a
-    warning (a section says so)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", EmptyResult)
-        exports = db.mirror(exporter=iso3, level=level, years=span)
-        imports = db.mirror(importer=iso3, level=level, years=span)
-    if exports.empty or imports.empty:
-        return imports if exports.empty else exports
-    rows = pd.concat([exports, imports], ignore_index=True)
-    # a text column empty in one part comes back as floats there: its missing values stay None (as
-    # one read of the world gives them), not NaN, which a chart's JSON cannot hold
-    text = [c for c in rows.columns if rows[c].dtype == object]
-    rows[text] = rows[text].astype(object).where(rows[text].notna(), None)
-    return rows
-
-
 def pair_to_show(db: Store, names, iso3: str, span: tuple[int, int]) -> tuple[pd.DataFrame, str]:
     """The pair-product with the most years reported by both sides (the largest trade breaking
     ties) at HS4; when no pair of the country has both reports (the DPRK's case), the one with the
-    most years reported by either side, titled as one-sided."""
-    rows = _country_mirror(db, iso3, "4", span)
-    if rows.empty:
+    most years reported by either side, titled as one-sided. Chosen in SQL (report_pair_to_show),
+    then only that pair's rows read: a large country's HS4 rows over a long panel would not fit in
+    memory as a frame (China's in a 30-year BACI-scale store: tens of millions)."""
+    db.reliability(level="4")  # the HS4 build current (found kept, or built), its rows not read
+    best = db.report_data("report_pair_to_show", country=iso3, year_from=span[0], year_to=span[1])
+    if best.empty:
         return pd.DataFrame(), "One pair's two reports"
-    both = rows[rows.reported_by == "both"]
-    pick = both if len(both) else rows
-    best = (pick.assign(usd=pick.value_exporter_usd.fillna(pick.value_importer_fob_usd))
-            .groupby(["exporter", "importer", "hs"], as_index=False)
-            .agg(years=("year", "nunique"), usd=("usd", "sum"))
-            .sort_values(["years", "usd", "hs"], ascending=[False, False, True]).iloc[0])
-    pair = rows[(rows.exporter == best.exporter) & (rows.importer == best.importer) & (rows.hs == best.hs)]
+    best = best.iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmptyResult)
+        pair = db.mirror(exporter=best.exporter, importer=best.importer, hs=best.hs, level="4", years=span)
     exporter, importer = names.country(best.exporter), names.country(best.importer)
-    if len(both):
+    if best.both:
         how = "both reports"
     else:
         silent = importer if pair.value_importer_usd.isna().all() else exporter

@@ -30,6 +30,28 @@ LEFT JOIN country_by_iso3 AS c ON c.iso3 = m.partner
 GROUP BY ALL
 ORDER BY m.partner, m.direction, m.year;
 
+-- name: report_pair_to_show(country, year_from:int, year_to:int)
+-- Internal: needs the mirror build at HS4 (mp_reconciled). The pair-product of the country's trade
+-- the mirror section draws: the most years reported by both sides in the range (the largest trade,
+-- in USD at FOB, breaking ties, then the code and the countries); where no flow of the country has
+-- both reports, the most years reported by either side. One row (none: no flows), `both` saying
+-- which rule chose it. In SQL, not over the country's rows in pandas: a large country's HS4 rows
+-- over 30 BACI-scale years are tens of millions.
+WITH m AS (
+    SELECT exporter, importer, hs, year, reported_by = 'both' AS both_sides,
+           coalesce(value_exporter_usd, value_importer_fob_usd) AS usd
+    FROM mp_reconciled
+    WHERE (exporter_n = iso_num($country) AND exporter = $country OR importer_n = iso_num($country) AND importer = $country)
+      AND year BETWEEN $year_from AND $year_to
+),
+rule AS (SELECT coalesce(bool_or(both_sides), false) AS both FROM m)
+SELECT exporter, importer, hs, count(DISTINCT year) AS years, coalesce(sum(usd), 0) AS usd, any_value(rule.both) AS both
+FROM m, rule
+WHERE both_sides OR NOT rule.both
+GROUP BY exporter, importer, hs
+ORDER BY years DESC, usd DESC, hs, exporter, importer
+LIMIT 1;
+
 -- name: report_coverage(country, year_from:int, year_to:int, top:int)
 -- Who reports the country's trade, when: one row per (reporter, year) over the `top` reporters
 -- (by figures) and every year in the range, with the number of current figures (0 = a gap) and

@@ -354,6 +354,33 @@ def test_a_panel_too_large_for_memory_is_a_clear_error_before_its_matrices(db, t
     assert list(db.flags(country="PRK").columns)[:3] == ["detector", "reporter", "partner"]  # runs at the line
 
 
+def test_a_panel_too_large_is_refused_from_its_size_before_its_rows_are_read(db, tmp_path, monkeypatch):
+    # the size is counted in SQL first: a large country's rows over every year are not read as
+    # Arrow (gigabytes beside the store's buffers) only to be refused
+    from mirror.detect import registry
+    from mirror.errors import TooLargeError
+
+    rows = [row("CHN", "PRK", "X", hs, 1e6 + i, year=y, kg=1e5) for i, hs in enumerate(("2709", "8703"))
+            for y in (2015, 2016, 2017)]
+    load_rows(db, tmp_path, rows)
+    read = []
+    real_arrow = registry.sql.arrow
+    monkeypatch.setattr(registry.sql, "arrow", lambda *a, **k: read.append(a[1]) or real_arrow(*a, **k))
+    # 2 codes x 2 units (USD, kg) x 3 years: one byte short of the panel refuses it unread
+    monkeypatch.setattr(registry, "available_memory", lambda: 2 * 2 * 3 * 200 - 1)
+    with pytest.raises(TooLargeError, match=r"would read 4 series x 3 periods"):
+        db.flags(country="PRK")
+    assert not [q for q in read if q.startswith("detect_series")]
+    monkeypatch.setattr(registry, "available_memory", lambda: 2 * 2 * 3 * 200)
+    db.flags(country="PRK")
+    assert {"detect_series_reported", "detect_series_published", "detect_series_present"} <= set(read)
+    # in a window, the window's size
+    read.clear()
+    monkeypatch.setattr(registry, "available_memory", lambda: 2 * 2 * 2 * 200)
+    db.flags(country="PRK", years=(2016, 2017))
+    assert "detect_series_reported" in read
+
+
 def test_a_published_period_whose_codes_are_all_present_without_an_amount_is_no_column():
     # 2020 is published for the pair-flow and the code is present there (say, a figure in another
     # currency with no weight): no amount and no implicit zero, so no column, as detect_series has no row

@@ -485,3 +485,29 @@ def test_the_pair_drawn_is_chosen_in_sql_as_the_country_s_rows_would_choose_it(b
             assert title.endswith("both reports") == both
             one_sided += not both
         assert one_sided >= 1 and one_sided < len(cases)  # both rules were exercised
+
+
+def test_unit_values_are_each_product_s_world_distribution_beside_the_country_s_own(tmp_path):
+    """report_unit_values reads the world's weighted figures where each part needs them (not kept
+    as one table: at 300M flows that was 35 GB of temp files); its quantiles are numpy's over every
+    annual USD figure with a weight of the code and year, and its rows the country's own figures."""
+    import numpy as np
+
+    from mirror import simulate
+
+    with Store(tmp_path / "uv.duckdb") as db:
+        simulate.panel(countries=16, products=50, years=range(2017, 2021), seed=6, hard=True).to_store(db)
+        figures = db.con.sql("SELECT hs, year, reporter_iso3, partner_iso3, value / net_weight_kg AS uv FROM flows "
+                             "WHERE freq = 'A' AND net_weight_kg > 0 AND value > 0 AND hs <> 'TOTAL' "
+                             "AND currency = 'USD'").df()
+        country = figures.reporter_iso3.value_counts().index[0]
+        rows = db.report_data("report_unit_values", country=country, top=6, partners=8)
+        assert rows.hs.nunique() == 6 and len(rows) > 20
+        mine = figures[(figures.reporter_iso3 == country) | (figures.partner_iso3 == country)]
+        assert len(rows) <= len(mine) and ((rows.reporter == country) | (rows.partner == country)).all()
+        for (hs, year), cell in rows.groupby(["hs", "year"]):
+            world = figures[(figures.hs == hs) & (figures.year == year)].uv.to_numpy()
+            expected = np.quantile(world, [0.10, 0.25, 0.5, 0.75, 0.90])  # linear: DuckDB's quantile_cont
+            got = cell[["p10", "p25", "median", "p75", "p90"]].iloc[0].to_numpy(dtype=float)
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+            assert (cell.pairs == len(world)).all()

@@ -88,14 +88,16 @@ ORDER BY cells.reporter, cells.year;
 -- and year: per (hs, year) the distribution over all annual figures in the store with a weight
 -- (p10, p25, median, p75, p90, count) and the country's own pairs' values, for the `top` HS
 -- codes of the country's trade with weights and its `partners` largest partners in them.
--- One row per (hs, year, reporter, partner, flow).
-WITH uv AS (
+-- One row per (hs, year, reporter, partner, flow). The figures are read where each part needs them,
+-- not kept as one table (NOT MATERIALIZED): a CTE read twice is materialised, and this one holds
+-- every weighted figure in the world (a 300M-flow store's: 35 GB of temp files for six codes).
+WITH uv AS NOT MATERIALIZED (
     SELECT hs, year, reporter_iso3 AS reporter, partner_iso3 AS partner, flow, kind, source,
            value / net_weight_kg AS usd_per_kg, value, net_weight_kg
     FROM flows
     WHERE freq = 'A' AND net_weight_kg > 0 AND value > 0 AND hs <> 'TOTAL' AND currency = 'USD'
 ),
-mine AS (SELECT * FROM uv WHERE reporter = $country OR partner = $country),
+mine AS NOT MATERIALIZED (SELECT * FROM uv WHERE reporter = $country OR partner = $country),
 top AS (SELECT hs FROM mine GROUP BY hs ORDER BY sum(value) DESC, hs LIMIT $top),
 top_partners AS (
     SELECT CASE WHEN reporter = $country THEN partner ELSE reporter END AS other
@@ -114,7 +116,7 @@ JOIN top USING (hs)
 JOIN top_partners AS tp ON tp.other = CASE WHEN m.reporter = $country THEN m.partner ELSE m.reporter END
 JOIN dist AS d USING (hs, year)
 LEFT JOIN (SELECT hs, any_value(description) AS description FROM hs_codes GROUP BY hs) AS h ON h.hs = m.hs
-ORDER BY m.hs, m.year, m.reporter, m.partner;
+ORDER BY m.hs, m.year, m.reporter, m.partner, m.flow, m.kind, m.source;  -- one order
 
 -- name: report_sources(country)
 -- The sources behind the country's current figures, with their citations: one row per (source,

@@ -98,9 +98,9 @@ LEFT JOIN several AS s USING (reporter, partner, flow, hs, hs_level, unit, perio
 -- Internal: how large the detectors' panel of `countries`' trade would be, before it is read: its
 -- series (reporter, partner, flow, hs, unit: as many as detect_series_reported's) and the periods
 -- with figures (the panel's columns, or fewer: it adds published periods without one). One row.
-WITH f AS (SELECT * FROM series_figures($freq, $countries, $include_estimated, $year_from, $year_to))
-SELECT (SELECT count(*) FROM (SELECT DISTINCT reporter, partner, flow, hs, unit FROM f)) AS series,
-       (SELECT count(DISTINCT period_start) FROM f) AS periods;
+-- One scan (a CTE read twice would be kept whole: a large country's every figure).
+SELECT count(DISTINCT (reporter, partner, flow, hs, unit)) AS series, count(DISTINCT period_start) AS periods
+FROM series_figures($freq, $countries, $include_estimated, $year_from, $year_to);
 
 -- name: detect_series_published(freq, countries, year_from:int, year_to:int)
 -- Internal: the published reporter-partner-flow-periods of `countries`' trade (detect_series'

@@ -36,19 +36,23 @@ ORDER BY m.partner, m.direction, m.year;
 -- in USD at FOB, breaking ties, then the code and the countries); where no flow of the country has
 -- both reports, the most years reported by either side. One row (none: no flows), `both` saying
 -- which rule chose it. In SQL, not over the country's rows in pandas: a large country's HS4 rows
--- over 30 BACI-scale years are tens of millions.
-WITH m AS (
-    SELECT exporter, importer, hs, year, reported_by = 'both' AS both_sides,
-           coalesce(value_exporter_usd, value_importer_fob_usd) AS usd
+-- over 30 BACI-scale years are tens of millions; one scan, each pair-product summed both ways.
+WITH g AS (
+    SELECT exporter, importer, hs,
+           count(DISTINCT year) FILTER (reported_by = 'both') AS both_years,
+           coalesce(sum(coalesce(value_exporter_usd, value_importer_fob_usd)) FILTER (reported_by = 'both'), 0) AS both_usd,
+           count(DISTINCT year) AS any_years,
+           coalesce(sum(coalesce(value_exporter_usd, value_importer_fob_usd)), 0) AS any_usd
     FROM mp_reconciled
     WHERE (exporter_n = iso_num($country) AND exporter = $country OR importer_n = iso_num($country) AND importer = $country)
       AND year BETWEEN $year_from AND $year_to
+    GROUP BY exporter, importer, hs
 ),
-rule AS (SELECT coalesce(bool_or(both_sides), false) AS both FROM m)
-SELECT exporter, importer, hs, count(DISTINCT year) AS years, coalesce(sum(usd), 0) AS usd, any_value(rule.both) AS both
-FROM m, rule
-WHERE both_sides OR NOT rule.both
-GROUP BY exporter, importer, hs
+rule AS (SELECT coalesce(max(both_years), 0) > 0 AS both FROM g)
+SELECT exporter, importer, hs, CASE WHEN rule.both THEN both_years ELSE any_years END AS years,
+       CASE WHEN rule.both THEN both_usd ELSE any_usd END AS usd, rule.both AS both
+FROM g, rule
+WHERE both_years > 0 OR NOT rule.both
 ORDER BY years DESC, usd DESC, hs, exporter, importer
 LIMIT 1;
 
@@ -56,16 +60,19 @@ LIMIT 1;
 -- Who reports the country's trade, when: one row per (reporter, year) over the `top` reporters
 -- (by figures) and every year in the range, with the number of current figures (0 = a gap) and
 -- the kinds and sources behind them. Figures where the country is reporter or partner.
+-- The figures counted by reporter, year, kind and source first: what the later parts read twice
+-- is that small table, not the country's every figure (kept whole, a large country's are millions).
 WITH f AS (
-    SELECT reporter_iso3 AS reporter, year, kind, source
+    SELECT reporter_iso3 AS reporter, year, kind, source, count(*) AS n
     FROM flows
     WHERE (partner_iso3 = $country OR reporter_iso3 = $country) AND year BETWEEN $year_from AND $year_to
+    GROUP BY ALL
 ),
-reporters AS (SELECT reporter FROM f GROUP BY reporter ORDER BY count(*) DESC, reporter LIMIT $top),
+reporters AS (SELECT reporter FROM f GROUP BY reporter ORDER BY sum(n) DESC, reporter LIMIT $top),
 years AS (SELECT range AS year FROM range($year_from, $year_to + 1)),
 cells AS (
     SELECT r.reporter, coalesce(c.name, r.reporter) AS reporter_name, CAST(y.year AS INTEGER) AS year,
-           count(f.reporter) AS figures,
+           CAST(coalesce(sum(f.n), 0) AS BIGINT) AS figures,
            coalesce(string_agg(DISTINCT f.kind, ', ' ORDER BY f.kind), '') AS kinds,
            coalesce(string_agg(DISTINCT f.source, ', ' ORDER BY f.source), '') AS sources
     FROM reporters AS r CROSS JOIN years AS y

@@ -73,6 +73,14 @@ class PanelTooLarge(Exception):
         self.series, self.periods, self.need, self.budget = series, periods, need, budget
 
 
+def check_fits(series: int, periods: int, budget: float | None) -> None:
+    """Raise PanelTooLarge where a panel of ``series`` x ``periods`` needs more than ``budget`` bytes
+    (DETECTION_BYTES_PER_CELL a cell; None: no limit known)."""
+    need = series * periods * DETECTION_BYTES_PER_CELL
+    if budget is not None and need > budget:
+        raise PanelTooLarge(series, periods, need, budget)
+
+
 def available_memory() -> float | None:
     """Bytes of memory the system can give without swapping (Linux MemAvailable), None elsewhere."""
     try:
@@ -147,9 +155,7 @@ def from_parts(reported: pa.Table, published: pa.Table, present: pa.Table, budge
     col_codes, col_starts = pd.factorize(np.concatenate([rep_start, pub_start]), sort=True)
     rep_col, pub_col = col_codes[:len(rep_start)], col_codes[len(rep_start):]
     width = len(col_starts)
-    need = len(keys) * width * DETECTION_BYTES_PER_CELL
-    if budget is not None and need > budget:
-        raise PanelTooLarge(len(keys), width, need, budget)
+    check_fits(len(keys), width, budget)
 
     Y = np.full((len(keys), width), np.nan)
     Y[row_codes, rep_col] = reported["amount"].to_numpy()

@@ -25,7 +25,7 @@ import pandas as pd
 from .. import sql
 from ..errors import InternalError, TooLargeError
 from .base import NEIGHBOURS, DetectSettings, Flag
-from .panel import DETECTION_BYTES_PER_CELL, PanelTooLarge, SeriesPanel, available_memory, from_parts
+from .panel import DETECTION_BYTES_PER_CELL, PanelTooLarge, SeriesPanel, available_memory, check_fits, from_parts
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -103,36 +103,32 @@ class Inputs:
         per implicit zero."""
         con, freq, countries = self.store.con, self.freq, self.countries
         years = dict(zip(("year_from", "year_to"), self.years or (None, None), strict=True))
-        budget = available_memory()
-        if budget is not None:
+        try:
             # the size first, in SQL (a count spills; the reads do not): a 300M panel's large country
             # over every year is millions of series, and its rows read as Arrow only to be refused
             # took gigabytes beside the store's buffers. At least the panel's size (the periods with
-            # figures; the matrix adds published periods without any): a panel it refuses would be
-            # refused by from_parts too.
-            series, periods = sql.run(con, "detect_series_size", freq=freq, countries=countries,
-                                      include_estimated=self.settings.uv_include_estimated, **years).fetchall()[0]
-            if series * periods * DETECTION_BYTES_PER_CELL > budget:
-                raise self._too_large(PanelTooLarge(series, periods, series * periods * DETECTION_BYTES_PER_CELL, budget))
-        parts = (sql.arrow(con, "detect_series_reported", freq=freq, countries=countries,
-                           include_estimated=self.settings.uv_include_estimated, **years),
-                 sql.arrow(con, "detect_series_published", freq=freq, countries=countries, **years),
-                 sql.arrow(con, "detect_series_present", freq=freq, countries=countries, **years))
-        try:
+            # figures; the matrix adds published periods without any): a panel refused here would
+            # be refused by from_parts too, which checks the exact size after the reads.
+            budget = available_memory()
+            if budget is not None:
+                check_fits(*sql.run(con, "detect_series_size", freq=freq, countries=countries,
+                                    include_estimated=self.settings.uv_include_estimated, **years).fetchall()[0],
+                           budget)
+            parts = (sql.arrow(con, "detect_series_reported", freq=freq, countries=countries,
+                               include_estimated=self.settings.uv_include_estimated, **years),
+                     sql.arrow(con, "detect_series_published", freq=freq, countries=countries, **years),
+                     sql.arrow(con, "detect_series_present", freq=freq, countries=countries, **years))
             return from_parts(*parts, budget=available_memory())
         except PanelTooLarge as big:
-            raise self._too_large(big) from None
-
-    def _too_large(self, big: PanelTooLarge) -> TooLargeError:
-        """An error the user can act on, not the process killed for memory half-way through a run."""
-        return TooLargeError(
-            f"detection for {self.country} would read {big.series:,} series x {big.periods} periods "
-            f"({big.series * big.periods / 1e6:,.1f} million cells, about {big.need / 1e9:,.1f} GB at "
-            f"{DETECTION_BYTES_PER_CELL} bytes a cell), more than the {big.budget / 1e9:,.1f} GB of memory "
-            f"available. Fix: ask for fewer years (db.flags(country={self.country!r}, years=(2015, 2024)), "
-            f"`trade-mirror flags --country {self.country} --years 2015-2024` or `trade-mirror report "
-            f"--country {self.country} --years 2015-2024`: the series of those years only), or run it on a "
-            f"machine with more memory.")
+            # an error the user can act on, not the process killed for memory half-way through a run
+            raise TooLargeError(
+                f"detection for {self.country} would read {big.series:,} series x {big.periods} periods "
+                f"({big.series * big.periods / 1e6:,.1f} million cells, about {big.need / 1e9:,.1f} GB at "
+                f"{DETECTION_BYTES_PER_CELL} bytes a cell), more than the {big.budget / 1e9:,.1f} GB of memory "
+                f"available. Fix: ask for fewer years (db.flags(country={self.country!r}, years=(2015, 2024)), "
+                f"`trade-mirror flags --country {self.country} --years 2015-2024` or `trade-mirror report "
+                f"--country {self.country} --years 2015-2024`: the series of those years only), or run it on a "
+                f"machine with more memory.") from None
 
     @cached_property
     def estimated_kg(self) -> int:
